@@ -1,0 +1,83 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "MemVault",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "MemVaultCrypto", targets: ["MemVaultCrypto"]),
+        .library(name: "MemVault", targets: ["MemVault"]),
+        .executable(name: "memvault", targets: ["memvault"]),
+        .executable(name: "memvault-bench", targets: ["memvault-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // System OpenSSL (libcrypto). Only MemVaultCrypto imports it.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // The safe Swift API over OpenSSL: the only code in the package that touches raw pointers or OpenSSL.
+        .target(
+            name: "MemVaultCrypto",
+            dependencies: ["COpenSSL"]
+        ),
+        // The domain: key hierarchy, data folder, and (in later issues) the store, policies and audit log.
+        .target(
+            name: "MemVault",
+            dependencies: [
+                "MemVaultCrypto",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // The command line: thin commands over the MemVault library.
+        .executableTarget(
+            name: "memvault",
+            dependencies: [
+                "MemVault",
+                "MemVaultCrypto",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The benchmark program: every figure an issue asks for is one scenario, next to its baseline.
+        .executableTarget(
+            name: "memvault-bench",
+            dependencies: [
+                "MemVault",
+                "MemVaultCrypto",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .testTarget(
+            name: "MemVaultCryptoTests",
+            dependencies: ["MemVaultCrypto"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "MemVaultTests",
+            dependencies: ["MemVault", "MemVaultCrypto"]
+        ),
+        .testTarget(
+            name: "MemVaultCLITests",
+            // Depending on the executable makes `swift test` build it, so the tests can run the real binary.
+            dependencies: ["memvault"]
+        ),
+    ]
+)
+
+// One set of language settings for every target, as swift-log does.
+for target in package.targets where target.type != .system {
+    target.swiftSettings =
+        (target.swiftSettings ?? []) + [
+            .swiftLanguageMode(.v6),
+            .enableUpcomingFeature("ExistentialAny"),
+            .enableUpcomingFeature("MemberImportVisibility"),
+            .enableUpcomingFeature("InternalImportsByDefault"),
+            .treatAllWarnings(as: .error),
+        ]
+}
