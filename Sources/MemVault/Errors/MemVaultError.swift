@@ -1,0 +1,36 @@
+/// An error from MemVault's domain: a stable code for programs and a message for people.
+///
+/// Messages say what was wrong and what to do. They carry ids, paths and counts, never memory content, key bytes or
+/// raw subject identifiers.
+public struct MemVaultError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+
+    /// Extensible error codes; the string is stable and appears in `--json` output.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let name: String
+        public init(_ name: String) { self.name = name }
+        public var description: String { name }
+
+        public static let invalidArgument = Code("invalid_argument")
+        public static let dataFolderMissing = Code("data_folder_missing")
+        public static let dataFolderUnusable = Code("data_folder_unusable")
+        public static let alreadyInitialised = Code("already_initialised")
+        public static let masterKeyUnavailable = Code("master_key_unavailable")
+        public static let wrongMasterKey = Code("wrong_master_key")
+        public static let unknownTenant = Code("unknown_tenant")
+        public static let tenantExists = Code("tenant_exists")
+        public static let unknownKey = Code("unknown_key")
+        public static let keyInUse = Code("key_in_use")
+        public static let keyStoreCorrupted = Code("key_store_corrupted")
+        public static let storage = Code("storage_failure")
+        public static let crypto = Code("crypto_failure")
+    }
+}

@@ -1,0 +1,27 @@
+/// Whose data a data key protects: one subject's personal cubes, or the tenant's shared cubes.
+///
+/// Destroying a subject's data keys makes every copy of that subject's ciphertext unreadable (crypto-shredding).
+public enum DataKeyOwner: Hashable, Sendable, CustomStringConvertible {
+    case tenant
+    case subject(SubjectID)
+
+    /// The stored form, also the key id written into envelope headers: printable ASCII, no personal data.
+    public var keyID: String {
+        switch self {
+        case .tenant: "tenant"
+        case .subject(let subject): "subject:\(subject.rawValue)"
+        }
+    }
+
+    public init(keyID: String) throws {
+        if keyID == "tenant" {
+            self = .tenant
+        } else if keyID.hasPrefix("subject:") {
+            self = .subject(try SubjectID(String(keyID.dropFirst("subject:".count))))
+        } else {
+            throw MemVaultError(.keyStoreCorrupted, "unknown data key owner '\(keyID.prefix(64))' in the key store")
+        }
+    }
+
+    public var description: String { keyID }
+}
