@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+
+/// MemVault's benchmark program: every figure an issue asks for is one scenario, measured in the same run as its
+/// baseline, and the whole report is written to docs/benchmarks.md.
+@main
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "memvault-bench",
+        abstract: "Measure MemVault against its baselines and write docs/benchmarks.md.",
+        discussion: "Build in release mode for meaningful figures: swift run -c release memvault-bench"
+    )
+
+    @Option(help: "Where to write the Markdown report.") var output = "docs/benchmarks.md"
+    @Option(help: "Seconds to spend on each measurement.") var seconds = 1.0
+    @Option(help: "Run only scenarios whose name contains this text.") var only: String?
+
+    func run() throws {
+        let budget = Duration.milliseconds(Int(seconds * 1000))
+        let scenarios: [any Scenario] = [CryptoThroughputScenario(budget: budget)]
+        var report = Report()
+        for scenario in scenarios where only.map({ scenario.name.localizedCaseInsensitiveContains($0) }) ?? true {
+            print("== \(scenario.name)")
+            let section = try scenario.run()
+            for row in section.rows { print("   \(row.plainText)") }
+            report.sections.append(section)
+        }
+        try report.markdown().write(toFile: output, atomically: true, encoding: .utf8)
+        print("wrote \(output)")
+    }
+}

@@ -1,0 +1,128 @@
+import ArgumentParser
+import MemVault
+
+struct KeysCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys",
+        abstract: "Inspect and rotate the key hierarchy.",
+        subcommands: [Status.self, Rotate.self, Rewrap.self, Retire.self]
+    )
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show tenant key versions, data key counts and encryption counts.")
+
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "Only this tenant.") var tenant: String?
+
+        struct Result: Encodable {
+            let masterKey: String
+            let tenants: [TenantKeyStatus]
+        }
+
+        func run() throws {
+            try options.run {
+                let keys = try options.openInstallation().keys
+                return Result(masterKey: keys.masterKeySource, tenants: try keys.status(tenant.map(TenantID.init)))
+            } text: { result in
+                var lines = ["master key: \(result.masterKey)"]
+                if result.tenants.isEmpty { lines.append("no tenants") }
+                for status in result.tenants {
+                    lines.append("")
+                    lines.append("tenant \(status.tenant)  (primary tenant key: version \(status.primaryVersion))")
+                    lines.append("  version  state    data keys  created")
+                    for key in status.tenantKeys {
+                        lines.append(
+                            "  " + pad(String(key.version), 7) + "  " + pad(key.state, 7) + "  "
+                                + pad(String(key.dataKeysWrapped), 9) + "  " + key.createdAt
+                                + (key.retiredAt.map { "  retired \($0)" } ?? ""))
+                    }
+                    let data = status.dataKeys
+                    lines.append(
+                        "  data keys: \(data.owners) owners (\(data.subjects) subjects), \(data.versions) versions, "
+                            + "\(data.encryptions) encryptions counted; most on one key \(data.maximumEncryptionsPerKey) "
+                            + "of \(data.rotationThreshold) before rotation")
+                }
+                return lines.joined(separator: "\n")
+            }
+        }
+
+        private func pad(_ text: String, _ width: Int) -> String {
+            text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+        }
+    }
+
+    struct Rotate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a tenant key version and make it primary (data keys stay wrapped until `keys rewrap`).")
+
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "The tenant whose key to rotate.") var tenant: String
+
+        struct Result: Encodable {
+            let tenant: String
+            let primaryVersion: UInt32
+        }
+
+        func run() throws {
+            try options.run {
+                let tenant = try TenantID(tenant)
+                let version = try options.openInstallation().keys.rotateTenantKey(tenant)
+                return Result(tenant: tenant.rawValue, primaryVersion: version)
+            } text: { result in
+                "Tenant \(result.tenant): tenant key version \(result.primaryVersion) is now primary. "
+                    + "Run `memvault keys rewrap --tenant \(result.tenant)` to move data keys onto it."
+            }
+        }
+    }
+
+    struct Rewrap: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-wrap a tenant's data keys under its primary tenant key; no data is re-encrypted.")
+
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "The tenant whose data keys to re-wrap.") var tenant: String
+
+        struct Result: Encodable {
+            let tenant: String
+            let rewrapped: Int
+            let primaryVersion: UInt32
+        }
+
+        func run() throws {
+            try options.run {
+                let tenant = try TenantID(tenant)
+                let keys = try options.openInstallation().keys
+                let count = try keys.rewrapDataKeys(tenant)
+                let primary = try keys.status(tenant).first?.primaryVersion ?? 0
+                return Result(tenant: tenant.rawValue, rewrapped: count, primaryVersion: primary)
+            } text: {
+                "Tenant \($0.tenant): re-wrapped \($0.rewrapped) data keys under tenant key version \($0.primaryVersion)."
+            }
+        }
+    }
+
+    struct Retire: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Destroy an old tenant key version that no data key depends on any more.")
+
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "The tenant.") var tenant: String
+        @Option(help: "The tenant key version to retire.") var version: UInt32
+
+        struct Result: Encodable {
+            let tenant: String
+            let retiredVersion: UInt32
+        }
+
+        func run() throws {
+            try options.run {
+                let tenant = try TenantID(tenant)
+                try options.openInstallation().keys.retireTenantKey(tenant, version: version)
+                return Result(tenant: tenant.rawValue, retiredVersion: version)
+            } text: {
+                "Tenant \($0.tenant): tenant key version \($0.retiredVersion) retired and destroyed."
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+
+/// Runs the built `memvault` binary, as a user would, and captures what it prints.
+struct CommandRunner {
+    struct Outcome {
+        let status: Int32
+        let standardOutput: String
+        let standardError: String
+
+        /// The JSON document on standard output.
+        func json() throws -> [String: Any] {
+            let object = try JSONSerialization.jsonObject(with: Data(standardOutput.utf8))
+            return try #require(object as? [String: Any], "not a JSON object: \(standardOutput)")
+        }
+    }
+
+    let dataFolder: String
+    var environment: [String: String] = [:]
+
+    /// `swift test` builds the executable next to the test bundle, because the test target depends on it.
+    static var binary: URL {
+        get throws {
+            let folder = try #require(Bundle.main.executableURL).deletingLastPathComponent()
+            let url = folder.appending(path: "memvault")
+            try #require(FileManager.default.isExecutableFile(atPath: url.path), "memvault not built at \(url.path)")
+            return url
+        }
+    }
+
+    @discardableResult
+    func run(_ arguments: [String], withData: Bool = true) throws -> Outcome {
+        let process = Process()
+        process.executableURL = try Self.binary
+        process.arguments = arguments + (withData ? ["--data", dataFolder] : [])
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "MEMVAULT_MASTER_KEY")
+        environment.removeValue(forKey: "MEMVAULT_DATA")
+        environment.merge(self.environment) { $1 }
+        process.environment = environment
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(
+            status: process.terminationStatus,
+            standardOutput: String(decoding: outputData, as: UTF8.self),
+            standardError: String(decoding: errorData, as: UTF8.self))
+    }
+}
+
+/// A fresh folder under the system temporary directory, removed when the value is released.
+final class TemporaryFolder {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appending(path: "memvault-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    func appending(_ component: String) -> String { url.appending(path: component).path }
+
+    deinit {
+        try? FileManager.default.removeItem(at: url)
+    }
+}
