@@ -106,32 +106,42 @@ public struct Envelope: Sendable, Equatable {
     private var ciphertextRange: Range<Int> { commitmentRange.upperBound..<(bytes.count - AES256GCM.tagByteCount) }
     private var ciphertextByteCount: Int { ciphertextRange.count }
 
+    private init(bytes: [UInt8], keyID: String, keyVersion: UInt32, headerByteCount: Int) {
+        self.bytes = bytes
+        self.keyID = keyID
+        self.keyVersion = keyVersion
+        self.headerByteCount = headerByteCount
+    }
+
     private static func seal(
         _ plaintext: UnsafeRawBufferPointer, key: EnvelopeKey, associatedData: UnsafeRawBufferPointer
     ) throws -> Envelope {
         let keyID = Array(key.keyID.utf8)
-        let nonce = try SecureRandom.bytes(count: AES256GCM.nonceByteCount)
-        var output = magic + [formatVersion, algorithm, UInt8(keyID.count)] + keyID
-        output += withUnsafeBytes(of: key.version.bigEndian, Array.init)
-        output += nonce
-        let headerByteCount = output.count
-        let commitment = try output.withUnsafeBytes { header in
-            try key.commitment.authenticationCode(for: [header, associatedData])
-        }
-        output += commitment
-        let ciphertextOffset = output.count
-        output += [UInt8](repeating: 0, count: plaintext.count + AES256GCM.tagByteCount)
+        let headerByteCount = fixedHeaderByteCount + keyID.count + keyVersionByteCount + AES256GCM.nonceByteCount
+        let ciphertextOffset = headerByteCount + HMACSHA256.byteCount
+        let tagOffset = ciphertextOffset + plaintext.count
+        // One allocation, written in place: header, nonce, commitment, ciphertext, tag.
+        var output = [UInt8](repeating: 0, count: tagOffset + AES256GCM.tagByteCount)
         try output.withUnsafeMutableBytes { buffer in
+            buffer.copyBytes(from: magic + [formatVersion, algorithm, UInt8(keyID.count)])
+            var offset = fixedHeaderByteCount
+            UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<(offset + keyID.count)]).copyBytes(from: keyID)
+            offset += keyID.count
+            buffer.storeBytes(of: key.version.bigEndian, toByteOffset: offset, as: UInt32.self)
+            offset += keyVersionByteCount
+            let nonce = UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<headerByteCount])
+            try SecureRandom.fillPublic(nonce)
             let header = UnsafeRawBufferPointer(rebasing: buffer[0..<headerByteCount])
-            let nonceBuffer = UnsafeRawBufferPointer(
-                rebasing: buffer[(headerByteCount - AES256GCM.nonceByteCount)..<headerByteCount])
-            let tagOffset = ciphertextOffset + plaintext.count
+            let commitment = try key.commitment.authenticationCode(for: [header, associatedData])
+            UnsafeMutableRawBufferPointer(rebasing: buffer[headerByteCount..<ciphertextOffset]).copyBytes(
+                from: commitment)
             try AES256GCM.seal(
-                plaintext, key: key.encryptionKey, nonce: nonceBuffer, associatedData: [header, associatedData],
+                plaintext, key: key.encryptionKey, nonce: UnsafeRawBufferPointer(nonce),
+                associatedData: [header, associatedData],
                 into: UnsafeMutableRawBufferPointer(rebasing: buffer[ciphertextOffset..<tagOffset]),
                 tag: UnsafeMutableRawBufferPointer(rebasing: buffer[tagOffset...]))
         }
-        return try Envelope(bytes: output)
+        return Envelope(bytes: output, keyID: key.keyID, keyVersion: key.version, headerByteCount: headerByteCount)
     }
 
     private func open(
