@@ -108,22 +108,8 @@ public enum AES256GCM {
     ) throws {
         precondition(output.count >= plaintext.count && tag.count == tagByteCount)
         let context = try initialise(encrypting: true, key: key, nonce: nonce)
+        let offset = try feed(context, associatedData: associatedData, input: plaintext, into: output)
         var written: Int32 = 0
-        for segment in associatedData where segment.count > 0 {
-            for chunk in chunks(of: segment) {
-                try OpenSSLError.check(
-                    EVP_EncryptUpdate(context.pointer, nil, &written, bytes(chunk), Int32(chunk.count)),
-                    "EVP_EncryptUpdate(aad)")
-            }
-        }
-        var offset = 0
-        for chunk in chunks(of: plaintext) {
-            try OpenSSLError.check(
-                EVP_EncryptUpdate(
-                    context.pointer, mutableBytes(output, at: offset), &written, bytes(chunk), Int32(chunk.count)),
-                "EVP_EncryptUpdate")
-            offset += Int(written)
-        }
         try OpenSSLError.check(
             EVP_EncryptFinal_ex(context.pointer, mutableBytes(output, at: offset), &written), "EVP_EncryptFinal_ex")
         try OpenSSLError.check(
@@ -144,22 +130,8 @@ public enum AES256GCM {
             throw CryptoError.incorrectTagSize(expected: tagByteCount, actual: tag.count)
         }
         let context = try initialise(encrypting: false, key: key, nonce: nonce)
+        let offset = try feed(context, associatedData: associatedData, input: ciphertext, into: output)
         var written: Int32 = 0
-        for segment in associatedData where segment.count > 0 {
-            for chunk in chunks(of: segment) {
-                try OpenSSLError.check(
-                    EVP_DecryptUpdate(context.pointer, nil, &written, bytes(chunk), Int32(chunk.count)),
-                    "EVP_DecryptUpdate(aad)")
-            }
-        }
-        var offset = 0
-        for chunk in chunks(of: ciphertext) {
-            try OpenSSLError.check(
-                EVP_DecryptUpdate(
-                    context.pointer, mutableBytes(output, at: offset), &written, bytes(chunk), Int32(chunk.count)),
-                "EVP_DecryptUpdate")
-            offset += Int(written)
-        }
         try OpenSSLError.check(
             COpenSSL_EVP_CIPHER_CTX_set_gcm_tag(context.pointer, bytes(tag), Int32(tagByteCount)),
             "EVP_CTRL_GCM_SET_TAG")
@@ -169,6 +141,31 @@ public enum AES256GCM {
             OpenSSLError.clearQueue()
             throw CryptoError.authenticationFailure
         }
+    }
+
+    /// Authenticates `associatedData`, then encrypts or decrypts `input` (the context knows which) into `output`.
+    /// Returns how many bytes were written.
+    private static func feed(
+        _ context: CipherContext,
+        associatedData: [UnsafeRawBufferPointer],
+        input: UnsafeRawBufferPointer,
+        into output: UnsafeMutableRawBufferPointer
+    ) throws -> Int {
+        var written: Int32 = 0
+        for chunk in associatedData.flatMap(chunks(of:)) {
+            try OpenSSLError.check(
+                EVP_CipherUpdate(context.pointer, nil, &written, bytes(chunk), Int32(chunk.count)),
+                "EVP_CipherUpdate(aad)")
+        }
+        var offset = 0
+        for chunk in chunks(of: input) {
+            try OpenSSLError.check(
+                EVP_CipherUpdate(
+                    context.pointer, mutableBytes(output, at: offset), &written, bytes(chunk), Int32(chunk.count)),
+                "EVP_CipherUpdate")
+            offset += Int(written)
+        }
+        return offset
     }
 
     private static func initialise(
