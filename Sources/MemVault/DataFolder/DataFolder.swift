@@ -6,7 +6,8 @@ public import Foundation
 /// DATA/                 mode 0700
 ///   master.key          default master key file (0600); may live elsewhere (--key-file) or in the environment
 ///   keys/keystore.sqlite  wrapped tenant and data keys: back up apart from the data files
-///   tenants/            per-tenant databases (content, encrypted)
+///   catalog.sqlite      the tenants and their lifecycle state
+///   tenants/T.sqlite    one database per tenant: sealed content and the fields kept in clear
 /// ```
 /// Data files and key material are in separate files, so a copy of the data files alone carries no key.
 public struct DataFolder: Sendable {
@@ -17,6 +18,7 @@ public struct DataFolder: Sendable {
     public var keysFolder: URL { url.appending(path: "keys") }
     public var keyStore: URL { keysFolder.appending(path: "keystore.sqlite") }
     public var tenantsFolder: URL { url.appending(path: "tenants") }
+    public var catalog: URL { url.appending(path: "catalog.sqlite") }
 
     init(url: URL) {
         self.url = url.standardizedFileURL

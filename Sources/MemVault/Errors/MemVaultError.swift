@@ -30,6 +30,11 @@ public struct MemVaultError: Error, Sendable, Equatable, CustomStringConvertible
         public static let unknownKey = Code("unknown_key")
         public static let keyInUse = Code("key_in_use")
         public static let keyStoreCorrupted = Code("key_store_corrupted")
+        public static let notFound = Code("not_found")
+        public static let conflict = Code("conflict")
+        public static let limitExceeded = Code("limit_exceeded")
+        /// A stored record failed authentication or decoding: it was modified, moved or corrupted.
+        public static let integrity = Code("integrity_failure")
         public static let storage = Code("storage_failure")
         public static let crypto = Code("crypto_failure")
     }

@@ -4,18 +4,24 @@
 public enum DataKeyOwner: Hashable, Sendable, CustomStringConvertible {
     case tenant
     case subject(SubjectID)
+    /// The tenant's key for subject pseudonyms (HMAC of external ids). It never seals anything and never rotates:
+    /// a new version would change every pseudonym.
+    case pseudonyms
 
     /// The stored form, also the key id written into envelope headers: printable ASCII, no personal data.
     public var keyID: String {
         switch self {
         case .tenant: "tenant"
         case .subject(let subject): "subject:\(subject.rawValue)"
+        case .pseudonyms: "pseudonyms"
         }
     }
 
     public init(keyID: String) throws {
         if keyID == "tenant" {
             self = .tenant
+        } else if keyID == "pseudonyms" {
+            self = .pseudonyms
         } else if keyID.hasPrefix("subject:") {
             self = .subject(try SubjectID(String(keyID.dropFirst("subject:".count))))
         } else {

@@ -41,6 +41,7 @@ public final class KeyHierarchy: Sendable {
     private struct Cache {
         var tenantKeys: [TenantKeyReference: EnvelopeKey] = [:]
         var dataKeys: [DataKeyReference: EnvelopeKey] = [:]
+        var pseudonymizers: [TenantID: Pseudonymizer] = [:]
     }
 
     private struct OwnerReference: Hashable {
@@ -137,9 +138,12 @@ public final class KeyHierarchy: Sendable {
         let tenantKey = try SymmetricKey.random(byteCount: Self.keyByteCount)
         let wrappedTenantKey = try wrapTenantKey(tenantKey, tenant: tenant, version: 1)
         let tenantEnvelopeKey = try EnvelopeKey(keyID: Self.tenantKeyID, version: 1, dataKey: tenantKey)
-        let dataKey = try SymmetricKey.random(byteCount: Self.keyByteCount)
         let wrappedDataKey = try wrapDataKey(
-            dataKey, tenant: tenant, owner: .tenant, version: 1, under: tenantEnvelopeKey)
+            SymmetricKey.random(byteCount: Self.keyByteCount), tenant: tenant, owner: .tenant, version: 1,
+            under: tenantEnvelopeKey)
+        let wrappedPseudonymKey = try wrapDataKey(
+            SymmetricKey.random(byteCount: Self.keyByteCount), tenant: tenant, owner: .pseudonyms, version: 1,
+            under: tenantEnvelopeKey)
         try store.write { db in
             guard try !tenantExists(db, tenant) else {
                 throw MemVaultError(.tenantExists, "tenant '\(tenant)' already exists")
@@ -152,6 +156,7 @@ public final class KeyHierarchy: Sendable {
                 sql: "INSERT INTO tenant_keys (tenant_id, version, wrapped_key, created_at) VALUES (?, 1, ?, ?)",
                 arguments: [tenant.rawValue, Data(wrappedTenantKey.bytes), now])
             try insertDataKey(db, tenant, .tenant, version: 1, wrapped: wrappedDataKey, wrappedBy: 1)
+            try insertDataKey(db, tenant, .pseudonyms, version: 1, wrapped: wrappedPseudonymKey, wrappedBy: 1)
         }
     }
 
@@ -174,6 +179,7 @@ public final class KeyHierarchy: Sendable {
             cache.withLock { cache in
                 cache.tenantKeys = cache.tenantKeys.filter { $0.key.tenant != tenant }
                 cache.dataKeys = cache.dataKeys.filter { $0.key.tenant != tenant }
+                cache.pseudonymizers.removeValue(forKey: tenant)
             }
         }
         try store.purgeLog()
@@ -402,7 +408,7 @@ public final class KeyHierarchy: Sendable {
                     db,
                     sql: """
                         SELECT COUNT(DISTINCT owner) AS owners,
-                               COUNT(DISTINCT CASE WHEN owner != 'tenant' THEN owner END) AS subjects,
+                               COUNT(DISTINCT CASE WHEN owner LIKE 'subject:%' THEN owner END) AS subjects,
                                COUNT(*) AS versions,
                                COALESCE(SUM(encryptions_reserved), 0) AS encryptions,
                                COALESCE(MAX(encryptions_reserved), 0) AS maximum
@@ -509,6 +515,35 @@ public final class KeyHierarchy: Sendable {
         let envelopeKey = try EnvelopeKey(keyID: owner.keyID, version: version, dataKey: key)
         cache.withLock { $0.dataKeys[reference] = envelopeKey }
         return envelopeKey
+    }
+
+    /// The tenant's pseudonymizer, keyed by its pseudonym key (made here for tenants created before it existed).
+    public func pseudonymizer(_ tenant: TenantID) throws -> Pseudonymizer {
+        if let cached = cache.withLock({ $0.pseudonymizers[tenant] }) { return cached }
+        var row = try store.read { db in
+            try requireTenant(db, tenant)
+            return try Row.fetchOne(
+                db,
+                sql: "SELECT wrapped_key, wrapped_by FROM data_keys WHERE tenant_id = ? AND owner = ? AND version = 1",
+                arguments: [tenant.rawValue, DataKeyOwner.pseudonyms.keyID])
+        }
+        if row == nil {
+            try createDataKey(tenant, owner: .pseudonyms)
+            row = try store.read { db in
+                try Row.fetchOne(
+                    db,
+                    sql:
+                        "SELECT wrapped_key, wrapped_by FROM data_keys WHERE tenant_id = ? AND owner = ? AND version = 1",
+                    arguments: [tenant.rawValue, DataKeyOwner.pseudonyms.keyID])
+            }
+        }
+        guard let row else { throw MemVaultError(.unknownKey, "tenant '\(tenant)' has no pseudonym key") }
+        let key = try unwrapDataKey(
+            row["wrapped_key"], tenant: tenant, owner: .pseudonyms, version: 1,
+            under: tenantKey(tenant, version: row["wrapped_by"]))
+        let pseudonymizer = try Pseudonymizer(key: key)
+        cache.withLock { $0.pseudonymizers[tenant] = pseudonymizer }
+        return pseudonymizer
     }
 
     // MARK: - Encryption budget

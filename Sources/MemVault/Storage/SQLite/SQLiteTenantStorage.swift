@@ -1,0 +1,309 @@
+import Foundation
+import GRDB
+
+/// One tenant's SQLite database: a `DatabasePool` (WAL, many readers) with all writes through group commit.
+///
+/// Reads are synchronous inside async functions on purpose: they are short, CPU-bound SQLite calls, and GRDB's
+/// async read overload costs about three times as much per call (see GRDB's Concurrency guide).
+final class SQLiteTenantStorage: TenantStorage {
+    let tenant: TenantID
+    let pool: DatabasePool
+    private let writer: GroupCommitWriter
+
+    init(tenant: TenantID, path: String, configuration: SQLiteConfiguration) throws {
+        self.tenant = tenant
+        var options = Configuration()
+        options.label = "MemVault tenant \(tenant)"
+        options.foreignKeysEnabled = true
+        options.maximumReaderCount = configuration.maximumReaders
+        options.busyMode = .timeout(configuration.busyTimeoutSeconds)
+        let synchronous = configuration.synchronous.rawValue.uppercased()
+        options.prepareDatabase { db in
+            // secure_delete: deleted records are overwritten, not left in free pages.
+            try db.execute(sql: "PRAGMA secure_delete = ON; PRAGMA synchronous = \(synchronous)")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: options)
+            try TenantSchema.migrator.migrate(pool)
+        } catch {
+            throw storageError(error, "opening the database of tenant '\(tenant)'")
+        }
+        writer = GroupCommitWriter(
+            database: pool, label: "memvault.writer.\(tenant)", maximumBatch: configuration.maximumGroupCommit)
+    }
+
+    func close() throws {
+        try pool.close()
+    }
+
+    // MARK: - Subjects
+
+    func insertSubject(_ record: SubjectRecord) async throws {
+        try await write("adding a subject") { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO subjects (subject_id, pseudonym, external_id, key_version, created_at)
+                    VALUES (?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    record.id.rawValue, record.pseudonym, Data(record.externalID), record.keyVersion,
+                    record.createdAt,
+                ])
+        }
+    }
+
+    func subject(pseudonym: String) async throws -> SubjectRecord? {
+        try read("reading a subject") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM subjects WHERE pseudonym = ?", arguments: [pseudonym])
+                .map(SubjectRecord.init(row:))
+        }
+    }
+
+    func subject(id: SubjectID) async throws -> SubjectRecord? {
+        try read("reading a subject") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM subjects WHERE subject_id = ?", arguments: [id.rawValue])
+                .map(SubjectRecord.init(row:))
+        }
+    }
+
+    // MARK: - Cubes
+
+    func insertCube(_ record: CubeRecord) async throws {
+        try await write("creating a cube") { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO cubes (cube_id, subject_id, kind, default_category, schema_version, metadata,
+                                       key_version, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    record.id.rawValue, record.subject?.rawValue, record.kind, record.defaultCategory,
+                    record.schemaVersion, Data(record.metadata), record.keyVersion, record.createdAt,
+                    record.updatedAt,
+                ])
+        }
+    }
+
+    func cube(_ id: CubeID) async throws -> CubeRecord? {
+        try read("reading a cube") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM cubes WHERE cube_id = ?", arguments: [id.rawValue])
+                .map(CubeRecord.init(row:))
+        }
+    }
+
+    func cubes(subject: SubjectID??, after: CubeID?, limit: Int) async throws -> [CubeRecord] {
+        try read("listing cubes") { db in
+            var conditions = ["cube_id > ?"]
+            var arguments: StatementArguments = [after?.rawValue ?? ""]
+            switch subject {
+            case .none: break
+            case .some(.none): conditions.append("subject_id IS NULL")
+            case .some(.some(let subject)):
+                conditions.append("subject_id = ?")
+                arguments += [subject.rawValue]
+            }
+            arguments += [limit]
+            return try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM cubes WHERE \(conditions.joined(separator: " AND ")) ORDER BY cube_id LIMIT ?",
+                arguments: arguments
+            ).map(CubeRecord.init(row:))
+        }
+    }
+
+    func deleteCube(_ id: CubeID) async throws -> Bool {
+        try await write("deleting a cube") { db in
+            try db.execute(
+                sql: """
+                    DELETE FROM memory_history WHERE memory_id IN (SELECT memory_id FROM memories WHERE cube_id = ?);
+                    DELETE FROM memories WHERE cube_id = ?;
+                    """,
+                arguments: [id.rawValue, id.rawValue])
+            try db.execute(sql: "DELETE FROM cubes WHERE cube_id = ?", arguments: [id.rawValue])
+            return db.changesCount > 0
+        }
+    }
+
+    // MARK: - Memories
+
+    func insertMemories(_ records: [MemoryRecord]) async throws {
+        try await write("adding memories") { db in
+            let statement = try db.cachedStatement(
+                sql: "INSERT INTO memories (\(TenantSchema.memoryColumns)) VALUES (\(Self.memoryPlaceholders))")
+            for record in records {
+                try statement.execute(arguments: record.arguments)
+            }
+        }
+    }
+
+    func memory(_ id: MemoryID) async throws -> MemoryRecord? {
+        try read("reading a memory") { db in
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT \(TenantSchema.memoryColumns) FROM memories WHERE memory_id = ?"),
+                arguments: [id.rawValue]
+            ).map(MemoryRecord.init(row:))
+        }
+    }
+
+    func memory(_ id: MemoryID, version: Int) async throws -> MemoryRecord? {
+        try read("reading a memory version") { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT \(TenantSchema.memoryColumns) FROM memories WHERE memory_id = ? AND version = ?
+                    UNION ALL
+                    SELECT \(TenantSchema.memoryColumns) FROM memory_history WHERE memory_id = ? AND version = ?
+                    """,
+                arguments: [id.rawValue, version, id.rawValue, version]
+            ).map(MemoryRecord.init(row:))
+        }
+    }
+
+    func memories(
+        _ scope: MemoryScope, statuses: Set<MemoryStatus>, after: MemoryID?, limit: Int
+    ) async throws -> [MemoryRecord] {
+        try read("listing memories") { db in
+            let (column, value) =
+                switch scope {
+                case .cube(let cube): ("cube_id", cube.rawValue)
+                case .subject(let subject): ("subject_id", subject.rawValue)
+                }
+            let statusList = statuses.map(\.rawValue).sorted()
+            let placeholders = databaseQuestionMarks(count: statusList.count)
+            var arguments: StatementArguments = [value, after?.rawValue ?? ""]
+            arguments += StatementArguments(statusList)
+            arguments += [limit]
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(TenantSchema.memoryColumns) FROM memories
+                    WHERE \(column) = ? AND memory_id > ? AND status IN (\(placeholders))
+                    ORDER BY memory_id LIMIT ?
+                    """,
+                arguments: arguments
+            ).map(MemoryRecord.init(row:))
+        }
+    }
+
+    func replaceMemory(_ record: MemoryRecord) async throws -> Bool {
+        try await write("updating a memory") { db in
+            let current = try Int.fetchOne(
+                db, sql: "SELECT version FROM memories WHERE memory_id = ?", arguments: [record.id.rawValue])
+            guard let current, current == record.supersedes else { return false }
+            try db.execute(
+                sql: """
+                    INSERT INTO memory_history (\(TenantSchema.memoryColumns))
+                    SELECT \(TenantSchema.memoryColumns) FROM memories WHERE memory_id = ?
+                    """,
+                arguments: [record.id.rawValue])
+            try db.execute(sql: "DELETE FROM memories WHERE memory_id = ?", arguments: [record.id.rawValue])
+            try db.execute(
+                sql: "INSERT INTO memories (\(TenantSchema.memoryColumns)) VALUES (\(Self.memoryPlaceholders))",
+                arguments: record.arguments)
+            return true
+        }
+    }
+
+    func setStatus(_ id: MemoryID, _ status: MemoryStatus, updatedAt: StoredTime) async throws -> Bool {
+        try await write("changing a memory's status") { db in
+            try db.execute(
+                sql: "UPDATE memories SET status = ?, updated_at = ? WHERE memory_id = ?",
+                arguments: [status.rawValue, updatedAt, id.rawValue])
+            return db.changesCount > 0
+        }
+    }
+
+    func deleteMemory(_ id: MemoryID) async throws -> Bool {
+        try await write("deleting a memory") { db in
+            try db.execute(sql: "DELETE FROM memory_history WHERE memory_id = ?", arguments: [id.rawValue])
+            try db.execute(sql: "DELETE FROM memories WHERE memory_id = ?", arguments: [id.rawValue])
+            return db.changesCount > 0
+        }
+    }
+
+    func history(_ id: MemoryID) async throws -> [MemoryRecord] {
+        try read("reading a memory's history") { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(TenantSchema.memoryColumns) FROM memory_history WHERE memory_id = ?
+                    UNION ALL
+                    SELECT \(TenantSchema.memoryColumns) FROM memories WHERE memory_id = ?
+                    ORDER BY version
+                    """,
+                arguments: [id.rawValue, id.rawValue]
+            ).map(MemoryRecord.init(row:))
+        }
+    }
+
+    // MARK: - Plumbing
+
+    private static let memoryPlaceholders = databaseQuestionMarks(count: 18)
+
+    private func read<T>(_ context: String, _ body: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.read(body)
+        } catch {
+            throw storageError(error, context)
+        }
+    }
+
+    private func write<T: Sendable>(
+        _ context: String, _ body: @escaping @Sendable (Database) throws -> T
+    ) async throws -> T {
+        do {
+            return try await writer.write(body)
+        } catch {
+            throw storageError(error, context)
+        }
+    }
+}
+
+extension SubjectRecord {
+    init(row: Row) throws {
+        self.init(
+            id: try SubjectID(row["subject_id"]), pseudonym: row["pseudonym"],
+            externalID: Array(row["external_id"] as Data), keyVersion: row["key_version"], createdAt: row["created_at"])
+    }
+}
+
+extension CubeRecord {
+    init(row: Row) throws {
+        self.init(
+            id: try CubeID(row["cube_id"]), subject: try (row["subject_id"] as String?).map(SubjectID.init),
+            kind: row["kind"], defaultCategory: row["default_category"], schemaVersion: row["schema_version"],
+            metadata: Array(row["metadata"] as Data), keyVersion: row["key_version"], createdAt: row["created_at"],
+            updatedAt: row["updated_at"])
+    }
+}
+
+extension MemoryRecord {
+    init(row: Row) throws {
+        func decode<T: RawRepresentable<String>>(_ column: String, as type: T.Type) throws -> T {
+            let raw: String = row[column]
+            guard let value = T(rawValue: raw) else {
+                throw MemVaultError(.storage, "unexpected \(column) '\(raw.prefix(32))' in the memories table")
+            }
+            return value
+        }
+        self.init(
+            id: try MemoryID(row["memory_id"]), cube: try CubeID(row["cube_id"]),
+            subject: try (row["subject_id"] as String?).map(SubjectID.init), version: row["version"],
+            supersedes: row["supersedes"], status: try decode("status", as: MemoryStatus.self),
+            type: try decode("memory_type", as: MemoryType.self), category: row["category"],
+            source: try decode("source_kind", as: SourceKind.self),
+            contentKind: try decode("content_kind", as: ContentKind.self), contentSize: row["content_size"],
+            occurredAt: row["occurred_at"], validFrom: row["valid_from"], validUntil: row["valid_until"],
+            createdAt: row["created_at"], updatedAt: row["updated_at"], keyVersion: row["key_version"],
+            payload: Array(row["payload"] as Data))
+    }
+
+    /// In `TenantSchema.memoryColumns` order.
+    var arguments: StatementArguments {
+        [
+            id.rawValue, cube.rawValue, subject?.rawValue, version, supersedes, status.rawValue, type.rawValue,
+            category, source.rawValue, contentKind.rawValue, contentSize, occurredAt, validFrom, validUntil,
+            createdAt, updatedAt, keyVersion, Data(payload),
+        ]
+    }
+}

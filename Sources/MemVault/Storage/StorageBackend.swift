@@ -1,0 +1,62 @@
+/// Where tenants' sealed records live. SQLite (one file per tenant) is the embedded default; a PostgreSQL backend
+/// for deployments beyond one machine implements the same two protocols, and the domain code does not change.
+///
+/// Tenant creation and deletion are two-phase so that they can be completed after a crash: the store creates or
+/// destroys the tenant's keys between `begin…` and `finish…`.
+public protocol StorageBackend: Sendable {
+    /// Every tenant known to the catalog, with its lifecycle state.
+    func tenants() async throws -> [(tenant: TenantID, state: TenantState)]
+    /// Records the tenant as being created. Throws `tenantExists` if it is active or being deleted.
+    func beginCreatingTenant(_ tenant: TenantID) async throws
+    /// Creates the tenant's storage and marks it active.
+    func finishCreatingTenant(_ tenant: TenantID) async throws
+    /// Marks the tenant as being deleted: from now on it cannot be opened.
+    func beginDeletingTenant(_ tenant: TenantID) async throws
+    /// Removes every byte of the tenant's storage and its catalog entry.
+    func finishDeletingTenant(_ tenant: TenantID) async throws
+    /// The tenant-scoped storage of an active tenant; `unknownTenant` otherwise.
+    func storage(for tenant: TenantID) async throws -> any TenantStorage
+    /// Closes every open database after pending writes; the backend cannot be used afterwards.
+    func close() async throws
+}
+
+public enum TenantState: String, Sendable, Codable {
+    case creating
+    case active
+    case deleting
+}
+
+/// One tenant's storage. Every call is scoped to that tenant: an id from another tenant is simply not found.
+public protocol TenantStorage: Sendable {
+    var tenant: TenantID { get }
+
+    func insertSubject(_ record: SubjectRecord) async throws
+    func subject(pseudonym: String) async throws -> SubjectRecord?
+    func subject(id: SubjectID) async throws -> SubjectRecord?
+
+    func insertCube(_ record: CubeRecord) async throws
+    func cube(_ id: CubeID) async throws -> CubeRecord?
+    /// Cubes in id order after `after`; `subject` nil lists all cubes, `.some(nil)` only shared ones.
+    func cubes(subject: SubjectID??, after: CubeID?, limit: Int) async throws -> [CubeRecord]
+    /// Deletes the cube with all its memories and their history. False if it did not exist.
+    func deleteCube(_ id: CubeID) async throws -> Bool
+
+    /// Inserts new memories (version 1) in one transaction: all or none.
+    func insertMemories(_ records: [MemoryRecord]) async throws
+    /// The current version.
+    func memory(_ id: MemoryID) async throws -> MemoryRecord?
+    /// Any version, current or superseded.
+    func memory(_ id: MemoryID, version: Int) async throws -> MemoryRecord?
+    func memories(
+        _ scope: MemoryScope, statuses: Set<MemoryStatus>, after: MemoryID?, limit: Int
+    ) async throws -> [MemoryRecord]
+    /// Moves the current version to history and stores `record` as current, if the current version is still
+    /// `record.supersedes` (optimistic concurrency). False if the memory is gone or was updated meanwhile.
+    func replaceMemory(_ record: MemoryRecord) async throws -> Bool
+    /// Changes the status of the current version in place (archive, expire). False if the memory does not exist.
+    func setStatus(_ id: MemoryID, _ status: MemoryStatus, updatedAt: StoredTime) async throws -> Bool
+    /// Deletes a memory with all its versions. False if it did not exist.
+    func deleteMemory(_ id: MemoryID) async throws -> Bool
+    /// Every version, oldest first.
+    func history(_ id: MemoryID) async throws -> [MemoryRecord]
+}

@@ -1,0 +1,111 @@
+import Foundation
+
+/// Size and count limits, checked before anything is encrypted or stored. Every violation is a `limit_exceeded`
+/// or `invalid_argument` error that names the limit.
+public struct StoreLimits: Sendable, Equatable {
+    public var maximumTextBytes = 1 << 20
+    public var maximumBinaryBytes = 64 << 20
+    public var maximumBatch = 1_000
+    public var maximumTags = 64
+    public var maximumTagBytes = 256
+    public var maximumAttributes = 64
+    public var maximumAttributeBytes = 4_096
+    public var maximumDetailBytes = 4_096
+    public var maximumNameBytes = 256
+    public var maximumExternalIDBytes = 256
+    public var maximumPageSize = 1_000
+
+    public init() {}
+
+    func check(_ memory: NewMemory) throws {
+        try check(content: memory.content)
+        try check(tags: memory.tags)
+        try check(attributes: memory.attributes)
+        try checkText(memory.sourceDetail, "source detail", maximumDetailBytes)
+        try check(confidence: memory.confidence)
+        try check(validFrom: memory.validFrom, validUntil: memory.validUntil)
+        if let category = memory.category { _ = try Token.validate(category, what: "category") }
+    }
+
+    func check(content: MemoryContent) throws {
+        switch content {
+        case .text(let text):
+            guard !text.isEmpty else { throw MemVaultError(.invalidArgument, "content is empty") }
+            try checkSize(text.utf8.count, maximumTextBytes, "text content")
+        case .binary(let bytes, let mediaType):
+            guard !bytes.isEmpty else { throw MemVaultError(.invalidArgument, "content is empty") }
+            try checkSize(bytes.count, maximumBinaryBytes, "binary content")
+            try Self.checkMediaType(mediaType)
+        }
+    }
+
+    func check(tags: [String]) throws {
+        guard tags.count <= maximumTags else {
+            throw MemVaultError(.limitExceeded, "\(tags.count) tags; at most \(maximumTags) are allowed")
+        }
+        for tag in tags {
+            guard !tag.isEmpty else { throw MemVaultError(.invalidArgument, "a tag is empty") }
+            try checkText(tag, "a tag", maximumTagBytes)
+        }
+    }
+
+    func check(attributes: [String: String]) throws {
+        guard attributes.count <= maximumAttributes else {
+            throw MemVaultError(
+                .limitExceeded, "\(attributes.count) attributes; at most \(maximumAttributes) are allowed")
+        }
+        for (key, value) in attributes {
+            guard !key.isEmpty else { throw MemVaultError(.invalidArgument, "an attribute name is empty") }
+            try checkText(key, "an attribute name", maximumTagBytes)
+            try checkText(value, "an attribute value", maximumAttributeBytes)
+        }
+    }
+
+    func check(confidence: Double?) throws {
+        guard let confidence else { return }
+        guard confidence.isFinite, (0...1).contains(confidence) else {
+            throw MemVaultError(.invalidArgument, "confidence must be between 0 and 1")
+        }
+    }
+
+    func check(validFrom: Date?, validUntil: Date?) throws {
+        if let validFrom, let validUntil, validUntil < validFrom {
+            throw MemVaultError(.invalidArgument, "validUntil is before validFrom")
+        }
+    }
+
+    func check(batch count: Int) throws {
+        guard count <= maximumBatch else {
+            throw MemVaultError(.limitExceeded, "a batch of \(count) memories; at most \(maximumBatch) are allowed")
+        }
+    }
+
+    func check(pageSize: Int) throws {
+        guard (1...maximumPageSize).contains(pageSize) else {
+            throw MemVaultError(.invalidArgument, "page size \(pageSize); use 1 to \(maximumPageSize)")
+        }
+    }
+
+    func checkText(_ value: String?, _ what: String, _ maximum: Int) throws {
+        guard let value else { return }
+        try checkSize(value.utf8.count, maximum, what)
+    }
+
+    private func checkSize(_ size: Int, _ maximum: Int, _ what: String) throws {
+        guard size <= maximum else {
+            throw MemVaultError(.limitExceeded, "\(what) is \(size) bytes; the limit is \(maximum) bytes")
+        }
+    }
+
+    /// `type/subtype` with RFC 6838 restricted-name characters.
+    static func checkMediaType(_ value: String) throws {
+        let parts = value.split(separator: "/", omittingEmptySubsequences: false)
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$&-^_.+")
+        guard parts.count == 2, parts.allSatisfy({ (1...127).contains($0.count) && $0.allSatisfy(allowed.contains) })
+        else {
+            throw MemVaultError(
+                .invalidArgument,
+                "invalid media type '\(value.prefix(64))': expected type/subtype, e.g. application/octet-stream")
+        }
+    }
+}
