@@ -1,0 +1,66 @@
+import Foundation
+import MemVault
+import Testing
+
+@Suite("Nothing personal at rest")
+struct AtRestTests {
+    @Test("markers in content, metadata and subject ids appear in no file of the data folder; the API reads them all")
+    func noPlaintextInAnyFile() async throws {
+        let fixture = try await StoreFixture.make(tenants: ["acme", "globex"])
+        let acme = try await fixture.tenant()
+        let unique = UUID().uuidString.prefix(8)
+        func marker(_ field: String) -> String { "MRK\(unique)-\(field)-secret" }
+        let fields = [
+            "external-id", "cube-name", "origin", "created-by", "imported-from", "content", "updated-content",
+            "binary", "tag", "source-detail", "attribute-key", "attribute-value", "shared-content",
+        ]
+        let scanner = MarkerScanner(markers: fields.map(marker))
+
+        let subject = try await acme.resolveSubject(externalID: marker("external-id") + "@example.com")
+        let cube = try await acme.createCube(
+            NewCube(
+                owner: .subject(subject.id), name: marker("cube-name"),
+                provenance: Provenance(
+                    origin: marker("origin"), createdBy: marker("created-by"), importedFrom: marker("imported-from"))))
+        let memory = try await acme.addMemory(
+            NewMemory(
+                content: .text("note: " + marker("content")), tags: [marker("tag")],
+                sourceDetail: marker("source-detail"),
+                attributes: [marker("attribute-key"): marker("attribute-value")]),
+            to: cube.id)
+        _ = try await acme.updateMemory(memory.id, MemoryChanges(content: .text(marker("updated-content"))))
+        let binary = try await acme.addMemory(
+            NewMemory(
+                content: .binary(bytes: Array(marker("binary").utf8), mediaType: "application/octet-stream"),
+                type: .activation),
+            to: cube.id)
+        let shared = try await acme.createCube(NewCube(owner: .tenant, name: "faq"))
+        _ = try await acme.addMemories((0..<50).map { _ in .text(marker("shared-content")) }, to: shared.id)
+        try await fixture.store.close()
+
+        let files = try filesUnder(fixture.dataPath)
+        #expect(files.keys.contains("tenants/acme.sqlite") && files.keys.contains("keys/keystore.sqlite"))
+        #expect(
+            files.keys.contains { $0.hasSuffix("-wal") }, "the WAL must be part of the scan: \(files.keys.sorted())")
+        #expect(scanner.scan(files) == [])
+
+        // Positive control: the same scanner, over what the API decrypts, finds every marker.
+        let reopened = try await fixture.reopened().tenant(TenantID("acme"))
+        var decrypted = [try await reopened.externalID(of: subject.id)]
+        let readCube = try await reopened.cube(cube.id)
+        decrypted += [
+            readCube.name, readCube.provenance.origin, readCube.provenance.createdBy,
+            readCube.provenance.importedFrom,
+        ].compactMap { $0 }
+        for version in try await reopened.history(memory.id) {
+            decrypted += [version.content.text ?? "", version.sourceDetail ?? ""] + version.tags
+            decrypted += version.attributes.flatMap { [$0.key, $0.value] }
+        }
+        if case .binary(let bytes, _) = try await reopened.memory(binary.id).content {
+            decrypted.append(String(decoding: bytes, as: UTF8.self))
+        }
+        decrypted += try await reopened.memories(in: .cube(shared.id), limit: 1).items.compactMap(\.content.text)
+        let found = scanner.scan(["api": Array(decrypted.joined(separator: "\n").utf8)])
+        #expect(found.count == fields.count, "\(found)")
+    }
+}

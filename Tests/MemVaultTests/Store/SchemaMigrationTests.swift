@@ -1,0 +1,51 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import MemVault
+
+@Suite("Schema migrations")
+struct SchemaMigrationTests {
+    private static func schema(_ db: Database) throws -> [String] {
+        try String.fetchAll(
+            db, sql: "SELECT type || ' ' || name || ': ' || sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name")
+    }
+
+    @Test("a database at schema v1 opens, upgrades to the current schema and keeps its data")
+    func upgradeFromV1() async throws {
+        let fixture = try await StoreFixture.make()
+        let acme = try await fixture.tenant()
+        let cube = try await acme.createCube(NewCube(owner: .tenant, name: "from v1"))
+        let memory = try await acme.addMemory(.text("written before versions existed"), to: cube.id)
+        try await fixture.store.close()
+
+        // Turn the file into exactly what a v1 binary wrote, and check that against a fresh v1 database.
+        try fixture.tamper { db in
+            try db.execute(
+                sql: """
+                    DROP INDEX memories_by_subject;
+                    DROP TABLE memory_history;
+                    ALTER TABLE memories DROP COLUMN supersedes;
+                    DELETE FROM grdb_migrations WHERE identifier = 'v2';
+                    """)
+        }
+        let reference = try DatabaseQueue()
+        try TenantSchema.migrator.migrate(reference, upTo: "v1")
+        let referenceSchema = try await reference.read { try Self.schema($0) }
+        var downgradedSchema: [String] = []
+        try fixture.tamper { db in downgradedSchema = try Self.schema(db) }
+        #expect(downgradedSchema == referenceSchema)
+
+        let upgraded = try await fixture.reopened().tenant(TenantID("acme"))
+        #expect(try await upgraded.memory(memory.id) == memory)
+        let second = try await upgraded.updateMemory(memory.id, MemoryChanges(content: .text("now versioned")))
+        #expect(second.version == 2)
+        #expect(try await upgraded.history(memory.id).map(\.version) == [1, 2])
+        let current = try DatabaseQueue()
+        try TenantSchema.migrator.migrate(current)
+        var upgradedSchema: [String] = []
+        try fixture.tamper { db in upgradedSchema = try Self.schema(db) }
+        let currentSchema = try await current.read { try Self.schema($0) }
+        #expect(upgradedSchema == currentSchema)
+    }
+}
