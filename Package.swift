@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(
             name: "MemVaultCLITests",
             // Depending on the executable makes `swift test` build it, so the tests can run the real binary.
-            dependencies: ["memvault"]
+            dependencies: ["memvault", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ]
 )

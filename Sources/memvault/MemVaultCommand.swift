@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct MemVaultCommand: ParsableCommand {
+struct MemVaultCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "memvault",
         abstract: "A privacy-governed, multi-tenant memory store for AI products.",
@@ -10,6 +10,9 @@ struct MemVaultCommand: ParsableCommand {
             Start with `memvault init`, then `memvault tenant create NAME`.
             The master key comes from --key-file, else MEMVAULT_MASTER_KEY (64 hex digits), else DATA/master.key.
             """,
-        subcommands: [InitCommand.self, TenantCommand.self, KeysCommand.self]
+        subcommands: [
+            InitCommand.self, TenantCommand.self, SubjectCommand.self, CubeCommand.self, MemoryCommand.self,
+            KeysCommand.self,
+        ]
     )
 }

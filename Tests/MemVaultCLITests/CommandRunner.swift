@@ -8,6 +8,11 @@ struct CommandRunner {
         let standardOutput: String
         let standardError: String
 
+        /// The value of `key` in the JSON document on standard output.
+        func string(_ key: String) throws -> String {
+            try #require(json()[key] as? String, "no \(key) in \(standardOutput) \(standardError)")
+        }
+
         /// The JSON document on standard output.
         func json() throws -> [String: Any] {
             let object = try JSONSerialization.jsonObject(with: Data(standardOutput.utf8))
@@ -28,8 +33,8 @@ struct CommandRunner {
         }
     }
 
-    @discardableResult
-    func run(_ arguments: [String], withData: Bool = true) throws -> Outcome {
+    /// A configured, not yet started process for `arguments`.
+    func process(_ arguments: [String], withData: Bool = true) throws -> Process {
         let process = Process()
         process.executableURL = try Self.binary
         process.arguments = arguments + (withData ? ["--data", dataFolder] : [])
@@ -38,11 +43,21 @@ struct CommandRunner {
         environment.removeValue(forKey: "MEMVAULT_DATA")
         environment.merge(self.environment) { $1 }
         process.environment = environment
+        return process
+    }
+
+    @discardableResult
+    func run(_ arguments: [String], withData: Bool = true, input: Data? = nil) throws -> Outcome {
+        let process = try process(arguments, withData: withData)
         let output = Pipe()
         let error = Pipe()
         process.standardOutput = output
         process.standardError = error
+        let standardInput = Pipe()
+        process.standardInput = standardInput
         try process.run()
+        if let input { standardInput.fileHandleForWriting.write(input) }
+        try standardInput.fileHandleForWriting.close()
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         let errorData = error.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

@@ -30,22 +30,49 @@ struct GlobalOptions: ParsableArguments {
         try Installation.open(at: dataPath, masterKey: masterKeySource)
     }
 
-    /// Runs `body`, printing its result as JSON or text, and any error in the same format with a non-zero exit.
-    func run<Result: Encodable>(_ body: () throws -> Result, text: (Result) -> String) throws {
+    func openStore() async throws -> MemoryStore {
+        try await MemoryStore.open(openInstallation())
+    }
+
+    /// The store of one tenant, opened for the duration of `body` and closed afterwards.
+    func withTenant<T>(_ tenant: String, _ body: (TenantStore) async throws -> T) async throws -> T {
+        let tenant = try TenantID(tenant)
+        let store = try await openStore()
         do {
-            let result = try body()
-            print(json ? try JSONOutput.encode(result) : text(result))
-        } catch let error as MemVaultError {
-            try fail(code: error.code.name, message: error.message)
-        } catch let error as ValidationError {
-            throw error
+            let result = try await body(try await store.tenant(tenant))
+            try await store.close()
+            return result
         } catch {
-            // Crypto and storage errors carry no secrets by construction; still, report them under one code.
-            try fail(code: "internal_error", message: String(describing: error))
+            try? await store.close()
+            throw error
         }
     }
 
-    private func fail(code: String, message: String) throws -> Never {
+    /// Runs `body`, printing its result as JSON or text, and any error in the same format with a non-zero exit.
+    func run<Result: Encodable>(_ body: () throws -> Result, text: (Result) -> String) throws {
+        let result: Result
+        do { result = try body() } catch { try fail(error) }
+        try emit(result, text: text)
+    }
+
+    func run<Result: Encodable>(_ body: () async throws -> Result, text: (Result) -> String) async throws {
+        let result: Result
+        do { result = try await body() } catch { try fail(error) }
+        try emit(result, text: text)
+    }
+
+    private func emit<Result: Encodable>(_ result: Result, text: (Result) -> String) throws {
+        print(json ? try JSONOutput.encode(result) : text(result))
+    }
+
+    func fail(_ error: any Error) throws -> Never {
+        let (code, message) =
+            switch error {
+            case let error as MemVaultError: (error.code.name, error.message)
+            case let error as ValidationError: ("invalid_argument", error.message)
+            // Crypto and storage errors carry no secrets by construction; still, report them under one code.
+            default: ("internal_error", String(describing: error))
+            }
         if json {
             print(try JSONOutput.encode(ErrorDocument(error: .init(code: code, message: message))))
         } else {
@@ -55,7 +82,7 @@ struct GlobalOptions: ParsableArguments {
     }
 }
 
-private struct ErrorDocument: Encodable {
+struct ErrorDocument: Encodable {
     struct Detail: Encodable {
         let code: String
         let message: String
@@ -65,9 +92,26 @@ private struct ErrorDocument: Encodable {
 }
 
 enum JSONOutput {
-    static func encode(_ value: some Encodable) throws -> String {
+    static func encode(_ value: some Encodable, pretty: Bool = true) throws -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Timestamps.format(date))
+        }
         return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}
+
+/// ISO 8601 with milliseconds, the precision MemVault stores.
+enum Timestamps {
+    static func format(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
+    static func parse(_ text: String, option: String) throws -> Date {
+        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
+        if let date = try? Date.ISO8601FormatStyle().parse(text) { return date }
+        throw ValidationError("\(option): '\(text.prefix(40))' is not an ISO 8601 time such as 2026-11-21T10:00:00Z")
     }
 }

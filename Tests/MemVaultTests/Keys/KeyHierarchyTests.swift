@@ -81,24 +81,25 @@ struct KeyHierarchyTests {
         var status = try #require(try keys.status(acme).first)
         #expect(status.primaryVersion == 2)
         #expect(status.tenantKeys.map(\.state) == ["active", "primary"])
-        #expect(status.tenantKeys.map(\.dataKeysWrapped) == [2, 0])
+        // Wrapped by v1: the tenant's shared data key, its pseudonym key and the subject's key.
+        #expect(status.tenantKeys.map(\.dataKeysWrapped) == [3, 0])
 
         // A subject created after rotation is wrapped by the new primary.
         let newcomer = try SubjectID.random()
         try keys.createDataKey(acme, owner: .subject(newcomer))
-        #expect(try keys.status(acme).first?.tenantKeys.map(\.dataKeysWrapped) == [2, 1])
+        #expect(try keys.status(acme).first?.tenantKeys.map(\.dataKeysWrapped) == [3, 1])
 
         let retireEarly = try #require(throws: MemVaultError.self) { try keys.retireTenantKey(acme, version: 1) }
         #expect(retireEarly.code == .keyInUse && retireEarly.message.contains("memvault keys rewrap"))
         let retirePrimary = try #require(throws: MemVaultError.self) { try keys.retireTenantKey(acme, version: 2) }
         #expect(retirePrimary.code == .keyInUse)
 
-        #expect(try keys.rewrapDataKeys(acme, batchSize: 1) == 2)
+        #expect(try keys.rewrapDataKeys(acme, batchSize: 1) == 3)
         #expect(try keys.rewrapDataKeys(acme) == 0)
         try keys.retireTenantKey(acme, version: 1)
         status = try #require(try keys.status(acme).first)
         #expect(status.tenantKeys.map(\.state) == ["retired", "primary"])
-        #expect(status.tenantKeys.map(\.dataKeysWrapped) == [0, 3])
+        #expect(status.tenantKeys.map(\.dataKeysWrapped) == [0, 4])
 
         // The ciphertext was never touched and still opens, from a fresh process with an empty key cache.
         #expect(try open(installation().keys, .subject(subject), before) == "written under tenant key v1")
@@ -118,7 +119,8 @@ struct KeyHierarchyTests {
             envelopes.map(\.keyVersion) == Array(repeating: 1, count: 10) + Array(repeating: 2, count: 10)
                 + Array(repeating: 3, count: 5))
         let status = try #require(try keys.status(acme).first)
-        #expect(status.dataKeys.versions == 3)
+        // Three versions of the shared data key, one of the pseudonym key.
+        #expect(status.dataKeys.versions == 4)
         #expect(status.dataKeys.maximumEncryptionsPerKey == 10)
         #expect(status.dataKeys.encryptions == 10 + 10 + 8)
         for (index, envelope) in envelopes.enumerated() {

@@ -1,0 +1,8 @@
+public import ArgumentParser
+public import MemVault
+
+// The library's enums parse from their raw values on the command line. Declared here because the library
+// deliberately does not depend on ArgumentParser.
+extension MemoryType: ExpressibleByArgument {}
+extension SourceKind: ExpressibleByArgument {}
+extension MemoryStatus: ExpressibleByArgument {}
