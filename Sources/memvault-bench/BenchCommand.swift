@@ -4,7 +4,7 @@ import Foundation
 /// MemVault's benchmark program: every figure an issue asks for is one scenario, measured in the same run as its
 /// baseline, and the whole report is written to docs/benchmarks.md.
 @main
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "memvault-bench",
         abstract: "Measure MemVault against its baselines and write docs/benchmarks.md.",
@@ -15,13 +15,15 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Seconds to spend on each measurement.") var seconds = 1.0
     @Option(help: "Run only scenarios whose name contains this text.") var only: String?
 
-    func run() throws {
+    func run() async throws {
         let budget = Duration.milliseconds(Int(seconds * 1000))
-        let scenarios: [any Scenario] = [CryptoThroughputScenario(budget: budget)]
+        let scenarios: [any Scenario] = [
+            CryptoThroughputScenario(budget: budget), StoreThroughputScenario(budget: budget * 2),
+        ]
         var report = Report()
         for scenario in scenarios where only.map({ scenario.name.localizedCaseInsensitiveContains($0) }) ?? true {
             print("== \(scenario.name)")
-            let section = try scenario.run()
+            let section = try await scenario.run()
             for row in section.rows { print("   \(row.plainText)") }
             report.sections.append(section)
         }

@@ -6,15 +6,15 @@
 public struct BindingContext: Sendable, Equatable {
     public private(set) var bytes: [UInt8]
 
-    public init(domain: String) {
+    public init(domain: String, capacity: Int = 128) {
         bytes = []
+        bytes.reserveCapacity(capacity)
         append(domain)
     }
 
     public func with(_ label: String, _ value: String) -> BindingContext {
         var copy = self
-        copy.append(label)
-        copy.append(value)
+        copy.append(label, value)
         return copy
     }
 
@@ -22,9 +22,17 @@ public struct BindingContext: Sendable, Equatable {
         with(label, String(value))
     }
 
+    /// Appends a field in place; the way to build a context on a hot path.
+    public mutating func append(_ label: String, _ value: String) {
+        append(label)
+        append(value)
+    }
+
     private mutating func append(_ text: String) {
-        let utf8 = Array(text.utf8)
-        bytes += withUnsafeBytes(of: UInt32(utf8.count).bigEndian, Array.init)
-        bytes += utf8
+        var text = text
+        text.withUTF8 { utf8 in
+            withUnsafeBytes(of: UInt32(utf8.count).bigEndian) { bytes.append(contentsOf: $0) }
+            bytes.append(contentsOf: utf8)
+        }
     }
 }

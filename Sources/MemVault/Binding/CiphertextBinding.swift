@@ -24,13 +24,13 @@ public struct CiphertextBinding: Sendable, Equatable {
 
     /// The canonical associated-data bytes.
     public var associatedData: [UInt8] {
-        BindingContext(domain: "memvault.content.v1")
-            .with("tenant", tenant.rawValue)
-            .with("subject", subjectPseudonym ?? "-")
-            .with("cube", cube)
-            .with("memory", memory)
-            .with("field", field)
-            .with("key-version", keyVersion)
-            .bytes
+        var context = BindingContext(domain: "memvault.content.v1", capacity: 256)
+        context.append("tenant", tenant.rawValue)
+        context.append("subject", subjectPseudonym ?? "-")
+        context.append("cube", cube)
+        context.append("memory", memory)
+        context.append("field", field)
+        context.append("key-version", String(keyVersion))
+        return context.bytes
     }
 }

@@ -5,7 +5,7 @@ struct CryptoThroughputScenario: Scenario {
     let budget: Duration
     let name = "crypto layer throughput"
 
-    func run() throws -> ReportSection {
+    func run() async throws -> ReportSection {
         let dataKey = try SymmetricKey.random()
         let envelopeKey = try EnvelopeKey(keyID: "subject:bench", version: 1, dataKey: dataKey)
         let context = Array("memvault.content.v1|tenant=acme|subject=p|cube=c|memory=m|version=1".utf8)

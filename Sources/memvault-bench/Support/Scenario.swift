@@ -3,7 +3,7 @@ import Foundation
 /// One benchmark scenario: what it measures, against which baseline, and the rows of figures it produced.
 protocol Scenario {
     var name: String { get }
-    func run() throws -> ReportSection
+    func run() async throws -> ReportSection
 }
 
 /// One figure next to its baseline measured in the same run.

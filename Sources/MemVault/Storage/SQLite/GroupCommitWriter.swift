@@ -1,5 +1,5 @@
 import Dispatch
-import GRDB
+package import GRDB
 import Synchronization
 
 /// One writer per tenant database that batches concurrent writes into shared transactions (group commit).
@@ -8,7 +8,7 @@ import Synchronization
 /// one transaction, each write in its own savepoint, so one failing write does not undo the others. A write's
 /// caller is resumed only after the shared transaction has committed: an acknowledged write is durable. If the
 /// commit fails, every write in the batch fails and nothing of the batch is stored.
-final class GroupCommitWriter: Sendable {
+package final class GroupCommitWriter: Sendable {
     private let database: any DatabaseWriter
     private let queue: DispatchQueue
     private let maximumBatch: Int
@@ -24,13 +24,13 @@ final class GroupCommitWriter: Sendable {
         let complete: @Sendable ((any Error)?) -> Void
     }
 
-    init(database: any DatabaseWriter, label: String, maximumBatch: Int = 512) {
+    package init(database: any DatabaseWriter, label: String, maximumBatch: Int = 512) {
         self.database = database
         self.queue = DispatchQueue(label: label)
         self.maximumBatch = maximumBatch
     }
 
-    func write<T: Sendable>(_ operation: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    package func write<T: Sendable>(_ operation: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             let result = ResultSlot<T>()
             enqueue(

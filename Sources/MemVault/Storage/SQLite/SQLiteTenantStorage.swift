@@ -278,24 +278,23 @@ extension CubeRecord {
 }
 
 extension MemoryRecord {
+    /// Decodes a row selected with `TenantSchema.memoryColumns`, by position: name lookups cost a case-insensitive
+    /// string comparison per column, which dominated the read path.
     init(row: Row) throws {
-        func decode<T: RawRepresentable<String>>(_ column: String, as type: T.Type) throws -> T {
-            let raw: String = row[column]
+        func decode<T: RawRepresentable<String>>(_ index: Int, as type: T.Type) throws -> T {
+            let raw: String = row[index]
             guard let value = T(rawValue: raw) else {
-                throw MemVaultError(.storage, "unexpected \(column) '\(raw.prefix(32))' in the memories table")
+                throw MemVaultError(.storage, "unexpected \(T.self) '\(raw.prefix(32))' in the memories table")
             }
             return value
         }
         self.init(
-            id: try MemoryID(row["memory_id"]), cube: try CubeID(row["cube_id"]),
-            subject: try (row["subject_id"] as String?).map(SubjectID.init), version: row["version"],
-            supersedes: row["supersedes"], status: try decode("status", as: MemoryStatus.self),
-            type: try decode("memory_type", as: MemoryType.self), category: row["category"],
-            source: try decode("source_kind", as: SourceKind.self),
-            contentKind: try decode("content_kind", as: ContentKind.self), contentSize: row["content_size"],
-            occurredAt: row["occurred_at"], validFrom: row["valid_from"], validUntil: row["valid_until"],
-            createdAt: row["created_at"], updatedAt: row["updated_at"], keyVersion: row["key_version"],
-            payload: Array(row["payload"] as Data))
+            id: MemoryID(unchecked: row[0]), cube: CubeID(unchecked: row[1]),
+            subject: try (row[2] as String?).map(SubjectID.init), version: row[3], supersedes: row[4],
+            status: try decode(5, as: MemoryStatus.self), type: try decode(6, as: MemoryType.self), category: row[7],
+            source: try decode(8, as: SourceKind.self), contentKind: try decode(9, as: ContentKind.self),
+            contentSize: row[10], occurredAt: row[11], validFrom: row[12], validUntil: row[13], createdAt: row[14],
+            updatedAt: row[15], keyVersion: row[16], payload: Array(row[17] as Data))
     }
 
     /// In `TenantSchema.memoryColumns` order.

@@ -1,0 +1,235 @@
+import Foundation
+import GRDB
+import MemVault
+
+/// Issue 3: adds (single and batched) and get latency of the encrypted store, against the same writes into a plain
+/// SQLite table without encryption, with the same pragmas, in the same run.
+struct StoreThroughputScenario: Scenario {
+    let budget: Duration
+    let name = "store throughput"
+    let concurrentWriters = 64
+    let batchSize = 500
+
+    func run() async throws -> ReportSection {
+        let folder = FileManager.default.temporaryDirectory.appending(path: "memvault-bench-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let installation = try Installation.initialise(
+            at: folder.appending(path: "data").path, masterKey: .keyFile(path: nil))
+        let store = try await MemoryStore.open(installation)
+        try await store.createTenant(TenantID("bench"))
+        let tenant = try await store.tenant(TenantID("bench"))
+        let subject = try await tenant.resolveSubject(externalID: "bench-user")
+        let cube = try await tenant.createCube(
+            NewCube(owner: .subject(subject.id), name: "bench", defaultCategory: "notes"))
+        let plain = try PlainBaseline(path: folder.appending(path: "plain.sqlite").path)
+        let sample = Sample()
+
+        // Sequential single adds: each waits for its own commit.
+        let singleSequential = try await rate { _ = try await tenant.addMemory(sample.next(), to: cube.id) }
+        let plainSequential = try await rate {
+            try await plain.insert([sample.next()], cube: cube.id.rawValue, subject: subject.id.rawValue)
+        }
+
+        // Concurrent single adds: each caller waits for its own durable commit; group commit shares transactions.
+        let singleConcurrent = try await concurrentRate {
+            _ = try await tenant.addMemory(sample.next(), to: cube.id)
+        }
+        let plainConcurrent = try await concurrentRate {
+            try await plain.insert([sample.next()], cube: cube.id.rawValue, subject: subject.id.rawValue)
+        }
+
+        // Batches in one transaction.
+        let batched =
+            try await rate { _ = try await tenant.addMemories((0..<batchSize).map { _ in sample.next() }, to: cube.id) }
+            * Double(batchSize)
+        let plainBatched =
+            try await rate {
+                try await plain.insert(
+                    (0..<batchSize).map { _ in sample.next() }, cube: cube.id.rawValue, subject: subject.id.rawValue)
+            }
+            * Double(batchSize)
+
+        // Get latency over the memories written above.
+        let ids = try await allIDs(tenant, cube: cube.id)
+        let plainIDs = try plain.ids()
+        let gets = try await latencies(count: 20_000) { _ = try await tenant.memory(ids.randomElement()!) }
+        let plainGets = try await latencies(count: 20_000) { try plain.get(plainIDs.randomElement()!) }
+        try await store.close()
+
+        let addsUnit = "adds/s"
+        return ReportSection(
+            title: "Encrypted store: adds and gets",
+            description: """
+                One tenant, one personal cube, ~200-byte text memories with two tags and a source detail \
+                (WAL, synchronous=NORMAL, secure_delete on). MemVault seals each memory (AES-256-GCM envelope \
+                bound to tenant, subject pseudonym, cube, memory, version and key version) and counts data-key use. \
+                The baseline writes the same fields, content and tags in plaintext, into a table of the same shape \
+                (same indexes) with the same pragmas. Concurrent runs use \(concurrentWriters) writers, each waiting for its own \
+                durable commit; group commit shares transactions among them (the baseline uses the same writer).
+                """,
+            rows: [
+                Measurement(
+                    label: "single durable adds, 1 writer", value: singleSequential, unit: addsUnit,
+                    baselineLabel: "plain SQLite, 1 writer", baseline: plainSequential, higherIsBetter: true),
+                Measurement(
+                    label: "single durable adds, \(concurrentWriters) writers (group commit)", value: singleConcurrent,
+                    unit: addsUnit, baselineLabel: "plain SQLite, \(concurrentWriters) writers",
+                    baseline: plainConcurrent, higherIsBetter: true),
+                Measurement(
+                    label: "batched adds (\(batchSize) per transaction)", value: batched, unit: addsUnit,
+                    baselineLabel: "plain SQLite, same batches", baseline: plainBatched, higherIsBetter: true),
+                Measurement(
+                    label: "get latency p50", value: gets.percentile(0.50), unit: "µs",
+                    baselineLabel: "plain SQLite SELECT by id", baseline: plainGets.percentile(0.50),
+                    higherIsBetter: false),
+                Measurement(
+                    label: "get latency p99", value: gets.percentile(0.99), unit: "µs",
+                    baselineLabel: "plain SQLite SELECT by id", baseline: plainGets.percentile(0.99),
+                    higherIsBetter: false),
+            ],
+            notes: [
+                "Aim (issue 3): batched adds within 1.5x of the plain baseline; single adds ≥ 10,000/s per tenant "
+                    + "with group commit under concurrent writers.",
+                "Gets decrypt and decode the memory; the baseline reads the plaintext row.",
+            ])
+    }
+
+    private func rate(_ body: () async throws -> Void) async throws -> Double {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var operations = 0
+        while start.duration(to: clock.now) < budget {
+            try await body()
+            operations += 1
+        }
+        return Double(operations) / start.duration(to: clock.now).seconds
+    }
+
+    private func concurrentRate(_ body: @escaping @Sendable () async throws -> Void) async throws -> Double {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let end = start.advanced(by: budget)
+        let total = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<concurrentWriters {
+                group.addTask {
+                    var count = 0
+                    while clock.now < end {
+                        try await body()
+                        count += 1
+                    }
+                    return count
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        return Double(total) / start.duration(to: clock.now).seconds
+    }
+
+    private func latencies(count: Int, _ body: () async throws -> Void) async throws -> [Double] {
+        let clock = ContinuousClock()
+        var samples: [Double] = []
+        samples.reserveCapacity(count)
+        for _ in 0..<count {
+            let start = clock.now
+            try await body()
+            samples.append(start.duration(to: clock.now).seconds * 1_000_000)
+        }
+        return samples.sorted()
+    }
+
+    private func allIDs(_ tenant: TenantStore, cube: CubeID) async throws -> [MemoryID] {
+        var ids: [MemoryID] = []
+        var cursor: String?
+        repeat {
+            let page = try await tenant.memories(in: .cube(cube), after: cursor, limit: 1000)
+            ids += page.items.map(\.id)
+            cursor = page.nextCursor
+        } while cursor != nil && ids.count < 50_000
+        return ids
+    }
+}
+
+/// Realistic memory-sized inputs: a sentence of ~200 bytes, two tags, a source detail.
+final class Sample: Sendable {
+    private let sentences = [
+        "Caroline said she went to the LGBTQ support group yesterday and found it powerful and reassuring.",
+        "Melanie is planning a camping trip with her kids next month and wants recommendations for quiet lakes.",
+        "The user prefers concise answers in the morning and is learning Portuguese for a trip to Lisbon.",
+        "Jon mentioned that his dance studio opened last week and the first class sold out in two days.",
+    ]
+
+    func next() -> NewMemory {
+        let index = Int.random(in: 0..<sentences.count)
+        return NewMemory(
+            content: .text(sentences[index] + " " + sentences[(index + 1) % sentences.count]),
+            tags: ["topic-\(index)", "session-\(Int.random(in: 0..<100))"], source: .conversation,
+            sourceDetail: "session \(Int.random(in: 0..<1000))", occurredAt: .now)
+    }
+}
+
+/// The baseline: the same fields, content and tags in plaintext, in a table of the same shape.
+final class PlainBaseline: Sendable {
+    private let pool: DatabasePool
+    private let writer: GroupCommitWriter
+
+    init(path: String) throws {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA secure_delete = ON; PRAGMA synchronous = NORMAL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try pool.write { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE memories (
+                        memory_id TEXT PRIMARY KEY NOT NULL, cube_id TEXT NOT NULL, subject_id TEXT,
+                        version INTEGER NOT NULL, supersedes INTEGER, status TEXT NOT NULL, memory_type TEXT NOT NULL,
+                        category TEXT NOT NULL, source_kind TEXT NOT NULL, content_kind TEXT NOT NULL,
+                        content_size INTEGER NOT NULL, occurred_at INTEGER, valid_from INTEGER, valid_until INTEGER,
+                        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, key_version INTEGER NOT NULL,
+                        content TEXT NOT NULL, tags TEXT NOT NULL, source_detail TEXT
+                    ) STRICT;
+                    CREATE INDEX memories_by_cube ON memories(cube_id, memory_id);
+                    CREATE INDEX memories_by_subject ON memories(subject_id, memory_id);
+                    """)
+        }
+        writer = GroupCommitWriter(database: pool, label: "bench.plain")
+    }
+
+    func insert(_ memories: [NewMemory], cube: String, subject: String) async throws {
+        let rows = try memories.map { memory -> StatementArguments in
+            let text = if case .text(let text) = memory.content { text } else { "" }
+            let now = Int64(Date.now.timeIntervalSince1970 * 1000)
+            return [
+                try MemoryID.make().rawValue, cube, subject, 1, nil, "active", memory.type.rawValue, "notes",
+                memory.source.rawValue, "text", text.utf8.count,
+                memory.occurredAt.map { Int64($0.timeIntervalSince1970 * 1000) }, nil, nil, now, now, 1, text,
+                memory.tags.joined(separator: "\u{1F}"), memory.sourceDetail,
+            ]
+        }
+        try await writer.write { db in
+            let statement = try db.cachedStatement(
+                sql: "INSERT INTO memories VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            for row in rows { try statement.execute(arguments: row) }
+        }
+    }
+
+    func ids() throws -> [String] {
+        try pool.read { db in try String.fetchAll(db, sql: "SELECT memory_id FROM memories LIMIT 50000") }
+    }
+
+    func get(_ id: String) throws {
+        _ = try pool.read { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM memories WHERE memory_id = ?"), arguments: [id])
+                .map { row -> (String, String) in (row["content"], row["tags"]) }
+        }
+    }
+}
+
+extension [Double] {
+    /// The value at quantile `q` of an ascending array.
+    func percentile(_ q: Double) -> Double {
+        guard !isEmpty else { return 0 }
+        return self[Swift.min(count - 1, Int((Double(count - 1) * q).rounded()))]
+    }
+}
