@@ -6,3 +6,4 @@ public import MemVault
 extension MemoryType: ExpressibleByArgument {}
 extension SourceKind: ExpressibleByArgument {}
 extension MemoryStatus: ExpressibleByArgument {}
+extension SQLiteConfiguration.Synchronous: ExpressibleByArgument {}

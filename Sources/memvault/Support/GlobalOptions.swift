@@ -18,6 +18,12 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .long, help: "Print one JSON document instead of text.")
     var json = false
 
+    @Option(
+        help: ArgumentHelp(
+            "SQLite durability: normal (survives process crashes) or full (also power loss; an fsync per commit).",
+            valueName: "mode"))
+    var synchronous: SQLiteConfiguration.Synchronous = .normal
+
     var dataPath: String {
         data ?? ProcessInfo.processInfo.environment["MEMVAULT_DATA"] ?? "./memvault-data"
     }
@@ -31,7 +37,9 @@ struct GlobalOptions: ParsableArguments {
     }
 
     func openStore() async throws -> MemoryStore {
-        try await MemoryStore.open(openInstallation())
+        var sqlite = SQLiteConfiguration()
+        sqlite.synchronous = synchronous
+        return try await MemoryStore.open(openInstallation(), sqlite: sqlite)
     }
 
     /// The store of one tenant, opened for the duration of `body` and closed afterwards.
