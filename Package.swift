@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "MemVaultCrypto", targets: ["MemVaultCrypto"]),
+        .library(name: "MemVaultPolicy", targets: ["MemVaultPolicy"]),
         .library(name: "MemVault", targets: ["MemVault"]),
         .executable(name: "memvault", targets: ["memvault"]),
         .executable(name: "memvault-bench", targets: ["memvault-bench"]),
@@ -13,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // System OpenSSL (libcrypto). Only MemVaultCrypto imports it.
@@ -26,11 +28,17 @@ let package = Package(
             name: "MemVaultCrypto",
             dependencies: ["COpenSSL"]
         ),
-        // The domain: key hierarchy, data folder, and (in later issues) the store, policies and audit log.
+        // The policy language and engine: purposes, categories, rules, consent and retention semantics.
+        .target(
+            name: "MemVaultPolicy",
+            dependencies: ["MemVaultCrypto", .product(name: "Yams", package: "Yams")]
+        ),
+        // The domain: key hierarchy, data folder, the encrypted store and its policy enforcement.
         .target(
             name: "MemVault",
             dependencies: [
                 "MemVaultCrypto",
+                "MemVaultPolicy",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -40,6 +48,7 @@ let package = Package(
             dependencies: [
                 "MemVault",
                 "MemVaultCrypto",
+                "MemVaultPolicy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -49,6 +58,7 @@ let package = Package(
             dependencies: [
                 "MemVault",
                 "MemVaultCrypto",
+                "MemVaultPolicy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -59,8 +69,12 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
+            name: "MemVaultPolicyTests",
+            dependencies: ["MemVaultPolicy"]
+        ),
+        .testTarget(
             name: "MemVaultTests",
-            dependencies: ["MemVault", "MemVaultCrypto"]
+            dependencies: ["MemVault", "MemVaultCrypto", "MemVaultPolicy"]
         ),
         .testTarget(
             name: "MemVaultCLITests",
