@@ -12,7 +12,7 @@ struct MemVaultCommand: AsyncParsableCommand {
             """,
         subcommands: [
             InitCommand.self, TenantCommand.self, SubjectCommand.self, CubeCommand.self, MemoryCommand.self,
-            KeysCommand.self,
+            PolicyCommand.self, KeysCommand.self,
         ]
     )
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The record of processing activities (GDPR Art. 30(1)) that a policy implies: purposes with their legal bases,
 /// categories of personal data with retention and erasure exceptions, and the controller's details.
 public struct ProcessingRecords: Sendable, Encodable {
@@ -34,18 +36,20 @@ public struct ProcessingRecords: Sendable, Encodable {
         let policy = engine.policy
         self.policy = policy.name
         revision = engine.revision
-        controller = policy.records.controller
-        contact = policy.records.contact
-        dataSubjects = policy.records.dataSubjects
+        // Folded YAML scalars (`>`) end in a newline; records are single-line cells.
+        let clean = { (text: String?) in text?.trimmingCharacters(in: .whitespacesAndNewlines) }
+        controller = clean(policy.records.controller)
+        contact = clean(policy.records.contact)
+        dataSubjects = clean(policy.records.dataSubjects)
         recipients = policy.records.recipients
-        transfers = policy.records.transfers
-        securityMeasures = policy.records.securityMeasures
+        transfers = clean(policy.records.transfers)
+        securityMeasures = clean(policy.records.securityMeasures)
         erasureDeadline = policy.erasure.deadline.text
         activities = policy.purposes.keys.sorted().map { name in
             let purpose = policy.purposes[name]!
             return Activity(
                 purpose: name, legalBasis: purpose.legalBasis.rawValue, article: purpose.legalBasis.article,
-                description: purpose.description,
+                description: clean(purpose.description),
                 categories: policy.categories.filter { $0.value.purposes.contains(name) }.keys.sorted())
         }
         categories = policy.categories.keys.sorted().map { name in
@@ -55,7 +59,7 @@ public struct ProcessingRecords: Sendable, Encodable {
                 retention: category.retention?.text ?? "until deleted", purposes: category.purposes.sorted(),
                 erasureException: category.erasureException.map {
                     "\($0.basis.article): kept for \($0.keepFor)" + ($0.reference.map { " (\($0))" } ?? "")
-                }, description: category.description)
+                }, description: clean(category.description))
         }
     }
 

@@ -1,5 +1,6 @@
 public import ArgumentParser
 public import MemVault
+public import MemVaultPolicy
 
 // The library's enums parse from their raw values on the command line. Declared here because the library
 // deliberately does not depend on ArgumentParser.
@@ -7,3 +8,6 @@ extension MemoryType: ExpressibleByArgument {}
 extension SourceKind: ExpressibleByArgument {}
 extension MemoryStatus: ExpressibleByArgument {}
 extension SQLiteConfiguration.Synchronous: ExpressibleByArgument {}
+extension Role: ExpressibleByArgument {}
+extension Action: ExpressibleByArgument {}
+extension ConsentState: ExpressibleByArgument {}
