@@ -14,11 +14,13 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Where to write the Markdown report.") var output = "docs/benchmarks.md"
     @Option(help: "Seconds to spend on each measurement.") var seconds = 1.0
     @Option(help: "Run only scenarios whose name contains this text.") var only: String?
+    @Option(help: "The policies folder.") var policies = "Policies"
 
     func run() async throws {
         let budget = Duration.milliseconds(Int(seconds * 1000))
         let scenarios: [any Scenario] = [
-            CryptoThroughputScenario(budget: budget), StoreThroughputScenario(budget: budget * 2),
+            CryptoThroughputScenario(budget: budget),
+            StoreThroughputScenario(budget: budget * 2, policies: URL(filePath: policies)),
         ]
         var report = Report()
         for scenario in scenarios where only.map({ scenario.name.localizedCaseInsensitiveContains($0) }) ?? true {

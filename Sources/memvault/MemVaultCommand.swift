@@ -12,6 +12,7 @@ struct MemVaultCommand: AsyncParsableCommand {
             """,
         subcommands: [
             InitCommand.self, TenantCommand.self, SubjectCommand.self, CubeCommand.self, MemoryCommand.self,
+            ConsentCommand.self, HoldCommand.self,
             PolicyCommand.self, KeysCommand.self,
         ]
     )

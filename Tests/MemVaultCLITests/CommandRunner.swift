@@ -22,6 +22,11 @@ struct CommandRunner {
 
     let dataFolder: String
     var environment: [String: String] = [:]
+    /// Appended to every command: the repository's policies and a purpose the default policy permits.
+    var context = ["--policies", Self.policiesFolder, "--purpose", "service-delivery"]
+
+    static let policiesFolder = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appending(path: "Policies").path
 
     /// `swift test` builds the executable next to the test bundle, because the test target depends on it.
     static var binary: URL {
@@ -37,7 +42,7 @@ struct CommandRunner {
     func process(_ arguments: [String], withData: Bool = true) throws -> Process {
         let process = Process()
         process.executableURL = try Self.binary
-        process.arguments = arguments + (withData ? ["--data", dataFolder] : [])
+        process.arguments = arguments + (withData ? ["--data", dataFolder] + context : [])
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "MEMVAULT_MASTER_KEY")
         environment.removeValue(forKey: "MEMVAULT_DATA")

@@ -23,7 +23,7 @@ struct MemoryCommandTests {
             try cli.run(["subject", "resolve", "--tenant", "acme", "--external-id", "alice@example.com", "--json"])
                 .string("id") == subject)
         let cube = try cli.run([
-            "cube", "create", "--tenant", "acme", "--subject", subject, "--name", "Alice", "--category", "notes",
+            "cube", "create", "--tenant", "acme", "--subject", subject, "--name", "Alice", "--category", "profile",
             "--json",
         ]).string("id")
 
@@ -33,7 +33,7 @@ struct MemoryCommandTests {
         ])
         let memory = try added.string("id")
         let addedJSON = try added.json()
-        #expect(addedJSON["category"] as? String == "notes" && addedJSON["type"] as? String == "preference")
+        #expect(addedJSON["category"] as? String == "profile" && addedJSON["type"] as? String == "preference")
         #expect(addedJSON["occurredAt"] as? String == "2026-11-01T10:00:00.000Z")
 
         let file = folder.appending("note.txt")
@@ -104,6 +104,11 @@ struct MemoryCommandTests {
             "memory", "add", "--tenant", "acme", "--cube", cube, "--text", "x", "--occurred-at", "yesterday",
         ])
         #expect(badDate.status != 0 && badDate.standardError.contains("ISO 8601"))
+        var noPurpose = cli
+        noPurpose.context = ["--policies", CommandRunner.policiesFolder]
+        let denied = try noPurpose.run(["memory", "list", "--tenant", "acme", "--cube", cube])
+        #expect(denied.status != 0 && denied.standardError.contains("unknown purpose 'unspecified'"))
+        #expect(denied.standardError.contains("declared purposes are: data-subject-rights, personalisation"))
         let noConfirm = try cli.run(["tenant", "delete", "acme"])
         #expect(noConfirm.status != 0 && noConfirm.standardError.contains("--yes"))
     }

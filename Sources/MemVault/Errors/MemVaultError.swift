@@ -31,6 +31,10 @@ public struct MemVaultError: Error, Sendable, Equatable, CustomStringConvertible
         public static let keyInUse = Code("key_in_use")
         public static let keyStoreCorrupted = Code("key_store_corrupted")
         public static let notFound = Code("not_found")
+        /// The tenant's policy denied the request; the message gives the decision's reason and rules.
+        public static let denied = Code("denied")
+        /// A policy file that does not validate; it never takes effect.
+        public static let policyInvalid = Code("policy_invalid")
         public static let conflict = Code("conflict")
         public static let limitExceeded = Code("limit_exceeded")
         /// A stored record failed authentication or decoding: it was modified, moved or corrupted.

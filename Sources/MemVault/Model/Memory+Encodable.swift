@@ -53,12 +53,13 @@ extension MemoryContent: Encodable {
 
 extension Page: Encodable where Item: Encodable {
     private enum CodingKeys: String, CodingKey {
-        case items, nextCursor
+        case items, nextCursor, withheld
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(items, forKey: .items)
         try container.encodeIfPresent(nextCursor, forKey: .nextCursor)
+        try container.encode(withheld, forKey: .withheld)
     }
 }

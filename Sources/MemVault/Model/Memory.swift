@@ -103,8 +103,16 @@ public struct Memory: Sendable, Equatable {
     public let updatedAt: Date
 }
 
-/// One page of a listing; pass `nextCursor` back as `after` for the next page.
+/// One page of a listing; pass `nextCursor` back as `after` for the next page. `withheld` says which items the
+/// policy kept back, and why (consent, retention, purpose, rules), without revealing them.
 public struct Page<Item: Sendable>: Sendable {
     public let items: [Item]
     public let nextCursor: String?
+    public let withheld: [Withheld]
+
+    public init(items: [Item], nextCursor: String?, withheld: [Withheld] = []) {
+        self.items = items
+        self.nextCursor = nextCursor
+        self.withheld = withheld
+    }
 }

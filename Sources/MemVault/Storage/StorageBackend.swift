@@ -4,10 +4,13 @@
 /// Tenant creation and deletion are two-phase so that they can be completed after a crash: the store creates or
 /// destroys the tenant's keys between `begin…` and `finish…`.
 public protocol StorageBackend: Sendable {
-    /// Every tenant known to the catalog, with its lifecycle state.
-    func tenants() async throws -> [(tenant: TenantID, state: TenantState)]
-    /// Records the tenant as being created. Throws `tenantExists` if it is active or being deleted.
-    func beginCreatingTenant(_ tenant: TenantID) async throws
+    /// Every tenant known to the catalog, with its lifecycle state and policy.
+    func tenants() async throws -> [TenantEntry]
+    /// Records the tenant as being created, governed by `policy`. Throws `tenantExists` if it is active or being
+    /// deleted.
+    func beginCreatingTenant(_ tenant: TenantID, policy: String) async throws
+    /// Puts the tenant under another policy.
+    func setPolicy(_ policy: String, for tenant: TenantID) async throws
     /// Creates the tenant's storage and marks it active.
     func finishCreatingTenant(_ tenant: TenantID) async throws
     /// Marks the tenant as being deleted: from now on it cannot be opened.
@@ -59,4 +62,18 @@ public protocol TenantStorage: Sendable {
     func deleteMemory(_ id: MemoryID) async throws -> Bool
     /// Every version, oldest first.
     func history(_ id: MemoryID) async throws -> [MemoryRecord]
+
+    /// Stores a consent change: the subject's current state for the purpose, and the change in its history.
+    func recordConsent(_ change: ConsentChangeRecord) async throws
+    /// The subject's current consent state for `purpose`, as stored; nil if never recorded.
+    func consentState(subject: SubjectID, purpose: String) async throws -> String?
+    /// Every consent change of the subject, oldest first.
+    func consentHistory(subject: SubjectID) async throws -> [ConsentChangeRecord]
+
+    func insertHold(_ record: LegalHoldRecord) async throws
+    /// Clears an active hold. False if there is no active hold with that id.
+    func clearHold(_ id: String, by actor: String, at time: StoredTime) async throws -> Bool
+    func holds(includeCleared: Bool) async throws -> [LegalHoldRecord]
+    /// Whether an active hold applies to any of `targets`.
+    func isHeld(_ targets: [HoldTarget]) async throws -> Bool
 }

@@ -67,3 +67,57 @@ public enum MemoryScope: Sendable, Equatable {
     case cube(CubeID)
     case subject(SubjectID)
 }
+
+/// One change of a subject's consent for a purpose. The evidence (who consented how, free text) is sealed under
+/// the subject's key; the state is in clear because every read checks it.
+public struct ConsentChangeRecord: Sendable, Equatable {
+    public let id: String
+    public let subject: SubjectID
+    public let purpose: String
+    public let state: String
+    public let changedAt: StoredTime
+    /// The credential that recorded the change.
+    public let actor: String
+    public let evidence: [UInt8]?
+    public let keyVersion: UInt32?
+}
+
+/// What a legal hold applies to.
+public enum HoldTarget: Sendable, Hashable {
+    case subject(SubjectID)
+    case cube(CubeID)
+
+    var kind: String {
+        switch self {
+        case .subject: "subject"
+        case .cube: "cube"
+        }
+    }
+
+    var id: String {
+        switch self {
+        case .subject(let subject): subject.rawValue
+        case .cube(let cube): cube.rawValue
+        }
+    }
+}
+
+/// A legal hold; the reason is sealed under the tenant's data key.
+public struct LegalHoldRecord: Sendable, Equatable {
+    public let id: String
+    public let target: HoldTarget
+    public let reason: [UInt8]
+    public let keyVersion: UInt32
+    public let setBy: String
+    public let setAt: StoredTime
+    public let clearedBy: String?
+    public let clearedAt: StoredTime?
+}
+
+/// A tenant as the catalog knows it.
+public struct TenantEntry: Sendable, Equatable {
+    public let tenant: TenantID
+    public let state: TenantState
+    /// The name of the policy file the tenant is governed by (`POLICIES/<name>.yaml`).
+    public let policy: String
+}

@@ -1,38 +1,51 @@
+import MemVaultPolicy
 import Synchronization
 
 /// MemVault's memory store: tenants, and for each a `TenantStore` over its storage and keys.
 public final class MemoryStore: Sendable {
     public let installation: Installation
     public let limits: StoreLimits
+    public let policies: PolicyRegistry
     private let backend: any StorageBackend
-    private let tenantStores = Mutex([TenantID: TenantStore]())
+    private let tenantResources = Mutex([TenantID: TenantResources]())
 
-    private init(installation: Installation, backend: any StorageBackend, limits: StoreLimits) {
+    private init(
+        installation: Installation, backend: any StorageBackend, limits: StoreLimits, policies: PolicyRegistry
+    ) {
         self.installation = installation
         self.backend = backend
         self.limits = limits
+        self.policies = policies
     }
 
-    /// Opens the store over `installation` (the embedded SQLite backend unless another is given) and completes
-    /// any tenant deletion a crash interrupted.
+    /// Opens the store over `installation` (the embedded SQLite backend unless another is given), completes any
+    /// tenant deletion a crash interrupted, and loads every active tenant's policy from `policies`: if one does
+    /// not validate, the store refuses to start.
     public static func open(
-        _ installation: Installation, backend: (any StorageBackend)? = nil, limits: StoreLimits = StoreLimits(),
-        sqlite: SQLiteConfiguration = SQLiteConfiguration()
+        _ installation: Installation, policies: PolicyRegistry, backend: (any StorageBackend)? = nil,
+        limits: StoreLimits = StoreLimits(), sqlite: SQLiteConfiguration = SQLiteConfiguration()
     ) async throws -> MemoryStore {
         let store = MemoryStore(
             installation: installation,
-            backend: try backend ?? SQLiteBackend(folder: installation.folder, configuration: sqlite), limits: limits)
-        for (tenant, state) in try await store.backend.tenants() where state == .deleting {
-            try await store.finishDeleting(tenant)
+            backend: try backend ?? SQLiteBackend(folder: installation.folder, configuration: sqlite), limits: limits,
+            policies: policies)
+        let entries = try await store.backend.tenants()
+        for entry in entries where entry.state == .deleting {
+            try await store.finishDeleting(entry.tenant)
+        }
+        for entry in entries where entry.state == .active {
+            _ = try policies.engine(entry.policy)
         }
         return store
     }
 
     private var keys: KeyHierarchy { installation.keys }
 
-    /// Creates a tenant: its keys (tenant key, shared data key, pseudonym key) and its database.
-    public func createTenant(_ tenant: TenantID) async throws {
-        try await backend.beginCreatingTenant(tenant)
+    /// Creates a tenant governed by the policy `policy` (a file in the policies folder): its keys (tenant key,
+    /// shared data key, pseudonym key) and its database.
+    public func createTenant(_ tenant: TenantID, policy: String = "default") async throws {
+        _ = try policies.engine(policy)
+        try await backend.beginCreatingTenant(tenant, policy: policy)
         // Keys left by an interrupted creation (or made before the catalog existed) never protected stored data,
         // since the tenant's database only becomes usable once creation finishes: they are kept and used.
         if try !keys.tenants().contains(tenant) {
@@ -46,28 +59,51 @@ public final class MemoryStore: Sendable {
         try await backend.tenants().filter { $0.state == .active }.map(\.tenant)
     }
 
+    /// Active tenants with the policy each is governed by.
+    public func tenantPolicies() async throws -> [(tenant: TenantID, policy: String)] {
+        try await backend.tenants().filter { $0.state == .active }.map { ($0.tenant, $0.policy) }
+    }
+
+    /// Puts a tenant under another policy, which must validate first.
+    public func setPolicy(_ policy: String, for tenant: TenantID) async throws {
+        _ = try policies.engine(policy)
+        try await backend.setPolicy(policy, for: tenant)
+        _ = tenantResources.withLock { $0.removeValue(forKey: tenant) }
+    }
+
     /// Deletes a tenant: its keys are destroyed first (every copy of its data becomes unreadable), then its
     /// database files are removed.
     public func deleteTenant(_ tenant: TenantID) async throws {
         try await backend.beginDeletingTenant(tenant)
-        _ = tenantStores.withLock { $0.removeValue(forKey: tenant) }
+        _ = tenantResources.withLock { $0.removeValue(forKey: tenant) }
         try await finishDeleting(tenant)
     }
 
-    /// The store of one tenant. The tenant must come from an authenticated credential, never from request data.
-    public func tenant(_ tenant: TenantID) async throws -> TenantStore {
-        if let store = tenantStores.withLock({ $0[tenant] }) { return store }
-        let store = try TenantStore(storage: try await backend.storage(for: tenant), keys: keys, limits: limits)
-        return tenantStores.withLock { stores in
-            if let existing = stores[tenant] { return existing }
-            stores[tenant] = store
-            return store
+    /// The store of one tenant for one access context. The tenant and the context's actor and role must come
+    /// from an authenticated credential, never from request data.
+    public func tenant(_ tenant: TenantID, as context: AccessContext) async throws -> TenantStore {
+        TenantStore(resources: try await resources(tenant), context: context)
+    }
+
+    private func resources(_ tenant: TenantID) async throws -> TenantResources {
+        if let resources = tenantResources.withLock({ $0[tenant] }) { return resources }
+        guard let entry = try await backend.tenants().first(where: { $0.tenant == tenant && $0.state == .active })
+        else {
+            throw MemVaultError(.unknownTenant, "unknown tenant '\(tenant)': create it with `memvault tenant create`")
+        }
+        let resources = try TenantResources(
+            storage: try await backend.storage(for: tenant), keys: keys, limits: limits, policies: policies,
+            policyName: entry.policy)
+        return tenantResources.withLock { cache in
+            if let existing = cache[tenant] { return existing }
+            cache[tenant] = resources
+            return resources
         }
     }
 
     /// Closes every database; pending writes complete first. The store cannot be used afterwards.
     public func close() async throws {
-        tenantStores.withLock { $0.removeAll() }
+        tenantResources.withLock { $0.removeAll() }
         try await backend.close()
     }
 

@@ -1,41 +1,69 @@
 import Foundation
 import MemVaultCrypto
+public import MemVaultPolicy
 import Synchronization
 
-/// Everything one tenant can do with its subjects, cubes and memories.
-///
-/// A `TenantStore` is bound to one tenant's storage and keys: an id that belongs to another tenant is not found,
-/// exactly like an id that never existed. Content and metadata are sealed here, before storage sees them, and
-/// opened here, after storage returns them.
-public final class TenantStore: Sendable {
-    public let tenant: TenantID
-    private let storage: any TenantStorage
-    private let keys: KeyHierarchy
-    private let limits: StoreLimits
-    private let pseudonymizer: Pseudonymizer
+/// What every `TenantStore` of one tenant shares: storage, keys, the pseudonymizer, the policy and caches.
+final class TenantResources: Sendable {
+    let tenant: TenantID
+    let storage: any TenantStorage
+    let keys: KeyHierarchy
+    let limits: StoreLimits
+    let pseudonymizer: Pseudonymizer
+    let policies: PolicyRegistry
+    let policyName: String
     /// Cube owner and pseudonym, needed for every seal and open; cubes never change owner.
-    private let cubeContexts = Mutex([CubeID: CubeContext]())
-    private let subjectPseudonyms = Mutex([SubjectID: String]())
+    let cubeContexts = Mutex([CubeID: CubeContext]())
+    let subjectPseudonyms = Mutex([SubjectID: String]())
 
-    private struct CubeContext: Sendable {
-        let record: CubeRecord
-        let pseudonym: String?
-        var owner: DataKeyOwner { record.subject.map(DataKeyOwner.subject) ?? .tenant }
-    }
-
-    init(storage: any TenantStorage, keys: KeyHierarchy, limits: StoreLimits) throws {
+    init(
+        storage: any TenantStorage, keys: KeyHierarchy, limits: StoreLimits, policies: PolicyRegistry,
+        policyName: String
+    ) throws {
         tenant = storage.tenant
         self.storage = storage
         self.keys = keys
         self.limits = limits
+        self.policies = policies
+        self.policyName = policyName
         pseudonymizer = try keys.pseudonymizer(storage.tenant)
     }
+}
+
+struct CubeContext: Sendable {
+    let record: CubeRecord
+    let pseudonym: String?
+    var owner: DataKeyOwner { record.subject.map(DataKeyOwner.subject) ?? .tenant }
+}
+
+/// Everything one tenant can do with its subjects, cubes and memories, on behalf of one access context.
+///
+/// A `TenantStore` is bound to one tenant's storage and keys: an id that belongs to another tenant is not found,
+/// exactly like an id that never existed. Every operation is decided by the tenant's policy for the context's role
+/// and purpose, with the subject's consent and any legal hold looked up for that very request. Content and metadata
+/// are sealed here, before storage sees them, and opened here, only after the policy permitted it.
+public final class TenantStore: Sendable {
+    public let tenant: TenantID
+    public let context: AccessContext
+    private let resources: TenantResources
+
+    init(resources: TenantResources, context: AccessContext) {
+        tenant = resources.tenant
+        self.resources = resources
+        self.context = context
+    }
+
+    private var storage: any TenantStorage { resources.storage }
+    private var keys: KeyHierarchy { resources.keys }
+    private var limits: StoreLimits { resources.limits }
+    private var pseudonymizer: Pseudonymizer { resources.pseudonymizer }
 
     // MARK: - Subjects
 
     /// The subject known to the tenant by `externalID`, created (with its own data key) if `create` and new.
     /// The external id is stored only sealed under the subject's key; lookups use its keyed pseudonym.
     public func resolveSubject(externalID: String, create: Bool = true) async throws -> Subject {
+        try requireRole([.application, .dataProtectionOfficer, .administrator], "resolve subjects")
         guard !externalID.isEmpty else { throw MemVaultError(.invalidArgument, "the external subject id is empty") }
         try limits.checkText(externalID, "the external subject id", limits.maximumExternalIDBytes)
         let pseudonym = try pseudonymizer.pseudonym(forExternalID: externalID)
@@ -61,17 +89,19 @@ public final class TenantStore: Sendable {
             if let winner = try await storage.subject(pseudonym: pseudonym) { return Subject(winner) }
             throw error
         }
-        subjectPseudonyms.withLock { $0[id] = pseudonym }
+        resources.subjectPseudonyms.withLock { $0[id] = pseudonym }
         return Subject(record)
     }
 
     public func subject(_ id: SubjectID) async throws -> Subject {
-        Subject(try await subjectRecord(id))
+        try requireRole([.application, .dataProtectionOfficer, .administrator], "look up subjects")
+        return Subject(try await subjectRecord(id))
     }
 
     /// The tenant's external id for a subject, decrypted: only for callers entitled to see it.
     public func externalID(of id: SubjectID) async throws -> String {
         let record = try await subjectRecord(id)
+        try await require(.read, category: nil, subject: id, cube: nil)
         let plaintext = try openSealed(
             record.externalID, owner: .subject(id), keyVersion: record.keyVersion,
             associatedData: subjectBinding(id, keyVersion: record.keyVersion), what: "subject \(id)")
@@ -95,6 +125,7 @@ public final class TenantStore: Sendable {
             pseudonym = try await subjectRecord(id).pseudonym
         }
         let owner = subject.map(DataKeyOwner.subject) ?? .tenant
+        try await require(.write, category: category, subject: subject, cube: nil)
         let id = try CubeID.make()
         let key = try keys.encryptionKey(tenant, owner: owner)
         let created = StoredTime(now: .now)
@@ -105,7 +136,7 @@ public final class TenantStore: Sendable {
             id: id, subject: subject, kind: kind, defaultCategory: category, schemaVersion: MemCube.schemaVersion,
             metadata: metadata.bytes, keyVersion: key.version, createdAt: created, updatedAt: created)
         try await storage.insertCube(record)
-        cubeContexts.withLock { $0[id] = CubeContext(record: record, pseudonym: pseudonym) }
+        resources.cubeContexts.withLock { $0[id] = CubeContext(record: record, pseudonym: pseudonym) }
         return MemCube(
             id: id, subject: subject, name: new.name, kind: kind, defaultCategory: category,
             provenance: new.provenance, schemaVersion: MemCube.schemaVersion, createdAt: created.date,
@@ -113,7 +144,9 @@ public final class TenantStore: Sendable {
     }
 
     public func cube(_ id: CubeID) async throws -> MemCube {
-        try openCube(try await cubeContext(id))
+        let context = try await cubeContext(id)
+        try await require(.read, category: nil, subject: context.record.subject, cube: id)
+        return try openCube(context)
     }
 
     /// Cubes in id order; `owner` nil lists every cube.
@@ -131,16 +164,26 @@ public final class TenantStore: Sendable {
         if case .subject(let subject) = owner { _ = try await subjectRecord(subject) }
         let records = try await storage.cubes(subject: filter, after: after, limit: limit + 1)
         var cubes: [MemCube] = []
+        var withheld = WithheldTally()
         for record in records.prefix(limit) {
+            let decision = try await decide(.read, category: nil, subject: record.subject, cube: record.id)
+            guard decision.isPermitted else {
+                withheld.add(decision)
+                continue
+            }
             cubes.append(try openCube(try await context(for: record)))
         }
-        return Page(items: cubes, nextCursor: records.count > limit ? cubes.last?.id.rawValue : nil)
+        return Page(
+            items: cubes, nextCursor: records.count > limit ? records[limit - 1].id.rawValue : nil,
+            withheld: withheld.summary)
     }
 
     /// Deletes the cube, its memories and their history.
     public func deleteCube(_ id: CubeID) async throws {
+        let context = try await cubeContext(id)
+        try await require(.delete, category: nil, subject: context.record.subject, cube: id)
         guard try await storage.deleteCube(id) else { throw notFound(cube: id) }
-        _ = cubeContexts.withLock { $0.removeValue(forKey: id) }
+        _ = resources.cubeContexts.withLock { $0.removeValue(forKey: id) }
     }
 
     // MARK: - Memories
@@ -155,6 +198,13 @@ public final class TenantStore: Sendable {
         try limits.check(batch: memories.count)
         for memory in memories { try limits.check(memory) }
         let cube = try await cubeContext(cubeID)
+        let governance = try await governance(subject: cube.record.subject, cubes: [cubeID])
+        for memory in memories {
+            try require(
+                decide(
+                    .write, category: memory.category ?? cube.record.defaultCategory, governance: governance,
+                    type: memory.type, source: memory.source))
+        }
         let key = try keys.encryptionKey(tenant, owner: cube.owner, encryptions: UInt64(memories.count))
         let now = StoredTime(now: .now)
         var records: [MemoryRecord] = []
@@ -193,6 +243,7 @@ public final class TenantStore: Sendable {
         guard let record else {
             throw version.map { MemVaultError(.notFound, "memory \(id) has no version \($0)") } ?? notFound(memory: id)
         }
+        try require(try await decide(.read, record))
         return try await open(record)
     }
 
@@ -203,14 +254,39 @@ public final class TenantStore: Sendable {
         try limits.check(pageSize: limit)
         guard !statuses.isEmpty else { throw MemVaultError(.invalidArgument, "no statuses to list") }
         let after = try cursor.map { try MemoryID($0) }
+        // The scope itself is decided first, so an unknown purpose, missing consent or a forbidden role is an
+        // explicit denial rather than an empty page; each memory is then decided on its own.
         switch scope {
-        case .cube(let cube): _ = try await cubeContext(cube)
-        case .subject(let subject): _ = try await subjectRecord(subject)
+        case .cube(let cube):
+            let context = try await cubeContext(cube)
+            try await require(.read, category: nil, subject: context.record.subject, cube: cube)
+        case .subject(let subject):
+            _ = try await subjectRecord(subject)
+            try await require(.read, category: nil, subject: subject, cube: nil)
         }
         let records = try await storage.memories(scope, statuses: statuses, after: after, limit: limit + 1)
         var memories: [Memory] = []
-        for record in records.prefix(limit) { memories.append(try await open(record)) }
-        return Page(items: memories, nextCursor: records.count > limit ? memories.last?.id.rawValue : nil)
+        var withheld = WithheldTally()
+        var governanceByCube: [CubeID: Governance] = [:]
+        for record in records.prefix(limit) {
+            let governance: Governance
+            if let known = governanceByCube[record.cube] {
+                governance = known
+            } else {
+                governance = try await self.governance(subject: record.subject, cubes: [record.cube])
+                governanceByCube[record.cube] = governance
+            }
+            let decision = try decide(.read, record, governance: governance)
+            guard decision.isPermitted else {
+                withheld.add(decision)
+                continue
+            }
+            memories.append(try await open(record))
+        }
+        // The cursor follows what was scanned, not what was returned, so withheld memories are not revisited.
+        return Page(
+            items: memories, nextCursor: records.count > limit ? records[limit - 1].id.rawValue : nil,
+            withheld: withheld.summary)
     }
 
     /// Stores a new version with `changes` applied; the previous version stays in the history.
@@ -225,6 +301,10 @@ public final class TenantStore: Sendable {
         // Optimistic concurrency: if another update lands between read and write, read again.
         for _ in 0..<5 {
             guard let record = try await storage.memory(id) else { throw notFound(memory: id) }
+            try require(
+                try await decide(
+                    .update, record, category: changes.category ?? record.category, type: changes.type ?? record.type,
+                    source: changes.source ?? record.source))
             let current = try await open(record)
             let validFrom = changes.validFrom ?? current.validFrom
             let validUntil = changes.validUntil ?? current.validUntil
@@ -254,6 +334,8 @@ public final class TenantStore: Sendable {
 
     /// Archives the current version: it is kept, but no longer listed by default.
     public func archiveMemory(_ id: MemoryID) async throws -> Memory {
+        guard let record = try await storage.memory(id) else { throw notFound(memory: id) }
+        try require(try await decide(.update, record))
         guard try await storage.setStatus(id, .archived, updatedAt: StoredTime(now: .now)) else {
             throw notFound(memory: id)
         }
@@ -262,16 +344,221 @@ public final class TenantStore: Sendable {
 
     /// Deletes a memory with every version.
     public func deleteMemory(_ id: MemoryID) async throws {
+        guard let record = try await storage.memory(id) else { throw notFound(memory: id) }
+        try require(try await decide(.delete, record))
         guard try await storage.deleteMemory(id) else { throw notFound(memory: id) }
     }
 
     /// Every version of a memory, oldest first: the lineage of the current one.
     public func history(_ id: MemoryID) async throws -> [Memory] {
         let records = try await storage.history(id)
-        guard !records.isEmpty else { throw notFound(memory: id) }
+        guard let first = records.first else { throw notFound(memory: id) }
+        let governance = try await governance(subject: first.subject, cubes: [first.cube])
         var versions: [Memory] = []
-        for record in records { versions.append(try await open(record)) }
+        var denial: Decision?
+        for record in records {
+            let decision = try decide(.read, record, governance: governance)
+            guard decision.isPermitted else {
+                denial = denial ?? decision
+                continue
+            }
+            versions.append(try await open(record))
+        }
+        if versions.isEmpty, let denial { try require(denial) }
         return versions
+    }
+
+    // MARK: - Consent
+
+    /// Records the subject's consent state for a purpose of the tenant's policy, with optional evidence (sealed
+    /// under the subject's key). A withdrawal takes effect for the very next request.
+    @discardableResult
+    public func setConsent(
+        _ state: ConsentState, subject: SubjectID, purpose: String, evidence: String? = nil
+    ) async throws -> ConsentRecord {
+        try requireRole([.application, .dataProtectionOfficer], "record consent")
+        let engine = try engine()
+        guard engine.policy.purposes[purpose] != nil else {
+            throw MemVaultError(
+                .invalidArgument,
+                "unknown purpose '\(purpose.prefix(64))'; the policy '\(engine.policy.name)' declares: "
+                    + engine.policy.purposes.keys.sorted().joined(separator: ", "))
+        }
+        try limits.checkText(evidence, "consent evidence", limits.maximumDetailBytes)
+        _ = try await subjectRecord(subject)
+        let id = try SortableIdentifier.make(prefix: "cns_")
+        var sealed: Envelope?
+        if let evidence {
+            let key = try keys.encryptionKey(tenant, owner: .subject(subject))
+            sealed = try Envelope.seal(
+                Array(evidence.utf8), with: key,
+                associatedData: evidenceBinding(subject: subject, change: id, keyVersion: key.version))
+        }
+        let record = ConsentChangeRecord(
+            id: id, subject: subject, purpose: purpose, state: state.rawValue, changedAt: StoredTime(now: .now),
+            actor: context.actor, evidence: sealed?.bytes, keyVersion: sealed?.keyVersion)
+        try await storage.recordConsent(record)
+        return ConsentRecord(
+            subject: subject, purpose: purpose, state: state, changedAt: record.changedAt.date, actor: context.actor,
+            evidence: evidence)
+    }
+
+    /// Every consent change of the subject, oldest first; the last one per purpose is in force.
+    public func consentHistory(of subject: SubjectID) async throws -> [ConsentRecord] {
+        try requireRole([.application, .dataProtectionOfficer], "read consent records")
+        _ = try await subjectRecord(subject)
+        return try await storage.consentHistory(subject: subject).map { change in
+            guard let state = ConsentState(rawValue: change.state) else {
+                throw MemVaultError(.integrity, "a consent record of subject \(subject) has an unknown state")
+            }
+            var evidence: String?
+            if let sealed = change.evidence, let version = change.keyVersion {
+                evidence = String(
+                    decoding: try openSealed(
+                        sealed, owner: .subject(subject), keyVersion: version,
+                        associatedData: evidenceBinding(subject: subject, change: change.id, keyVersion: version),
+                        what: "consent evidence \(change.id)"),
+                    as: UTF8.self)
+            }
+            return ConsentRecord(
+                subject: subject, purpose: change.purpose, state: state, changedAt: change.changedAt.date,
+                actor: change.actor, evidence: evidence)
+        }
+    }
+
+    // MARK: - Legal holds
+
+    /// Puts a subject or a cube under legal hold: deletion, erasure and retention stop applying to it until cleared.
+    public func setHold(on target: HoldTarget, reason: String) async throws -> LegalHold {
+        try requireRole([.administrator, .dataProtectionOfficer], "set legal holds")
+        guard !reason.isEmpty else { throw MemVaultError(.invalidArgument, "a legal hold needs a reason") }
+        try limits.checkText(reason, "the hold reason", limits.maximumDetailBytes)
+        switch target {
+        case .subject(let subject): _ = try await subjectRecord(subject)
+        case .cube(let cube): _ = try await cubeContext(cube)
+        }
+        let id = try SortableIdentifier.make(prefix: "hold_")
+        let key = try keys.encryptionKey(tenant, owner: .tenant)
+        let record = LegalHoldRecord(
+            id: id, target: target,
+            reason: try Envelope.seal(
+                Array(reason.utf8), with: key, associatedData: holdBinding(id, keyVersion: key.version)
+            ).bytes,
+            keyVersion: key.version, setBy: context.actor, setAt: StoredTime(now: .now), clearedBy: nil, clearedAt: nil)
+        try await storage.insertHold(record)
+        return try openHold(record)
+    }
+
+    public func clearHold(_ id: String) async throws -> LegalHold {
+        try requireRole([.administrator, .dataProtectionOfficer], "clear legal holds")
+        guard try await storage.clearHold(id, by: context.actor, at: StoredTime(now: .now)) else {
+            throw MemVaultError(.notFound, "no active legal hold '\(id.prefix(40))' in tenant '\(tenant)'")
+        }
+        guard let record = try await storage.holds(includeCleared: true).first(where: { $0.id == id }) else {
+            throw MemVaultError(.notFound, "legal hold '\(id.prefix(40))' vanished")
+        }
+        return try openHold(record)
+    }
+
+    public func holds(includeCleared: Bool = false) async throws -> [LegalHold] {
+        try requireRole([.administrator, .dataProtectionOfficer], "list legal holds")
+        return try await storage.holds(includeCleared: includeCleared).map(openHold)
+    }
+
+    private func openHold(_ record: LegalHoldRecord) throws -> LegalHold {
+        let reason = try openSealed(
+            record.reason, owner: .tenant, keyVersion: record.keyVersion,
+            associatedData: holdBinding(record.id, keyVersion: record.keyVersion), what: "legal hold \(record.id)")
+        return LegalHold(
+            id: record.id, target: record.target, reason: String(decoding: reason, as: UTF8.self), setBy: record.setBy,
+            setAt: record.setAt.date, clearedBy: record.clearedBy, clearedAt: record.clearedAt?.date)
+    }
+
+    // MARK: - Policy decisions
+
+    /// What a decision depends on beyond the request itself, looked up afresh for every request.
+    struct Governance {
+        let consent: ConsentState
+        let held: Bool
+    }
+
+    private func engine() throws -> PolicyEngine {
+        try resources.policies.engine(resources.policyName)
+    }
+
+    /// The subject's consent for this context's purpose, and whether a hold applies to the subject or the cubes.
+    /// Any failure here fails the request: a policy that cannot be evaluated denies.
+    private func governance(subject: SubjectID?, cubes: [CubeID]) async throws -> Governance {
+        var consent = ConsentState.unknown
+        if let subject, let raw = try await storage.consentState(subject: subject, purpose: context.purpose) {
+            guard let state = ConsentState(rawValue: raw) else {
+                throw MemVaultError(.integrity, "the consent record of subject \(subject) has an unknown state")
+            }
+            consent = state
+        }
+        let targets = cubes.map(HoldTarget.cube) + (subject.map { [HoldTarget.subject($0)] } ?? [])
+        return Governance(consent: consent, held: try await storage.isHeld(targets))
+    }
+
+    private func decide(
+        _ action: Action, category: String?, governance: Governance, type: MemoryType? = nil,
+        source: SourceKind? = nil, storedAt: StoredTime? = nil
+    ) throws -> Decision {
+        try engine().decide(
+            AccessRequest(
+                action: action, role: context.role, purpose: context.purpose, category: category,
+                consent: governance.consent, legalHold: governance.held, memoryType: type?.rawValue,
+                source: source?.rawValue, storedAt: storedAt?.date, now: .now))
+    }
+
+    private func decide(
+        _ action: Action, category: String?, subject: SubjectID?, cube: CubeID?
+    ) async throws -> Decision {
+        try decide(
+            action, category: category,
+            governance: try await governance(subject: subject, cubes: cube.map { [$0] } ?? []))
+    }
+
+    /// The decision for `action` on a stored memory; retention and erasure exceptions run from its creation.
+    private func decide(
+        _ action: Action, _ record: MemoryRecord, governance: Governance, category: String? = nil,
+        type: MemoryType? = nil, source: SourceKind? = nil
+    ) throws -> Decision {
+        try decide(
+            action, category: category ?? record.category, governance: governance, type: type ?? record.type,
+            source: source ?? record.source, storedAt: record.createdAt)
+    }
+
+    private func decide(
+        _ action: Action, _ record: MemoryRecord, category: String? = nil, type: MemoryType? = nil,
+        source: SourceKind? = nil
+    ) async throws -> Decision {
+        try decide(
+            action, record, governance: try await governance(subject: record.subject, cubes: [record.cube]),
+            category: category, type: type, source: source)
+    }
+
+    private func require(_ decision: Decision) throws {
+        guard decision.isPermitted else {
+            throw MemVaultError(
+                .denied,
+                "denied by policy '\(resources.policyName)' (\(decision.ruleIDs.joined(separator: ", "))): "
+                    + decision.reason)
+        }
+    }
+
+    private func require(_ action: Action, category: String?, subject: SubjectID?, cube: CubeID?) async throws {
+        try require(try await decide(action, category: category, subject: subject, cube: cube))
+    }
+
+    /// Operations outside the policy's actions (identity, consent, holds) are confined to roles.
+    private func requireRole(_ roles: Set<Role>, _ what: String) throws {
+        guard roles.contains(context.role) else {
+            throw MemVaultError(
+                .denied,
+                "role \(context.role.rawValue) may not \(what); allowed: "
+                    + roles.map(\.rawValue).sorted().joined(separator: ", "))
+        }
     }
 
     // MARK: - Sealing
@@ -346,6 +633,16 @@ public final class TenantStore: Sendable {
         ).associatedData
     }
 
+    private func evidenceBinding(subject: SubjectID, change: String, keyVersion: UInt32) -> [UInt8] {
+        BindingContext(domain: "memvault.consent.v1").with("tenant", tenant.rawValue)
+            .with("subject", subject.rawValue).with("change", change).with("key-version", keyVersion).bytes
+    }
+
+    private func holdBinding(_ hold: String, keyVersion: UInt32) -> [UInt8] {
+        BindingContext(domain: "memvault.hold.v1").with("tenant", tenant.rawValue).with("hold", hold)
+            .with("key-version", keyVersion).bytes
+    }
+
     private func subjectBinding(_ subject: SubjectID, keyVersion: UInt32) -> [UInt8] {
         BindingContext(domain: "memvault.subject.v1").with("tenant", tenant.rawValue)
             .with("subject", subject.rawValue).with("field", "external-id").with("key-version", keyVersion).bytes
@@ -362,21 +659,21 @@ public final class TenantStore: Sendable {
 
     private func pseudonym(of subject: SubjectID?) async throws -> String? {
         guard let subject else { return nil }
-        if let cached = subjectPseudonyms.withLock({ $0[subject] }) { return cached }
+        if let cached = resources.subjectPseudonyms.withLock({ $0[subject] }) { return cached }
         let pseudonym = try await subjectRecord(subject).pseudonym
-        subjectPseudonyms.withLock { $0[subject] = pseudonym }
+        resources.subjectPseudonyms.withLock { $0[subject] = pseudonym }
         return pseudonym
     }
 
     private func cubeContext(_ id: CubeID) async throws -> CubeContext {
-        if let cached = cubeContexts.withLock({ $0[id] }) { return cached }
+        if let cached = resources.cubeContexts.withLock({ $0[id] }) { return cached }
         guard let record = try await storage.cube(id) else { throw notFound(cube: id) }
         return try await context(for: record)
     }
 
     private func context(for record: CubeRecord) async throws -> CubeContext {
         let context = CubeContext(record: record, pseudonym: try await pseudonym(of: record.subject))
-        cubeContexts.withLock { $0[record.id] = context }
+        resources.cubeContexts.withLock { $0[record.id] = context }
         return context
     }
 
@@ -414,4 +711,18 @@ extension StoredTime {
     }
 
     var date: Date { Date(timeIntervalSince1970: Double(self) / 1000) }
+}
+
+/// Groups withheld items by the rules that denied them, keeping the first reason as the example.
+struct WithheldTally {
+    private var groups: [[String]: (count: Int, reason: String)] = [:]
+
+    mutating func add(_ decision: Decision) {
+        groups[decision.ruleIDs, default: (0, decision.reason)].count += 1
+    }
+
+    var summary: [Withheld] {
+        groups.map { Withheld(count: $0.value.count, ruleIDs: $0.key, reason: $0.value.reason) }
+            .sorted { $0.ruleIDs.lexicographicallyPrecedes($1.ruleIDs) }
+    }
 }

@@ -1,11 +1,13 @@
 import Foundation
 import GRDB
 import MemVault
+import MemVaultPolicy
 
 /// Issue 3: adds (single and batched) and get latency of the encrypted store, against the same writes into a plain
 /// SQLite table without encryption, with the same pragmas, in the same run.
 struct StoreThroughputScenario: Scenario {
     let budget: Duration
+    let policies: URL
     let name = "store throughput"
     let concurrentWriters = 64
     let batchSize = 500
@@ -15,12 +17,13 @@ struct StoreThroughputScenario: Scenario {
         defer { try? FileManager.default.removeItem(at: folder) }
         let installation = try Installation.initialise(
             at: folder.appending(path: "data").path, masterKey: .keyFile(path: nil))
-        let store = try await MemoryStore.open(installation)
+        let store = try await MemoryStore.open(installation, policies: PolicyRegistry(folder: policies))
         try await store.createTenant(TenantID("bench"))
-        let tenant = try await store.tenant(TenantID("bench"))
+        let tenant = try await store.tenant(
+            TenantID("bench"), as: AccessContext(actor: "bench", role: .application, purpose: "service-delivery"))
         let subject = try await tenant.resolveSubject(externalID: "bench-user")
         let cube = try await tenant.createCube(
-            NewCube(owner: .subject(subject.id), name: "bench", defaultCategory: "notes"))
+            NewCube(owner: .subject(subject.id), name: "bench", defaultCategory: "profile"))
         let plain = try PlainBaseline(path: folder.appending(path: "plain.sqlite").path)
         let sample = Sample()
 
@@ -61,8 +64,10 @@ struct StoreThroughputScenario: Scenario {
             title: "Encrypted store: adds and gets",
             description: """
                 One tenant, one personal cube, ~200-byte text memories with two tags and a source detail \
-                (WAL, synchronous=NORMAL, secure_delete on). MemVault seals each memory (AES-256-GCM envelope \
-                bound to tenant, subject pseudonym, cube, memory, version and key version) and counts data-key use. \
+                (WAL, synchronous=NORMAL, secure_delete on). MemVault decides every request with the default policy \
+                (the subject's consent and legal holds looked up per request), seals each memory (AES-256-GCM \
+                envelope bound to tenant, subject pseudonym, cube, memory, version and key version) and counts \
+                data-key use. \
                 The baseline writes the same fields, content and tags in plaintext, into a table of the same shape \
                 (same indexes) with the same pragmas. Concurrent runs use \(concurrentWriters) writers, each waiting for its own \
                 durable commit; group commit shares transactions among them (the baseline uses the same writer).
@@ -90,7 +95,8 @@ struct StoreThroughputScenario: Scenario {
             notes: [
                 "Aim (issue 3): batched adds within 1.5x of the plain baseline; single adds ≥ 10,000/s per tenant "
                     + "with group commit under concurrent writers.",
-                "Gets decrypt and decode the memory; the baseline reads the plaintext row.",
+                "Gets look up consent and holds, decide, decrypt and decode the memory; the baseline reads the "
+                    + "plaintext row.",
             ])
     }
 
@@ -201,7 +207,7 @@ final class PlainBaseline: Sendable {
             let text = if case .text(let text) = memory.content { text } else { "" }
             let now = Int64(Date.now.timeIntervalSince1970 * 1000)
             return [
-                try MemoryID.make().rawValue, cube, subject, 1, nil, "active", memory.type.rawValue, "notes",
+                try MemoryID.make().rawValue, cube, subject, 1, nil, "active", memory.type.rawValue, "profile",
                 memory.source.rawValue, "text", text.utf8.count,
                 memory.occurredAt.map { Int64($0.timeIntervalSince1970 * 1000) }, nil, nil, now, now, 1, text,
                 memory.tags.joined(separator: "\u{1F}"), memory.sourceDetail,

@@ -5,11 +5,12 @@ struct TenantCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenant",
         abstract: "Manage tenants: the organisations whose users' memories MemVault hosts.",
-        subcommands: [Create.self, List.self, Delete.self]
+        subcommands: [Create.self, List.self, SetPolicy.self, Delete.self]
     )
 
     struct Result: Encodable {
         let tenant: String
+        var policy: String?
     }
 
     struct Create: AsyncParsableCommand {
@@ -39,16 +40,43 @@ struct TenantCommand: AsyncParsableCommand {
 
         struct Listing: Encodable {
             let tenants: [TenantID]
+            let policies: [String: String]
         }
 
         func run() async throws {
             try await options.run {
                 let store = try await options.openStore()
-                let tenants = try await store.tenants()
+                let entries = try await store.tenantPolicies()
                 try await store.close()
-                return Listing(tenants: tenants)
+                return Listing(
+                    tenants: entries.map(\.tenant),
+                    policies: Dictionary(uniqueKeysWithValues: entries.map { ($0.tenant.rawValue, $0.policy) }))
             } text: { listing in
-                listing.tenants.isEmpty ? "No tenants." : listing.tenants.map(\.rawValue).joined(separator: "\n")
+                listing.tenants.isEmpty
+                    ? "No tenants."
+                    : listing.tenants.map { "\($0)  policy \(listing.policies[$0.rawValue] ?? "")" }
+                        .joined(separator: "\n")
+            }
+        }
+    }
+
+    struct SetPolicy: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-policy", abstract: "Put a tenant under another policy (it must validate first).")
+
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The tenant id.") var tenant: String
+        @Argument(help: "The policy name: a file POLICIES/<name>.yaml.") var policy: String
+
+        func run() async throws {
+            try await options.run {
+                let tenant = try TenantID(tenant)
+                let store = try await options.openStore()
+                try await store.setPolicy(policy, for: tenant)
+                try await store.close()
+                return Result(tenant: tenant.rawValue, policy: policy)
+            } text: {
+                "Tenant \($0.tenant) is now governed by policy \($0.policy ?? "")"
             }
         }
     }

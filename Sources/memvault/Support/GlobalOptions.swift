@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MemVault
+import MemVaultPolicy
 
 /// Options every command takes: where the data is, where the master key is, and how to print.
 struct GlobalOptions: ParsableArguments {
@@ -24,6 +25,18 @@ struct GlobalOptions: ParsableArguments {
             valueName: "mode"))
     var synchronous: SQLiteConfiguration.Synchronous = .normal
 
+    @Option(help: ArgumentHelp("The policies folder (default: $MEMVAULT_POLICIES, else ./Policies).", valueName: "dir"))
+    var policies: String?
+
+    @Option(help: "The role to act in: \(Role.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var role: Role = .application
+
+    @Option(help: "The purpose of the request, as declared in the tenant's policy (e.g. personalisation).")
+    var purpose: String?
+
+    @Option(help: "The credential id recorded with consent changes and holds (default: cli:$USER).")
+    var actor: String?
+
     var dataPath: String {
         data ?? ProcessInfo.processInfo.environment["MEMVAULT_DATA"] ?? "./memvault-data"
     }
@@ -39,7 +52,20 @@ struct GlobalOptions: ParsableArguments {
     func openStore() async throws -> MemoryStore {
         var sqlite = SQLiteConfiguration()
         sqlite.synchronous = synchronous
-        return try await MemoryStore.open(openInstallation(), sqlite: sqlite)
+        return try await MemoryStore.open(openInstallation(), policies: policyRegistry, sqlite: sqlite)
+    }
+
+    var policyRegistry: PolicyRegistry {
+        let environment = ProcessInfo.processInfo.environment
+        return PolicyRegistry(folder: URL(filePath: policies ?? environment["MEMVAULT_POLICIES"] ?? "Policies"))
+    }
+
+    /// The access context of this invocation. A missing purpose is left for the policy to deny, with the list of
+    /// purposes it declares.
+    var accessContext: AccessContext {
+        AccessContext(
+            actor: actor ?? "cli:\(ProcessInfo.processInfo.environment["USER"] ?? "operator")", role: role,
+            purpose: purpose ?? "unspecified")
     }
 
     /// The store of one tenant, opened for the duration of `body` and closed afterwards.
@@ -47,7 +73,7 @@ struct GlobalOptions: ParsableArguments {
         let tenant = try TenantID(tenant)
         let store = try await openStore()
         do {
-            let result = try await body(try await store.tenant(tenant))
+            let result = try await body(try await store.tenant(tenant, as: accessContext))
             try await store.close()
             return result
         } catch {

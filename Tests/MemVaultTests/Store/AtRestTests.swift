@@ -1,5 +1,6 @@
 import Foundation
 import MemVault
+import MemVaultPolicy
 import Testing
 
 @Suite("Nothing personal at rest")
@@ -12,7 +13,8 @@ struct AtRestTests {
         func marker(_ field: String) -> String { "MRK\(unique)-\(field)-secret" }
         let fields = [
             "external-id", "cube-name", "origin", "created-by", "imported-from", "content", "updated-content",
-            "binary", "tag", "source-detail", "attribute-key", "attribute-value", "shared-content",
+            "binary", "tag", "source-detail", "attribute-key", "attribute-value", "shared-content", "consent-evidence",
+            "hold-reason",
         ]
         let scanner = MarkerScanner(markers: fields.map(marker))
 
@@ -34,6 +36,10 @@ struct AtRestTests {
                 content: .binary(bytes: Array(marker("binary").utf8), mediaType: "application/octet-stream"),
                 type: .activation),
             to: cube.id)
+        try await acme.setConsent(
+            .given, subject: subject.id, purpose: "personalisation", evidence: marker("consent-evidence"))
+        let hold = try await fixture.tenant(as: .administrator).setHold(
+            on: .subject(subject.id), reason: marker("hold-reason"))
         let shared = try await acme.createCube(NewCube(owner: .tenant, name: "faq"))
         _ = try await acme.addMemories((0..<50).map { _ in .text(marker("shared-content")) }, to: shared.id)
         try await fixture.store.close()
@@ -60,6 +66,10 @@ struct AtRestTests {
             decrypted.append(String(decoding: bytes, as: UTF8.self))
         }
         decrypted += try await reopened.memories(in: .cube(shared.id), limit: 1).items.compactMap(\.content.text)
+        decrypted += try await reopened.consentHistory(of: subject.id).compactMap(\.evidence)
+        let store = try await fixture.reopened()
+        decrypted += try await store.tenant(TenantID("acme"), as: .administrator).holds().filter { $0.id == hold.id }
+            .map(\.reason)
         let found = scanner.scan(["api": Array(decrypted.joined(separator: "\n").utf8)])
         #expect(found.count == fields.count, "\(found)")
     }

@@ -41,7 +41,7 @@ struct MemoryLifecycleTests {
         let personal = try await acme.createCube(
             NewCube(
                 owner: .subject(alice.id), name: "Alice's notes", kind: "conversation",
-                defaultCategory: "preferences", provenance: provenance))
+                defaultCategory: "profile", provenance: provenance))
         let shared = try await acme.createCube(NewCube(owner: .tenant, name: "Product FAQ", kind: "knowledge"))
         #expect(try await acme.cube(personal.id) == personal)
         #expect(personal.subject == alice.id && personal.provenance == provenance && personal.schemaVersion == 1)
@@ -61,14 +61,14 @@ struct MemoryLifecycleTests {
         let acme = try await fixture.tenant()
         let alice = try await acme.resolveSubject(externalID: "alice")
         let cube = try await acme.createCube(
-            NewCube(owner: .subject(alice.id), name: "notes", defaultCategory: "notes"))
+            NewCube(owner: .subject(alice.id), name: "notes", defaultCategory: "profile"))
         let occurred = Date(timeIntervalSince1970: 1_700_000_000.123)
         let first = try await acme.addMemory(
             NewMemory(
                 content: .text("likes green tea"), type: .preference, tags: ["drinks"], source: .conversation,
                 sourceDetail: "chat 42", confidence: 0.9, occurredAt: occurred, attributes: ["lang": "en"]),
             to: cube.id)
-        #expect(first.version == 1 && first.supersedes == nil && first.category == "notes")
+        #expect(first.version == 1 && first.supersedes == nil && first.category == "profile")
         #expect(first.subject == alice.id && first.occurredAt == occurred)
         #expect(try await acme.memory(first.id) == first)
 

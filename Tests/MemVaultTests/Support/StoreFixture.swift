@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MemVaultPolicy
 
 @testable import MemVault
 
@@ -11,10 +12,16 @@ struct StoreFixture {
 
     var dataPath: String { root.appending("data") }
 
+    /// The repository's own Policies folder.
+    static let policiesFolder = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appending(path: "Policies")
+    static var policies: PolicyRegistry { PolicyRegistry(folder: policiesFolder) }
+
     static func make(limits: StoreLimits = StoreLimits(), tenants: [String] = ["acme"]) async throws -> StoreFixture {
         let root = try TemporaryFolder()
+        let policies = Self.policies
         let installation = try Installation.initialise(at: root.appending("data"), masterKey: .keyFile(path: nil))
-        let store = try await MemoryStore.open(installation, limits: limits)
+        let store = try await MemoryStore.open(installation, policies: policies, limits: limits)
         for tenant in tenants { try await store.createTenant(TenantID(tenant)) }
         return StoreFixture(root: root, installation: installation, store: store)
     }
@@ -22,11 +29,11 @@ struct StoreFixture {
     /// The same data folder opened again, as a new process would.
     func reopened(limits: StoreLimits = StoreLimits()) async throws -> MemoryStore {
         let installation = try Installation.open(at: dataPath, masterKey: .keyFile(path: nil))
-        return try await MemoryStore.open(installation, limits: limits)
+        return try await MemoryStore.open(installation, policies: Self.policies, limits: limits)
     }
 
-    func tenant(_ name: String = "acme") async throws -> TenantStore {
-        try await store.tenant(TenantID(name))
+    func tenant(_ name: String = "acme", as context: AccessContext = .serviceDelivery) async throws -> TenantStore {
+        try await store.tenant(TenantID(name), as: context)
     }
 
     func databasePath(_ tenant: String = "acme") -> String {
@@ -46,6 +53,22 @@ struct StoreFixture {
         let queue = try DatabaseQueue(path: databasePath(tenant), configuration: configuration)
         try queue.writeWithoutTransaction(body)
         try queue.close()
+    }
+}
+
+extension AccessContext {
+    /// The assistant delivering its contracted service: no consent needed under the default policy.
+    static let serviceDelivery = AccessContext(actor: "test-app", role: .application, purpose: "service-delivery")
+    static let personalisation = AccessContext(actor: "test-app", role: .application, purpose: "personalisation")
+    static let dataProtectionOfficer = AccessContext(
+        actor: "test-dpo", role: .dataProtectionOfficer, purpose: "data-subject-rights")
+    static let administrator = AccessContext(actor: "test-admin", role: .administrator, purpose: "service-delivery")
+}
+
+extension MemoryStore {
+    /// The tenant's store for the service-delivery application context.
+    func tenant(_ id: TenantID) async throws -> TenantStore {
+        try await tenant(id, as: .serviceDelivery)
     }
 }
 

@@ -28,15 +28,26 @@ public final class SQLiteBackend: StorageBackend {
         }
     }
 
-    public func tenants() async throws -> [(tenant: TenantID, state: TenantState)] {
+    public func tenants() async throws -> [TenantEntry] {
         try catalogRead { db in
-            try Row.fetchAll(db, sql: "SELECT tenant_id, state FROM tenants ORDER BY tenant_id").map { row in
-                (try TenantID(row["tenant_id"]), try Self.decodeState(row["state"]))
+            try Row.fetchAll(db, sql: "SELECT tenant_id, state, policy FROM tenants ORDER BY tenant_id").map { row in
+                TenantEntry(
+                    tenant: try TenantID(row["tenant_id"]), state: try Self.decodeState(row["state"]),
+                    policy: row["policy"])
             }
         }
     }
 
-    public func beginCreatingTenant(_ tenant: TenantID) async throws {
+    public func setPolicy(_ policy: String, for tenant: TenantID) async throws {
+        try catalogWrite { db in
+            try db.execute(
+                sql: "UPDATE tenants SET policy = ? WHERE tenant_id = ? AND state = 'active'",
+                arguments: [policy, tenant.rawValue])
+            guard db.changesCount > 0 else { throw MemVaultError(.unknownTenant, "unknown tenant '\(tenant)'") }
+        }
+    }
+
+    public func beginCreatingTenant(_ tenant: TenantID, policy: String) async throws {
         let previous = try catalogWrite { db in
             let state = try state(db, tenant)
             if let state, state != .creating {
@@ -53,10 +64,10 @@ public final class SQLiteBackend: StorageBackend {
             }
             try db.execute(
                 sql: """
-                    INSERT INTO tenants (tenant_id, state, created_at) VALUES (?, 'creating', ?)
-                    ON CONFLICT (tenant_id) DO UPDATE SET created_at = excluded.created_at
+                    INSERT INTO tenants (tenant_id, state, created_at, policy) VALUES (?, 'creating', ?, ?)
+                    ON CONFLICT (tenant_id) DO UPDATE SET created_at = excluded.created_at, policy = excluded.policy
                     """,
-                arguments: [tenant.rawValue, StoredTime(now: .now)])
+                arguments: [tenant.rawValue, StoredTime(now: .now), policy])
             return state
         }
         // The leftovers of a creation this catalog recorded but never finished hold no acknowledged data.
@@ -163,6 +174,9 @@ public final class SQLiteBackend: StorageBackend {
                         created_at INTEGER NOT NULL
                     ) STRICT;
                     """)
+        }
+        migrator.registerMigration("v2: tenant policies") { db in
+            try db.execute(sql: "ALTER TABLE tenants ADD COLUMN policy TEXT NOT NULL DEFAULT 'default'")
         }
         return migrator
     }

@@ -236,6 +236,104 @@ final class SQLiteTenantStorage: TenantStorage {
         }
     }
 
+    // MARK: - Consent and legal holds
+
+    func recordConsent(_ change: ConsentChangeRecord) async throws {
+        try await write("recording consent") { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO consents (subject_id, purpose, state, changed_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (subject_id, purpose) DO UPDATE SET state = excluded.state, changed_at = excluded.changed_at
+                    """,
+                arguments: [change.subject.rawValue, change.purpose, change.state, change.changedAt])
+            try db.execute(
+                sql: """
+                    INSERT INTO consent_history (change_id, subject_id, purpose, state, changed_at, actor, evidence, key_version)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    change.id, change.subject.rawValue, change.purpose, change.state, change.changedAt, change.actor,
+                    change.evidence.map { Data($0) }, change.keyVersion,
+                ])
+        }
+    }
+
+    func consentState(subject: SubjectID, purpose: String) async throws -> String? {
+        try read("reading consent") { db in
+            try String.fetchOne(
+                db.cachedStatement(sql: "SELECT state FROM consents WHERE subject_id = ? AND purpose = ?"),
+                arguments: [subject.rawValue, purpose])
+        }
+    }
+
+    func consentHistory(subject: SubjectID) async throws -> [ConsentChangeRecord] {
+        try read("reading consent history") { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM consent_history WHERE subject_id = ? ORDER BY change_id",
+                arguments: [subject.rawValue]
+            ).map { row in
+                ConsentChangeRecord(
+                    id: row["change_id"], subject: try SubjectID(row["subject_id"]), purpose: row["purpose"],
+                    state: row["state"], changedAt: row["changed_at"], actor: row["actor"],
+                    evidence: (row["evidence"] as Data?).map(Array.init), keyVersion: row["key_version"])
+            }
+        }
+    }
+
+    func insertHold(_ record: LegalHoldRecord) async throws {
+        try await write("setting a legal hold") { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO legal_holds (hold_id, target_kind, target_id, reason, key_version, set_by, set_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    record.id, record.target.kind, record.target.id, Data(record.reason), record.keyVersion,
+                    record.setBy, record.setAt,
+                ])
+        }
+    }
+
+    func clearHold(_ id: String, by actor: String, at time: StoredTime) async throws -> Bool {
+        try await write("clearing a legal hold") { db in
+            try db.execute(
+                sql: "UPDATE legal_holds SET cleared_by = ?, cleared_at = ? WHERE hold_id = ? AND cleared_at IS NULL",
+                arguments: [actor, time, id])
+            return db.changesCount > 0
+        }
+    }
+
+    func holds(includeCleared: Bool) async throws -> [LegalHoldRecord] {
+        try read("listing legal holds") { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM legal_holds" + (includeCleared ? "" : " WHERE cleared_at IS NULL")
+                    + " ORDER BY hold_id"
+            ).map { row in
+                let kind: String = row["target_kind"]
+                let target: HoldTarget =
+                    kind == "subject" ? .subject(try SubjectID(row["target_id"])) : .cube(try CubeID(row["target_id"]))
+                return LegalHoldRecord(
+                    id: row["hold_id"], target: target, reason: Array(row["reason"] as Data),
+                    keyVersion: row["key_version"], setBy: row["set_by"], setAt: row["set_at"],
+                    clearedBy: row["cleared_by"], clearedAt: row["cleared_at"])
+            }
+        }
+    }
+
+    func isHeld(_ targets: [HoldTarget]) async throws -> Bool {
+        guard !targets.isEmpty else { return false }
+        return try read("checking legal holds") { db in
+            let conditions = targets.map { _ in "(target_kind = ? AND target_id = ?)" }.joined(separator: " OR ")
+            var arguments = StatementArguments()
+            for target in targets { arguments += [target.kind, target.id] }
+            return try Bool.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT EXISTS (SELECT 1 FROM legal_holds WHERE cleared_at IS NULL AND (\(conditions)))"),
+                arguments: arguments) ?? false
+        }
+    }
+
     // MARK: - Plumbing
 
     private static let memoryPlaceholders = databaseQuestionMarks(count: 18)

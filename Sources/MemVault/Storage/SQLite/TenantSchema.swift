@@ -83,6 +83,42 @@ enum TenantSchema {
                     CREATE INDEX memories_by_subject ON memories(subject_id, memory_id);
                     """)
         }
+        // Consent records (current state and every change, evidence sealed) and legal holds (reason sealed).
+        migrator.registerMigration("v3") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE consents (
+                        subject_id TEXT NOT NULL REFERENCES subjects(subject_id),
+                        purpose TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        changed_at INTEGER NOT NULL,
+                        PRIMARY KEY (subject_id, purpose)
+                    ) STRICT;
+                    CREATE TABLE consent_history (
+                        change_id TEXT PRIMARY KEY NOT NULL,
+                        subject_id TEXT NOT NULL REFERENCES subjects(subject_id),
+                        purpose TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        changed_at INTEGER NOT NULL,
+                        actor TEXT NOT NULL,
+                        evidence BLOB,
+                        key_version INTEGER
+                    ) STRICT;
+                    CREATE INDEX consent_history_by_subject ON consent_history(subject_id, change_id);
+                    CREATE TABLE legal_holds (
+                        hold_id TEXT PRIMARY KEY NOT NULL,
+                        target_kind TEXT NOT NULL CHECK (target_kind IN ('subject', 'cube')),
+                        target_id TEXT NOT NULL,
+                        reason BLOB NOT NULL,
+                        key_version INTEGER NOT NULL,
+                        set_by TEXT NOT NULL,
+                        set_at INTEGER NOT NULL,
+                        cleared_by TEXT,
+                        cleared_at INTEGER
+                    ) STRICT;
+                    CREATE INDEX legal_holds_by_target ON legal_holds(target_kind, target_id) WHERE cleared_at IS NULL;
+                    """)
+        }
         return migrator
     }
 }
