@@ -21,6 +21,7 @@ struct BenchCommand: AsyncParsableCommand {
         let scenarios: [any Scenario] = [
             CryptoThroughputScenario(budget: budget),
             StoreThroughputScenario(budget: budget * 2, policies: URL(filePath: policies)),
+            PolicyDecisionScenario(budget: budget, policies: URL(filePath: policies)),
         ]
         var report = Report()
         for scenario in scenarios where only.map({ scenario.name.localizedCaseInsensitiveContains($0) }) ?? true {

@@ -44,8 +44,10 @@ public protocol TenantStorage: Sendable {
     /// Deletes the cube with all its memories and their history. False if it did not exist.
     func deleteCube(_ id: CubeID) async throws -> Bool
 
-    /// Inserts new memories (version 1) in one transaction: all or none.
-    func insertMemories(_ records: [MemoryRecord]) async throws
+    /// Inserts new memories (version 1) in one transaction: all or none. If `check` is given, the governance it
+    /// names is read inside that same transaction and `check.permit` must not throw, so the policy decision and
+    /// the write are atomic: a consent withdrawal or a hold committed first is always seen.
+    func insertMemories(_ records: [MemoryRecord], check: GovernanceCheck?) async throws
     /// The current version.
     func memory(_ id: MemoryID) async throws -> MemoryRecord?
     /// Any version, current or superseded.
@@ -76,4 +78,22 @@ public protocol TenantStorage: Sendable {
     func holds(includeCleared: Bool) async throws -> [LegalHoldRecord]
     /// Whether an active hold applies to any of `targets`.
     func isHeld(_ targets: [HoldTarget]) async throws -> Bool
+    /// The current version of a memory together with its governance (as `governance`), in one read.
+    func memoryWithGovernance(
+        _ id: MemoryID, purpose: String
+    ) async throws -> (record: MemoryRecord, consent: String?, held: Bool)?
+    /// What a policy decision needs from storage, read together: the subject's consent state for `purpose` (nil if
+    /// none is recorded or there is no subject) and whether a hold applies to any of `holdTargets`.
+    func governance(
+        subject: SubjectID?, purpose: String, holdTargets: [HoldTarget]
+    ) async throws -> (consent: String?, held: Bool)
+}
+
+/// A policy decision to be taken inside a write's transaction.
+public struct GovernanceCheck: Sendable {
+    public let subject: SubjectID?
+    public let purpose: String
+    public let holdTargets: [HoldTarget]
+    /// Receives the stored consent state (nil if none) and whether a hold applies; throws to refuse the write.
+    public let permit: @Sendable (_ consent: String?, _ held: Bool) throws -> Void
 }

@@ -198,12 +198,24 @@ public final class TenantStore: Sendable {
         try limits.check(batch: memories.count)
         for memory in memories { try limits.check(memory) }
         let cube = try await cubeContext(cubeID)
-        let governance = try await governance(subject: cube.record.subject, cubes: [cubeID])
-        for memory in memories {
-            try require(
-                decide(
-                    .write, category: memory.category ?? cube.record.defaultCategory, governance: governance,
-                    type: memory.type, source: memory.source))
+        // A write's decision depends only on category, type and source: decide each combination once, inside the
+        // write's own transaction (see `GovernanceCheck`).
+        let requests = Array(
+            Set(
+                memories.map {
+                    WriteKind(category: $0.category ?? cube.record.defaultCategory, type: $0.type, source: $0.source)
+                }))
+        let check = GovernanceCheck(
+            subject: cube.record.subject, purpose: context.purpose,
+            holdTargets: [.cube(cubeID)] + (cube.record.subject.map { [HoldTarget.subject($0)] } ?? [])
+        ) { [self] consent, held in
+            let governance = try self.governance(consent: consent, held: held)
+            for request in requests {
+                try self.require(
+                    self.decide(
+                        .write, category: request.category, governance: governance, type: request.type,
+                        source: request.source))
+            }
         }
         let key = try keys.encryptionKey(tenant, owner: cube.owner, encryptions: UInt64(memories.count))
         let now = StoredTime(now: .now)
@@ -228,12 +240,21 @@ public final class TenantStore: Sendable {
             records.append(record)
             added.append(Memory(record: record, payload: payload))
         }
-        try await storage.insertMemories(records)
+        try await storage.insertMemories(records, check: check)
         return added
     }
 
     /// The current version, or a given one.
     public func memory(_ id: MemoryID, version: Int? = nil) async throws -> Memory {
+        if version == nil {
+            // The common case reads the memory and what its decision needs in one transaction.
+            guard let found = try await storage.memoryWithGovernance(id, purpose: context.purpose) else {
+                throw notFound(memory: id)
+            }
+            try require(
+                try decide(.read, found.record, governance: try governance(consent: found.consent, held: found.held)))
+            return try await open(found.record)
+        }
         let record =
             if let version {
                 try await storage.memory(id, version: version)
@@ -489,15 +510,20 @@ public final class TenantStore: Sendable {
     /// The subject's consent for this context's purpose, and whether a hold applies to the subject or the cubes.
     /// Any failure here fails the request: a policy that cannot be evaluated denies.
     private func governance(subject: SubjectID?, cubes: [CubeID]) async throws -> Governance {
+        let targets = cubes.map(HoldTarget.cube) + (subject.map { [HoldTarget.subject($0)] } ?? [])
+        let stored = try await storage.governance(subject: subject, purpose: context.purpose, holdTargets: targets)
+        return try governance(consent: stored.consent, held: stored.held)
+    }
+
+    private func governance(consent raw: String?, held: Bool) throws -> Governance {
         var consent = ConsentState.unknown
-        if let subject, let raw = try await storage.consentState(subject: subject, purpose: context.purpose) {
+        if let raw {
             guard let state = ConsentState(rawValue: raw) else {
-                throw MemVaultError(.integrity, "the consent record of subject \(subject) has an unknown state")
+                throw MemVaultError(.integrity, "a consent record of tenant '\(tenant)' has an unknown state")
             }
             consent = state
         }
-        let targets = cubes.map(HoldTarget.cube) + (subject.map { [HoldTarget.subject($0)] } ?? [])
-        return Governance(consent: consent, held: try await storage.isHeld(targets))
+        return Governance(consent: consent, held: held)
     }
 
     private func decide(
@@ -725,4 +751,11 @@ struct WithheldTally {
         groups.map { Withheld(count: $0.value.count, ruleIDs: $0.key, reason: $0.value.reason) }
             .sorted { $0.ruleIDs.lexicographicallyPrecedes($1.ruleIDs) }
     }
+}
+
+/// What a write's decision depends on besides governance.
+private struct WriteKind: Hashable, Sendable {
+    let category: String
+    let type: MemoryType
+    let source: SourceKind
 }

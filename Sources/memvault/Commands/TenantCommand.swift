@@ -19,16 +19,17 @@ struct TenantCommand: AsyncParsableCommand {
 
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The tenant id: a-z, 0-9, '-' and '_', up to 63 characters.") var tenant: String
+        @Option(help: "The policy governing the tenant: a file POLICIES/<name>.yaml.") var policy = "default"
 
         func run() async throws {
             try await options.run {
                 let tenant = try TenantID(tenant)
                 let store = try await options.openStore()
-                try await store.createTenant(tenant)
+                try await store.createTenant(tenant, policy: policy)
                 try await store.close()
-                return Result(tenant: tenant.rawValue)
+                return Result(tenant: tenant.rawValue, policy: policy)
             } text: {
-                "Created tenant \($0.tenant)"
+                "Created tenant \($0.tenant) governed by policy \($0.policy ?? "default")"
             }
         }
     }

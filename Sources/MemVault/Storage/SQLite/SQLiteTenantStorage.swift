@@ -126,8 +126,16 @@ final class SQLiteTenantStorage: TenantStorage {
 
     // MARK: - Memories
 
-    func insertMemories(_ records: [MemoryRecord]) async throws {
+    func insertMemories(_ records: [MemoryRecord], check: GovernanceCheck?) async throws {
         try await write("adding memories") { db in
+            if let check {
+                let consent = try check.subject.flatMap { subject in
+                    try String.fetchOne(
+                        db.cachedStatement(sql: "SELECT state FROM consents WHERE subject_id = ? AND purpose = ?"),
+                        arguments: [subject.rawValue, check.purpose])
+                }
+                try check.permit(consent, try Self.isHeld(db, check.holdTargets))
+            }
             let statement = try db.cachedStatement(
                 sql: "INSERT INTO memories (\(TenantSchema.memoryColumns)) VALUES (\(Self.memoryPlaceholders))")
             for record in records {
@@ -322,16 +330,51 @@ final class SQLiteTenantStorage: TenantStorage {
     }
 
     func isHeld(_ targets: [HoldTarget]) async throws -> Bool {
-        guard !targets.isEmpty else { return false }
-        return try read("checking legal holds") { db in
-            let conditions = targets.map { _ in "(target_kind = ? AND target_id = ?)" }.joined(separator: " OR ")
-            var arguments = StatementArguments()
-            for target in targets { arguments += [target.kind, target.id] }
-            return try Bool.fetchOne(
-                db.cachedStatement(
-                    sql: "SELECT EXISTS (SELECT 1 FROM legal_holds WHERE cleared_at IS NULL AND (\(conditions)))"),
-                arguments: arguments) ?? false
+        try read("checking legal holds") { db in try Self.isHeld(db, targets) }
+    }
+
+    func governance(
+        subject: SubjectID?, purpose: String, holdTargets: [HoldTarget]
+    ) async throws -> (consent: String?, held: Bool) {
+        try read("reading consent and legal holds") { db in
+            let consent = try subject.flatMap { subject in
+                try String.fetchOne(
+                    db.cachedStatement(sql: "SELECT state FROM consents WHERE subject_id = ? AND purpose = ?"),
+                    arguments: [subject.rawValue, purpose])
+            }
+            return (consent, try Self.isHeld(db, holdTargets))
         }
+    }
+
+    func memoryWithGovernance(
+        _ id: MemoryID, purpose: String
+    ) async throws -> (record: MemoryRecord, consent: String?, held: Bool)? {
+        try read("reading a memory") { db in
+            guard
+                let record = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT \(TenantSchema.memoryColumns) FROM memories WHERE memory_id = ?"),
+                    arguments: [id.rawValue]
+                ).map(MemoryRecord.init(row:))
+            else { return nil }
+            let consent = try record.subject.flatMap { subject in
+                try String.fetchOne(
+                    db.cachedStatement(sql: "SELECT state FROM consents WHERE subject_id = ? AND purpose = ?"),
+                    arguments: [subject.rawValue, purpose])
+            }
+            let targets = [HoldTarget.cube(record.cube)] + (record.subject.map { [HoldTarget.subject($0)] } ?? [])
+            return (record, consent, try Self.isHeld(db, targets))
+        }
+    }
+
+    private static func isHeld(_ db: Database, _ targets: [HoldTarget]) throws -> Bool {
+        guard !targets.isEmpty else { return false }
+        let conditions = targets.map { _ in "(target_kind = ? AND target_id = ?)" }.joined(separator: " OR ")
+        var arguments = StatementArguments()
+        for target in targets { arguments += [target.kind, target.id] }
+        return try Bool.fetchOne(
+            db.cachedStatement(
+                sql: "SELECT EXISTS (SELECT 1 FROM legal_holds WHERE cleared_at IS NULL AND (\(conditions)))"),
+            arguments: arguments) ?? false
     }
 
     // MARK: - Plumbing

@@ -46,8 +46,10 @@ struct MemoryListCommand: AsyncParsableCommand {
             return try await options.withTenant(tenant) { store in
                 try await store.memories(in: scope, statuses: statuses, after: after, limit: limit)
             }
-        } text: {
-            MemoryText.render($0.items, cursor: $0.nextCursor)
+        } text: { page in
+            MemoryText.render(page.items, cursor: page.nextCursor)
+                + page.withheld.map { "\nwithheld \($0.count) by \($0.ruleIDs.joined(separator: ", ")): \($0.reason)" }
+                .joined()
         }
     }
 }
