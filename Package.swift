@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "MemVaultCrypto", targets: ["MemVaultCrypto"]),
         .library(name: "MemVaultPolicy", targets: ["MemVaultPolicy"]),
+        .library(name: "MemVaultAudit", targets: ["MemVaultAudit"]),
         .library(name: "MemVault", targets: ["MemVault"]),
         .executable(name: "memvault", targets: ["memvault"]),
         .executable(name: "memvault-bench", targets: ["memvault-bench"]),
@@ -32,6 +33,11 @@ let package = Package(
         .target(
             name: "MemVaultPolicy",
             dependencies: ["MemVaultCrypto", .product(name: "Yams", package: "Yams")]
+        ),
+        // The audit log's verifiable structures: RFC 6962 Merkle trees, hash-chained entries, signed checkpoints.
+        .target(
+            name: "MemVaultAudit",
+            dependencies: ["MemVaultCrypto"]
         ),
         // The domain: key hierarchy, data folder, the encrypted store and its policy enforcement.
         .target(
@@ -71,6 +77,11 @@ let package = Package(
         .testTarget(
             name: "MemVaultPolicyTests",
             dependencies: ["MemVaultPolicy"]
+        ),
+        .testTarget(
+            name: "MemVaultAuditTests",
+            dependencies: ["MemVaultAudit", "MemVaultCrypto"],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "MemVaultTests",
