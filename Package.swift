@@ -45,6 +45,7 @@ let package = Package(
             dependencies: [
                 "MemVaultCrypto",
                 "MemVaultPolicy",
+                "MemVaultAudit",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -7,6 +7,8 @@ public enum DataKeyOwner: Hashable, Sendable, CustomStringConvertible {
     /// The tenant's key for subject pseudonyms (HMAC of external ids). It never seals anything and never rotates:
     /// a new version would change every pseudonym.
     case pseudonyms
+    /// The seed of the tenant's Ed25519 key that signs audit checkpoints. Never seals anything.
+    case auditSigning
 
     /// The stored form, also the key id written into envelope headers: printable ASCII, no personal data.
     public var keyID: String {
@@ -14,6 +16,7 @@ public enum DataKeyOwner: Hashable, Sendable, CustomStringConvertible {
         case .tenant: "tenant"
         case .subject(let subject): "subject:\(subject.rawValue)"
         case .pseudonyms: "pseudonyms"
+        case .auditSigning: "audit-signing"
         }
     }
 
@@ -22,6 +25,8 @@ public enum DataKeyOwner: Hashable, Sendable, CustomStringConvertible {
             self = .tenant
         } else if keyID == "pseudonyms" {
             self = .pseudonyms
+        } else if keyID == "audit-signing" {
+            self = .auditSigning
         } else if keyID.hasPrefix("subject:") {
             self = .subject(try SubjectID(String(keyID.dropFirst("subject:".count))))
         } else {

@@ -520,30 +520,49 @@ public final class KeyHierarchy: Sendable {
     /// The tenant's pseudonymizer, keyed by its pseudonym key (made here for tenants created before it existed).
     public func pseudonymizer(_ tenant: TenantID) throws -> Pseudonymizer {
         if let cached = cache.withLock({ $0.pseudonymizers[tenant] }) { return cached }
-        var row = try store.read { db in
-            try requireTenant(db, tenant)
-            return try Row.fetchOne(
-                db,
-                sql: "SELECT wrapped_key, wrapped_by FROM data_keys WHERE tenant_id = ? AND owner = ? AND version = 1",
-                arguments: [tenant.rawValue, DataKeyOwner.pseudonyms.keyID])
-        }
-        if row == nil {
-            try createDataKey(tenant, owner: .pseudonyms)
-            row = try store.read { db in
-                try Row.fetchOne(
+        let pseudonymizer = try Pseudonymizer(key: secret(tenant, owner: .pseudonyms, createIfMissing: true))
+        cache.withLock { $0.pseudonymizers[tenant] = pseudonymizer }
+        return pseudonymizer
+    }
+
+    /// The tenant's Ed25519 key for signing audit checkpoints (made on first use).
+    public func auditSigningKey(_ tenant: TenantID) throws -> Ed25519.PrivateKey {
+        try Ed25519.PrivateKey(seed: secret(tenant, owner: .auditSigning, createIfMissing: true))
+    }
+
+    /// The subject's audit pseudonym: an HMAC of its id under a secret derived from its first data key version.
+    /// Stable for the subject's lifetime; once erasure destroys the subject's keys, old audit entries can no longer
+    /// be linked to it, while the log still verifies.
+    public func auditPseudonym(_ tenant: TenantID, subject: SubjectID) throws -> String {
+        let secret = try secret(tenant, owner: .subject(subject), createIfMissing: false)
+        let key = try HKDFSHA256.deriveKey(
+            from: secret, salt: Array("MemVault audit pseudonym v1".utf8), info: Array(tenant.rawValue.utf8),
+            outputByteCount: HMACSHA256.byteCount)
+        let code = try HMACSHA256.authenticationCode(for: Array(subject.rawValue.utf8), using: key)
+        return "apn_" + Hex.encode(code.prefix(16))
+    }
+
+    /// The raw secret of `owner`'s first data key version, for keys that derive rather than seal.
+    private func secret(_ tenant: TenantID, owner: DataKeyOwner, createIfMissing: Bool) throws -> SymmetricKey {
+        func fetch() throws -> Row? {
+            try store.read { db in
+                try requireTenant(db, tenant)
+                return try Row.fetchOne(
                     db,
                     sql:
                         "SELECT wrapped_key, wrapped_by FROM data_keys WHERE tenant_id = ? AND owner = ? AND version = 1",
-                    arguments: [tenant.rawValue, DataKeyOwner.pseudonyms.keyID])
+                    arguments: [tenant.rawValue, owner.keyID])
             }
         }
-        guard let row else { throw MemVaultError(.unknownKey, "tenant '\(tenant)' has no pseudonym key") }
-        let key = try unwrapDataKey(
-            row["wrapped_key"], tenant: tenant, owner: .pseudonyms, version: 1,
+        var row = try fetch()
+        if row == nil, createIfMissing {
+            try createDataKey(tenant, owner: owner)
+            row = try fetch()
+        }
+        guard let row else { throw MemVaultError(.unknownKey, "tenant '\(tenant)' has no key for \(owner)") }
+        return try unwrapDataKey(
+            row["wrapped_key"], tenant: tenant, owner: owner, version: 1,
             under: tenantKey(tenant, version: row["wrapped_by"]))
-        let pseudonymizer = try Pseudonymizer(key: key)
-        cache.withLock { $0.pseudonymizers[tenant] = pseudonymizer }
-        return pseudonymizer
     }
 
     // MARK: - Encryption budget

@@ -33,21 +33,21 @@ public enum TenantState: String, Sendable, Codable {
 public protocol TenantStorage: Sendable {
     var tenant: TenantID { get }
 
-    func insertSubject(_ record: SubjectRecord) async throws
+    func insertSubject(_ record: SubjectRecord, audit: AuditDraft) async throws
     func subject(pseudonym: String) async throws -> SubjectRecord?
     func subject(id: SubjectID) async throws -> SubjectRecord?
 
-    func insertCube(_ record: CubeRecord) async throws
+    func insertCube(_ record: CubeRecord, audit: AuditDraft) async throws
     func cube(_ id: CubeID) async throws -> CubeRecord?
     /// Cubes in id order after `after`; `subject` nil lists all cubes, `.some(nil)` only shared ones.
     func cubes(subject: SubjectID??, after: CubeID?, limit: Int) async throws -> [CubeRecord]
     /// Deletes the cube with all its memories and their history. False if it did not exist.
-    func deleteCube(_ id: CubeID) async throws -> Bool
+    func deleteCube(_ id: CubeID, audit: AuditDraft) async throws -> Bool
 
     /// Inserts new memories (version 1) in one transaction: all or none. If `check` is given, the governance it
     /// names is read inside that same transaction and `check.permit` must not throw, so the policy decision and
     /// the write are atomic: a consent withdrawal or a hold committed first is always seen.
-    func insertMemories(_ records: [MemoryRecord], check: GovernanceCheck?) async throws
+    func insertMemories(_ records: [MemoryRecord], check: GovernanceCheck?, audit: AuditDraft) async throws
     /// The current version.
     func memory(_ id: MemoryID) async throws -> MemoryRecord?
     /// Any version, current or superseded.
@@ -57,27 +57,37 @@ public protocol TenantStorage: Sendable {
     ) async throws -> [MemoryRecord]
     /// Moves the current version to history and stores `record` as current, if the current version is still
     /// `record.supersedes` (optimistic concurrency). False if the memory is gone or was updated meanwhile.
-    func replaceMemory(_ record: MemoryRecord) async throws -> Bool
+    func replaceMemory(_ record: MemoryRecord, audit: AuditDraft) async throws -> Bool
     /// Changes the status of the current version in place (archive, expire). False if the memory does not exist.
-    func setStatus(_ id: MemoryID, _ status: MemoryStatus, updatedAt: StoredTime) async throws -> Bool
+    func setStatus(_ id: MemoryID, _ status: MemoryStatus, updatedAt: StoredTime, audit: AuditDraft) async throws
+        -> Bool
     /// Deletes a memory with all its versions. False if it did not exist.
-    func deleteMemory(_ id: MemoryID) async throws -> Bool
+    func deleteMemory(_ id: MemoryID, audit: AuditDraft) async throws -> Bool
     /// Every version, oldest first.
     func history(_ id: MemoryID) async throws -> [MemoryRecord]
 
     /// Stores a consent change: the subject's current state for the purpose, and the change in its history.
-    func recordConsent(_ change: ConsentChangeRecord) async throws
+    func recordConsent(_ change: ConsentChangeRecord, audit: AuditDraft) async throws
     /// The subject's current consent state for `purpose`, as stored; nil if never recorded.
     func consentState(subject: SubjectID, purpose: String) async throws -> String?
     /// Every consent change of the subject, oldest first.
     func consentHistory(subject: SubjectID) async throws -> [ConsentChangeRecord]
 
-    func insertHold(_ record: LegalHoldRecord) async throws
+    func insertHold(_ record: LegalHoldRecord, audit: AuditDraft) async throws
     /// Clears an active hold. False if there is no active hold with that id.
-    func clearHold(_ id: String, by actor: String, at time: StoredTime) async throws -> Bool
+    func clearHold(_ id: String, by actor: String, at time: StoredTime, audit: AuditDraft) async throws -> Bool
     func holds(includeCleared: Bool) async throws -> [LegalHoldRecord]
     /// Whether an active hold applies to any of `targets`.
     func isHeld(_ targets: [HoldTarget]) async throws -> Bool
+    /// Appends an entry on its own (reads, searches, denials), through the same group commit as every write.
+    /// Returns its sequence number.
+    @discardableResult
+    func appendAudit(_ draft: AuditDraft) async throws -> UInt64
+    /// Stored entries with sequence above `after`, in order, at most `limit`.
+    func auditEntries(after: UInt64, limit: Int) async throws -> [StoredAuditEntry]
+    func insertCheckpoint(_ checkpoint: StoredCheckpoint) async throws
+    func checkpoints() async throws -> [StoredCheckpoint]
+
     /// The current version of a memory together with its governance (as `governance`), in one read.
     func memoryWithGovernance(
         _ id: MemoryID, purpose: String
@@ -94,6 +104,7 @@ public struct GovernanceCheck: Sendable {
     public let subject: SubjectID?
     public let purpose: String
     public let holdTargets: [HoldTarget]
-    /// Receives the stored consent state (nil if none) and whether a hold applies; throws to refuse the write.
-    public let permit: @Sendable (_ consent: String?, _ held: Bool) throws -> Void
+    /// Receives the stored consent state (nil if none) and whether a hold applies; returns the decision for the
+    /// audit entry, or throws to refuse the write.
+    public let permit: @Sendable (_ consent: String?, _ held: Bool) throws -> AuditDecision
 }

@@ -121,3 +121,70 @@ public struct TenantEntry: Sendable, Equatable {
     /// The name of the policy file the tenant is governed by (`POLICIES/<name>.yaml`).
     public let policy: String
 }
+
+/// The decision an audit entry records.
+public struct AuditDecision: Sendable, Equatable {
+    public var effect: String
+    public var ruleIDs: [String]
+    public var policyRevision: String
+
+    public init(effect: String, ruleIDs: [String], policyRevision: String) {
+        self.effect = effect
+        self.ruleIDs = ruleIDs
+        self.policyRevision = policyRevision
+    }
+
+    /// For operations the policy does not decide (role-gated ones), named so in the log.
+    public static func role(_ role: String) -> AuditDecision {
+        AuditDecision(effect: "permit", ruleIDs: ["memvault:role-\(role)"], policyRevision: "")
+    }
+}
+
+/// An audit entry before storage gives it its sequence number and time. No personal data: the subject appears only
+/// as its audit pseudonym.
+public struct AuditDraft: Sendable, Equatable {
+    public var actor: String
+    public var role: String
+    public var action: String
+    public var purpose: String
+    public var subject: String?
+    public var cube: String?
+    public var memories: [String]
+    public var decision: AuditDecision
+    public var returned: UInt64
+    public var withheld: UInt64
+    public var detail: String?
+
+    public init(
+        actor: String, role: String, action: String, purpose: String, subject: String? = nil, cube: String? = nil,
+        memories: [String] = [], decision: AuditDecision, returned: UInt64 = 0, withheld: UInt64 = 0,
+        detail: String? = nil
+    ) {
+        self.actor = actor
+        self.role = role
+        self.action = action
+        self.purpose = purpose
+        self.subject = subject
+        self.cube = cube
+        self.memories = memories
+        self.decision = decision
+        self.returned = returned
+        self.withheld = withheld
+        self.detail = detail
+    }
+}
+
+/// One stored audit entry: its canonical encoding and chain hash (Audit/SPEC.md).
+public struct StoredAuditEntry: Sendable, Equatable {
+    public let sequence: UInt64
+    public let encoded: [UInt8]
+    public let hash: [UInt8]
+}
+
+/// A signed checkpoint as stored.
+public struct StoredCheckpoint: Sendable, Equatable {
+    public let size: UInt64
+    public let root: [UInt8]
+    public let note: String
+    public let createdAt: StoredTime
+}

@@ -15,6 +15,7 @@ final class TenantResources: Sendable {
     /// Cube owner and pseudonym, needed for every seal and open; cubes never change owner.
     let cubeContexts = Mutex([CubeID: CubeContext]())
     let subjectPseudonyms = Mutex([SubjectID: String]())
+    let auditPseudonyms = Mutex([SubjectID: String]())
 
     init(
         storage: any TenantStorage, keys: KeyHierarchy, limits: StoreLimits, policies: PolicyRegistry,
@@ -63,11 +64,19 @@ public final class TenantStore: Sendable {
     /// The subject known to the tenant by `externalID`, created (with its own data key) if `create` and new.
     /// The external id is stored only sealed under the subject's key; lookups use its keyed pseudonym.
     public func resolveSubject(externalID: String, create: Bool = true) async throws -> Subject {
-        try requireRole([.application, .dataProtectionOfficer, .administrator], "resolve subjects")
+        try await audited("subject") { try await resolveSubjectAudited(externalID: externalID, create: create) }
+    }
+
+    private func resolveSubjectAudited(externalID: String, create: Bool) async throws -> Subject {
+        let decision = try requireRole([.application, .dataProtectionOfficer, .administrator], "resolve subjects")
         guard !externalID.isEmpty else { throw MemVaultError(.invalidArgument, "the external subject id is empty") }
         try limits.checkText(externalID, "the external subject id", limits.maximumExternalIDBytes)
         let pseudonym = try pseudonymizer.pseudonym(forExternalID: externalID)
-        if let record = try await storage.subject(pseudonym: pseudonym) { return Subject(record) }
+        if let record = try await storage.subject(pseudonym: pseudonym) {
+            try await storage.appendAudit(
+                draft("subject", subject: record.id, decision: decision, returned: 1, detail: "resolved"))
+            return Subject(record)
+        }
         guard create else {
             // Never echo the external id: it is personal data.
             throw MemVaultError(.notFound, "tenant '\(tenant)' has no subject with that external id")
@@ -82,7 +91,8 @@ public final class TenantStore: Sendable {
             ).bytes,
             keyVersion: key.version, createdAt: StoredTime(now: .now))
         do {
-            try await storage.insertSubject(record)
+            try await storage.insertSubject(
+                record, audit: draft("subject", subject: id, decision: decision, detail: "created"))
         } catch let error as MemVaultError where error.code == .conflict {
             // Another request created the same subject first: drop this key and use theirs.
             _ = try? keys.destroyDataKeys(tenant, owner: .subject(id))
@@ -94,14 +104,24 @@ public final class TenantStore: Sendable {
     }
 
     public func subject(_ id: SubjectID) async throws -> Subject {
-        try requireRole([.application, .dataProtectionOfficer, .administrator], "look up subjects")
-        return Subject(try await subjectRecord(id))
+        try await audited("subject", subject: id) {
+            let decision = try requireRole([.application, .dataProtectionOfficer, .administrator], "look up subjects")
+            let record = try await subjectRecord(id)
+            try await storage.appendAudit(draft("subject", subject: id, decision: decision, returned: 1))
+            return Subject(record)
+        }
     }
 
     /// The tenant's external id for a subject, decrypted: only for callers entitled to see it.
     public func externalID(of id: SubjectID) async throws -> String {
+        try await audited("read", subject: id) { try await externalIDAudited(of: id) }
+    }
+
+    private func externalIDAudited(of id: SubjectID) async throws -> String {
         let record = try await subjectRecord(id)
-        try await require(.read, category: nil, subject: id, cube: nil)
+        let decision = try await require(.read, category: nil, subject: id, cube: nil)
+        try await storage.appendAudit(
+            draft("read", subject: id, decision: decision, returned: 1, detail: "external id"))
         let plaintext = try openSealed(
             record.externalID, owner: .subject(id), keyVersion: record.keyVersion,
             associatedData: subjectBinding(id, keyVersion: record.keyVersion), what: "subject \(id)")
@@ -111,6 +131,11 @@ public final class TenantStore: Sendable {
     // MARK: - Cubes
 
     public func createCube(_ new: NewCube) async throws -> MemCube {
+        let owner: SubjectID? = if case .subject(let subject) = new.owner { subject } else { nil }
+        return try await audited("write", subject: owner) { try await createCubeAudited(new) }
+    }
+
+    private func createCubeAudited(_ new: NewCube) async throws -> MemCube {
         guard !new.name.isEmpty else { throw MemVaultError(.invalidArgument, "the cube name is empty") }
         try limits.checkText(new.name, "the cube name", limits.maximumNameBytes)
         for field in [new.provenance.origin, new.provenance.createdBy, new.provenance.importedFrom] {
@@ -125,7 +150,7 @@ public final class TenantStore: Sendable {
             pseudonym = try await subjectRecord(id).pseudonym
         }
         let owner = subject.map(DataKeyOwner.subject) ?? .tenant
-        try await require(.write, category: category, subject: subject, cube: nil)
+        let decision = try await require(.write, category: category, subject: subject, cube: nil)
         let id = try CubeID.make()
         let key = try keys.encryptionKey(tenant, owner: owner)
         let created = StoredTime(now: .now)
@@ -135,7 +160,8 @@ public final class TenantStore: Sendable {
         let record = CubeRecord(
             id: id, subject: subject, kind: kind, defaultCategory: category, schemaVersion: MemCube.schemaVersion,
             metadata: metadata.bytes, keyVersion: key.version, createdAt: created, updatedAt: created)
-        try await storage.insertCube(record)
+        try await storage.insertCube(
+            record, audit: draft("write", subject: subject, cube: id, decision: decision, detail: "cube created"))
         resources.cubeContexts.withLock { $0[id] = CubeContext(record: record, pseudonym: pseudonym) }
         return MemCube(
             id: id, subject: subject, name: new.name, kind: kind, defaultCategory: category,
@@ -144,9 +170,16 @@ public final class TenantStore: Sendable {
     }
 
     public func cube(_ id: CubeID) async throws -> MemCube {
-        let context = try await cubeContext(id)
-        try await require(.read, category: nil, subject: context.record.subject, cube: id)
-        return try openCube(context)
+        try await audited("read", cube: id) {
+            let context = try await cubeContext(id)
+            let decision = try await require(.read, category: nil, subject: context.record.subject, cube: id)
+            let cube = try openCube(context)
+            try await storage.appendAudit(
+                draft(
+                    "read", subject: context.record.subject, cube: id, decision: decision, returned: 1,
+                    detail: "cube metadata"))
+            return cube
+        }
     }
 
     /// Cubes in id order; `owner` nil lists every cube.
@@ -173,6 +206,13 @@ public final class TenantStore: Sendable {
             }
             cubes.append(try openCube(try await context(for: record)))
         }
+        try await storage.appendAudit(
+            draft(
+                "read", subject: owner.flatMap { if case .subject(let subject) = $0 { subject } else { nil } },
+                decision: withheld.count == records.prefix(limit).count && !records.isEmpty
+                    ? withheld.auditDecision : permittedDecision(),
+                returned: UInt64(cubes.count), withheld: UInt64(withheld.count),
+                detail: "cube list: " + cubes.map(\.id.rawValue).joined(separator: " ")))
         return Page(
             items: cubes, nextCursor: records.count > limit ? records[limit - 1].id.rawValue : nil,
             withheld: withheld.summary)
@@ -180,9 +220,13 @@ public final class TenantStore: Sendable {
 
     /// Deletes the cube, its memories and their history.
     public func deleteCube(_ id: CubeID) async throws {
-        let context = try await cubeContext(id)
-        try await require(.delete, category: nil, subject: context.record.subject, cube: id)
-        guard try await storage.deleteCube(id) else { throw notFound(cube: id) }
+        try await audited("delete", cube: id) {
+            let context = try await cubeContext(id)
+            let decision = try await require(.delete, category: nil, subject: context.record.subject, cube: id)
+            let audit = try await draft(
+                "delete", subject: context.record.subject, cube: id, decision: decision, detail: "cube deleted")
+            guard try await storage.deleteCube(id, audit: audit) else { throw notFound(cube: id) }
+        }
         _ = resources.cubeContexts.withLock { $0.removeValue(forKey: id) }
     }
 
@@ -194,6 +238,10 @@ public final class TenantStore: Sendable {
 
     /// Adds memories to one cube in one transaction: all are stored, or none.
     public func addMemories(_ memories: [NewMemory], to cubeID: CubeID) async throws -> [Memory] {
+        try await audited("write", cube: cubeID) { try await addMemoriesAudited(memories, to: cubeID) }
+    }
+
+    private func addMemoriesAudited(_ memories: [NewMemory], to cubeID: CubeID) async throws -> [Memory] {
         guard !memories.isEmpty else { throw MemVaultError(.invalidArgument, "no memories to add") }
         try limits.check(batch: memories.count)
         for memory in memories { try limits.check(memory) }
@@ -210,12 +258,17 @@ public final class TenantStore: Sendable {
             holdTargets: [.cube(cubeID)] + (cube.record.subject.map { [HoldTarget.subject($0)] } ?? [])
         ) { [self] consent, held in
             let governance = try self.governance(consent: consent, held: held)
+            var rules: Set<String> = []
+            var revision = ""
             for request in requests {
-                try self.require(
-                    self.decide(
-                        .write, category: request.category, governance: governance, type: request.type,
-                        source: request.source))
+                let decision = try self.decide(
+                    .write, category: request.category, governance: governance, type: request.type,
+                    source: request.source)
+                try self.require(decision, subject: cube.record.subject, cube: cubeID)
+                rules.formUnion(decision.ruleIDs)
+                revision = decision.policyRevision
             }
+            return AuditDecision(effect: "permit", ruleIDs: rules.sorted(), policyRevision: revision)
         }
         let key = try keys.encryptionKey(tenant, owner: cube.owner, encryptions: UInt64(memories.count))
         let now = StoredTime(now: .now)
@@ -240,20 +293,31 @@ public final class TenantStore: Sendable {
             records.append(record)
             added.append(Memory(record: record, payload: payload))
         }
-        try await storage.insertMemories(records, check: check)
+        try await storage.insertMemories(
+            records, check: check,
+            audit: draft(
+                "write", subject: cube.record.subject, cube: cubeID, memories: records.map(\.id),
+                decision: permittedDecision()))
         return added
     }
 
     /// The current version, or a given one.
     public func memory(_ id: MemoryID, version: Int? = nil) async throws -> Memory {
+        try await audited("read", memories: [id]) { try await memoryAudited(id, version: version) }
+    }
+
+    private func memoryAudited(_ id: MemoryID, version: Int?) async throws -> Memory {
         if version == nil {
             // The common case reads the memory and what its decision needs in one transaction.
             guard let found = try await storage.memoryWithGovernance(id, purpose: context.purpose) else {
                 throw notFound(memory: id)
             }
-            try require(
-                try decide(.read, found.record, governance: try governance(consent: found.consent, held: found.held)))
-            return try await open(found.record)
+            let decision = try decide(
+                .read, found.record, governance: try governance(consent: found.consent, held: found.held))
+            try require(decision, subject: found.record.subject, cube: found.record.cube)
+            let memory = try await open(found.record)
+            try await recordRead(found.record, decision)
+            return memory
         }
         let record =
             if let version {
@@ -264,26 +328,48 @@ public final class TenantStore: Sendable {
         guard let record else {
             throw version.map { MemVaultError(.notFound, "memory \(id) has no version \($0)") } ?? notFound(memory: id)
         }
-        try require(try await decide(.read, record))
-        return try await open(record)
+        let decision = try await decide(.read, record)
+        try require(decision, subject: record.subject, cube: record.cube)
+        let memory = try await open(record)
+        try await recordRead(record, decision, detail: "version \(record.version)")
+        return memory
     }
 
     /// Memories of a cube or a subject in id (creation) order, active ones unless `statuses` says otherwise.
     public func memories(
         in scope: MemoryScope, statuses: Set<MemoryStatus> = [.active], after cursor: String? = nil, limit: Int = 100
     ) async throws -> Page<Memory> {
+        let (subject, cube): (SubjectID?, CubeID?) =
+            switch scope {
+            case .cube(let cube): (nil, cube)
+            case .subject(let subject): (subject, nil)
+            }
+        return try await audited("read", subject: subject, cube: cube) {
+            try await memoriesAudited(in: scope, statuses: statuses, after: cursor, limit: limit)
+        }
+    }
+
+    private func memoriesAudited(
+        in scope: MemoryScope, statuses: Set<MemoryStatus>, after cursor: String?, limit: Int
+    ) async throws -> Page<Memory> {
         try limits.check(pageSize: limit)
         guard !statuses.isEmpty else { throw MemVaultError(.invalidArgument, "no statuses to list") }
         let after = try cursor.map { try MemoryID($0) }
         // The scope itself is decided first, so an unknown purpose, missing consent or a forbidden role is an
         // explicit denial rather than an empty page; each memory is then decided on its own.
+        let scopeDecision: Decision
+        var scopeSubject: SubjectID?
+        var scopeCube: CubeID?
         switch scope {
         case .cube(let cube):
             let context = try await cubeContext(cube)
-            try await require(.read, category: nil, subject: context.record.subject, cube: cube)
+            scopeSubject = context.record.subject
+            scopeCube = cube
+            scopeDecision = try await require(.read, category: nil, subject: context.record.subject, cube: cube)
         case .subject(let subject):
             _ = try await subjectRecord(subject)
-            try await require(.read, category: nil, subject: subject, cube: nil)
+            scopeSubject = subject
+            scopeDecision = try await require(.read, category: nil, subject: subject, cube: nil)
         }
         let records = try await storage.memories(scope, statuses: statuses, after: after, limit: limit + 1)
         var memories: [Memory] = []
@@ -304,6 +390,11 @@ public final class TenantStore: Sendable {
             }
             memories.append(try await open(record))
         }
+        try await storage.appendAudit(
+            draft(
+                "read", subject: scopeSubject, cube: scopeCube, memories: memories.map(\.id),
+                decision: AuditDecision(scopeDecision), returned: UInt64(memories.count),
+                withheld: UInt64(withheld.count)))
         // The cursor follows what was scanned, not what was returned, so withheld memories are not revisited.
         return Page(
             items: memories, nextCursor: records.count > limit ? records[limit - 1].id.rawValue : nil,
@@ -312,6 +403,10 @@ public final class TenantStore: Sendable {
 
     /// Stores a new version with `changes` applied; the previous version stays in the history.
     public func updateMemory(_ id: MemoryID, _ changes: MemoryChanges) async throws -> Memory {
+        try await audited("update", memories: [id]) { try await updateMemoryAudited(id, changes) }
+    }
+
+    private func updateMemoryAudited(_ id: MemoryID, _ changes: MemoryChanges) async throws -> Memory {
         guard !changes.isEmpty else { throw MemVaultError(.invalidArgument, "nothing to update") }
         if let content = changes.content { try limits.check(content: content) }
         if let tags = changes.tags { try limits.check(tags: tags) }
@@ -322,10 +417,10 @@ public final class TenantStore: Sendable {
         // Optimistic concurrency: if another update lands between read and write, read again.
         for _ in 0..<5 {
             guard let record = try await storage.memory(id) else { throw notFound(memory: id) }
-            try require(
-                try await decide(
-                    .update, record, category: changes.category ?? record.category, type: changes.type ?? record.type,
-                    source: changes.source ?? record.source))
+            let decision = try await decide(
+                .update, record, category: changes.category ?? record.category, type: changes.type ?? record.type,
+                source: changes.source ?? record.source)
+            try require(decision, subject: record.subject, cube: record.cube)
             let current = try await open(record)
             let validFrom = changes.validFrom ?? current.validFrom
             let validUntil = changes.validUntil ?? current.validUntil
@@ -348,44 +443,69 @@ public final class TenantStore: Sendable {
                 validFrom: validFrom.map(StoredTime.init(now:)), validUntil: validUntil.map(StoredTime.init(now:)),
                 createdAt: record.createdAt, updatedAt: StoredTime(now: .now), keyVersion: key.version,
                 payload: try seal(payload, key: key, cube: cube, memory: id, version: version))
-            if try await storage.replaceMemory(next) { return Memory(record: next, payload: payload) }
+            let audit = try await draft(
+                "update", subject: record.subject, cube: record.cube, memories: [id], decision: AuditDecision(decision),
+                detail: "version \(version)")
+            if try await storage.replaceMemory(next, audit: audit) { return Memory(record: next, payload: payload) }
         }
         throw MemVaultError(.conflict, "memory \(id) is being updated concurrently; try again")
     }
 
     /// Archives the current version: it is kept, but no longer listed by default.
     public func archiveMemory(_ id: MemoryID) async throws -> Memory {
-        guard let record = try await storage.memory(id) else { throw notFound(memory: id) }
-        try require(try await decide(.update, record))
-        guard try await storage.setStatus(id, .archived, updatedAt: StoredTime(now: .now)) else {
-            throw notFound(memory: id)
+        try await audited("update", memories: [id]) {
+            guard let record = try await storage.memory(id) else { throw notFound(memory: id) }
+            let decision = try await decide(.update, record)
+            try require(decision, subject: record.subject, cube: record.cube)
+            let audit = try await draft(
+                "update", subject: record.subject, cube: record.cube, memories: [id], decision: AuditDecision(decision),
+                detail: "archived")
+            guard try await storage.setStatus(id, .archived, updatedAt: StoredTime(now: .now), audit: audit) else {
+                throw notFound(memory: id)
+            }
+            return try await memoryAudited(id, version: nil)
         }
-        return try await memory(id)
     }
 
     /// Deletes a memory with every version.
     public func deleteMemory(_ id: MemoryID) async throws {
-        guard let record = try await storage.memory(id) else { throw notFound(memory: id) }
-        try require(try await decide(.delete, record))
-        guard try await storage.deleteMemory(id) else { throw notFound(memory: id) }
+        try await audited("delete", memories: [id]) {
+            guard let record = try await storage.memory(id) else { throw notFound(memory: id) }
+            let decision = try await decide(.delete, record)
+            try require(decision, subject: record.subject, cube: record.cube)
+            let audit = try await draft(
+                "delete", subject: record.subject, cube: record.cube, memories: [id], decision: AuditDecision(decision))
+            guard try await storage.deleteMemory(id, audit: audit) else { throw notFound(memory: id) }
+        }
     }
 
     /// Every version of a memory, oldest first: the lineage of the current one.
     public func history(_ id: MemoryID) async throws -> [Memory] {
+        try await audited("read", memories: [id]) { try await historyAudited(id) }
+    }
+
+    private func historyAudited(_ id: MemoryID) async throws -> [Memory] {
         let records = try await storage.history(id)
         guard let first = records.first else { throw notFound(memory: id) }
         let governance = try await governance(subject: first.subject, cubes: [first.cube])
         var versions: [Memory] = []
         var denial: Decision?
+        var permit: Decision?
         for record in records {
             let decision = try decide(.read, record, governance: governance)
             guard decision.isPermitted else {
                 denial = denial ?? decision
                 continue
             }
+            permit = permit ?? decision
             versions.append(try await open(record))
         }
-        if versions.isEmpty, let denial { try require(denial) }
+        if versions.isEmpty, let denial { try require(denial, subject: first.subject, cube: first.cube) }
+        try await storage.appendAudit(
+            draft(
+                "read", subject: first.subject, cube: first.cube, memories: [id],
+                decision: permit.map(AuditDecision.init) ?? permittedDecision(), returned: UInt64(versions.count),
+                withheld: UInt64(records.count - versions.count), detail: "history"))
         return versions
     }
 
@@ -397,7 +517,15 @@ public final class TenantStore: Sendable {
     public func setConsent(
         _ state: ConsentState, subject: SubjectID, purpose: String, evidence: String? = nil
     ) async throws -> ConsentRecord {
-        try requireRole([.application, .dataProtectionOfficer], "record consent")
+        try await audited("consent", subject: subject) {
+            try await setConsentAudited(state, subject: subject, purpose: purpose, evidence: evidence)
+        }
+    }
+
+    private func setConsentAudited(
+        _ state: ConsentState, subject: SubjectID, purpose: String, evidence: String?
+    ) async throws -> ConsentRecord {
+        let decision = try requireRole([.application, .dataProtectionOfficer], "record consent")
         let engine = try engine()
         guard engine.policy.purposes[purpose] != nil else {
             throw MemVaultError(
@@ -418,7 +546,9 @@ public final class TenantStore: Sendable {
         let record = ConsentChangeRecord(
             id: id, subject: subject, purpose: purpose, state: state.rawValue, changedAt: StoredTime(now: .now),
             actor: context.actor, evidence: sealed?.bytes, keyVersion: sealed?.keyVersion)
-        try await storage.recordConsent(record)
+        try await storage.recordConsent(
+            record,
+            audit: draft("consent", subject: subject, decision: decision, detail: "\(purpose): \(state.rawValue)"))
         return ConsentRecord(
             subject: subject, purpose: purpose, state: state, changedAt: record.changedAt.date, actor: context.actor,
             evidence: evidence)
@@ -426,9 +556,16 @@ public final class TenantStore: Sendable {
 
     /// Every consent change of the subject, oldest first; the last one per purpose is in force.
     public func consentHistory(of subject: SubjectID) async throws -> [ConsentRecord] {
-        try requireRole([.application, .dataProtectionOfficer], "read consent records")
+        try await audited("consent", subject: subject) { try await consentHistoryAudited(of: subject) }
+    }
+
+    private func consentHistoryAudited(of subject: SubjectID) async throws -> [ConsentRecord] {
+        let decision = try requireRole([.application, .dataProtectionOfficer], "read consent records")
         _ = try await subjectRecord(subject)
-        return try await storage.consentHistory(subject: subject).map { change in
+        let history = try await storage.consentHistory(subject: subject)
+        try await storage.appendAudit(
+            draft("consent", subject: subject, decision: decision, returned: UInt64(history.count), detail: "history"))
+        return try history.map { change in
             guard let state = ConsentState(rawValue: change.state) else {
                 throw MemVaultError(.integrity, "a consent record of subject \(subject) has an unknown state")
             }
@@ -451,7 +588,13 @@ public final class TenantStore: Sendable {
 
     /// Puts a subject or a cube under legal hold: deletion, erasure and retention stop applying to it until cleared.
     public func setHold(on target: HoldTarget, reason: String) async throws -> LegalHold {
-        try requireRole([.administrator, .dataProtectionOfficer], "set legal holds")
+        try await audited("hold", subject: target.subject, cube: target.cube) {
+            try await setHoldAudited(on: target, reason: reason)
+        }
+    }
+
+    private func setHoldAudited(on target: HoldTarget, reason: String) async throws -> LegalHold {
+        let decision = try requireRole([.administrator, .dataProtectionOfficer], "set legal holds")
         guard !reason.isEmpty else { throw MemVaultError(.invalidArgument, "a legal hold needs a reason") }
         try limits.checkText(reason, "the hold reason", limits.maximumDetailBytes)
         switch target {
@@ -466,13 +609,20 @@ public final class TenantStore: Sendable {
                 Array(reason.utf8), with: key, associatedData: holdBinding(id, keyVersion: key.version)
             ).bytes,
             keyVersion: key.version, setBy: context.actor, setAt: StoredTime(now: .now), clearedBy: nil, clearedAt: nil)
-        try await storage.insertHold(record)
+        try await storage.insertHold(
+            record,
+            audit: draft("hold", subject: target.subject, cube: target.cube, decision: decision, detail: "set \(id)"))
         return try openHold(record)
     }
 
     public func clearHold(_ id: String) async throws -> LegalHold {
-        try requireRole([.administrator, .dataProtectionOfficer], "clear legal holds")
-        guard try await storage.clearHold(id, by: context.actor, at: StoredTime(now: .now)) else {
+        try await audited("hold") { try await clearHoldAudited(id) }
+    }
+
+    private func clearHoldAudited(_ id: String) async throws -> LegalHold {
+        let decision = try requireRole([.administrator, .dataProtectionOfficer], "clear legal holds")
+        let audit = try await draft("hold", decision: decision, detail: "cleared \(id.prefix(40))")
+        guard try await storage.clearHold(id, by: context.actor, at: StoredTime(now: .now), audit: audit) else {
             throw MemVaultError(.notFound, "no active legal hold '\(id.prefix(40))' in tenant '\(tenant)'")
         }
         guard let record = try await storage.holds(includeCleared: true).first(where: { $0.id == id }) else {
@@ -482,8 +632,13 @@ public final class TenantStore: Sendable {
     }
 
     public func holds(includeCleared: Bool = false) async throws -> [LegalHold] {
-        try requireRole([.administrator, .dataProtectionOfficer], "list legal holds")
-        return try await storage.holds(includeCleared: includeCleared).map(openHold)
+        try await audited("hold") {
+            let decision = try requireRole([.administrator, .dataProtectionOfficer], "list legal holds")
+            let holds = try await storage.holds(includeCleared: includeCleared).map(openHold)
+            try await storage.appendAudit(
+                draft("hold", decision: decision, returned: UInt64(holds.count), detail: "list"))
+            return holds
+        }
     }
 
     private func openHold(_ record: LegalHoldRecord) throws -> LegalHold {
@@ -564,27 +719,94 @@ public final class TenantStore: Sendable {
             category: category, type: type, source: source)
     }
 
-    private func require(_ decision: Decision) throws {
+    /// Throws a `PolicyDenial` (recorded in the audit log by `audited`) unless `decision` permits.
+    private func require(_ decision: Decision, subject: SubjectID? = nil, cube: CubeID? = nil) throws {
         guard decision.isPermitted else {
-            throw MemVaultError(
-                .denied,
-                "denied by policy '\(resources.policyName)' (\(decision.ruleIDs.joined(separator: ", "))): "
+            throw PolicyDenial(
+                decision: AuditDecision(decision), subject: subject, cube: cube,
+                message: "denied by policy '\(resources.policyName)' (\(decision.ruleIDs.joined(separator: ", "))): "
                     + decision.reason)
         }
     }
 
-    private func require(_ action: Action, category: String?, subject: SubjectID?, cube: CubeID?) async throws {
-        try require(try await decide(action, category: category, subject: subject, cube: cube))
+    @discardableResult
+    private func require(
+        _ action: Action, category: String?, subject: SubjectID?, cube: CubeID?
+    ) async throws -> Decision {
+        let decision = try await decide(action, category: category, subject: subject, cube: cube)
+        try require(decision, subject: subject, cube: cube)
+        return decision
     }
 
     /// Operations outside the policy's actions (identity, consent, holds) are confined to roles.
-    private func requireRole(_ roles: Set<Role>, _ what: String) throws {
+    @discardableResult
+    private func requireRole(_ roles: Set<Role>, _ what: String) throws -> AuditDecision {
         guard roles.contains(context.role) else {
-            throw MemVaultError(
-                .denied,
-                "role \(context.role.rawValue) may not \(what); allowed: "
+            throw PolicyDenial(
+                decision: AuditDecision(effect: "deny", ruleIDs: ["memvault:role"], policyRevision: ""),
+                subject: nil, cube: nil,
+                message: "role \(context.role.rawValue) may not \(what); allowed: "
                     + roles.map(\.rawValue).sorted().joined(separator: ", "))
         }
+        return .role(context.role.rawValue)
+    }
+
+    // MARK: - Audit
+
+    /// Runs an operation; if the policy denies it, the denial is recorded in the audit log first (fail closed: if
+    /// that entry cannot be written, the error says so) and surfaces as a `denied` error.
+    private func audited<T>(
+        _ action: String, subject: SubjectID? = nil, cube: CubeID? = nil, memories: [MemoryID] = [],
+        _ body: () async throws -> T
+    ) async throws -> T {
+        do {
+            return try await body()
+        } catch let denial as PolicyDenial {
+            try await storage.appendAudit(
+                draft(
+                    action, subject: denial.subject ?? subject, cube: denial.cube ?? cube, memories: memories,
+                    decision: denial.decision))
+            throw MemVaultError(.denied, denial.message)
+        }
+    }
+
+    private func draft(
+        _ action: String, subject: SubjectID? = nil, cube: CubeID? = nil, memories: [MemoryID] = [],
+        decision: AuditDecision, returned: UInt64 = 0, withheld: UInt64 = 0, detail: String? = nil
+    ) async throws -> AuditDraft {
+        AuditDraft(
+            actor: context.actor, role: context.role.rawValue, action: action, purpose: context.purpose,
+            subject: try auditPseudonym(subject), cube: cube?.rawValue, memories: memories.map(\.rawValue),
+            decision: decision, returned: returned, withheld: withheld, detail: detail)
+    }
+
+    private func draft(
+        _ action: String, subject: SubjectID? = nil, cube: CubeID? = nil, memories: [MemoryID] = [],
+        decision: Decision, returned: UInt64 = 0, withheld: UInt64 = 0, detail: String? = nil
+    ) async throws -> AuditDraft {
+        try await draft(
+            action, subject: subject, cube: cube, memories: memories, decision: AuditDecision(decision),
+            returned: returned, withheld: withheld, detail: detail)
+    }
+
+    private func recordRead(_ record: MemoryRecord, _ decision: Decision, detail: String? = nil) async throws {
+        try await storage.appendAudit(
+            draft(
+                "read", subject: record.subject, cube: record.cube, memories: [record.id],
+                decision: AuditDecision(decision), returned: 1, detail: detail))
+    }
+
+    /// The subject as the audit log names it: its audit pseudonym, never its ids.
+    private func auditPseudonym(_ subject: SubjectID?) throws -> String? {
+        guard let subject else { return nil }
+        if let cached = resources.auditPseudonyms.withLock({ $0[subject] }) { return cached }
+        let pseudonym = try keys.auditPseudonym(tenant, subject: subject)
+        resources.auditPseudonyms.withLock { $0[subject] = pseudonym }
+        return pseudonym
+    }
+
+    private func permittedDecision() throws -> AuditDecision {
+        AuditDecision(effect: "permit", ruleIDs: [], policyRevision: try engine().revision)
     }
 
     // MARK: - Sealing
@@ -747,6 +969,14 @@ struct WithheldTally {
         groups[decision.ruleIDs, default: (0, decision.reason)].count += 1
     }
 
+    var count: Int { groups.values.reduce(0) { $0 + $1.count } }
+
+    /// For a listing that withheld everything, the decision that withheld it (the largest group).
+    var auditDecision: AuditDecision {
+        let top = groups.max { $0.value.count < $1.value.count }
+        return AuditDecision(effect: "deny", ruleIDs: top?.key ?? [], policyRevision: "")
+    }
+
     var summary: [Withheld] {
         groups.map { Withheld(count: $0.value.count, ruleIDs: $0.key, reason: $0.value.reason) }
             .sorted { $0.ruleIDs.lexicographicallyPrecedes($1.ruleIDs) }
@@ -758,4 +988,23 @@ private struct WriteKind: Hashable, Sendable {
     let category: String
     let type: MemoryType
     let source: SourceKind
+}
+
+/// A policy or role denial on its way to the audit log.
+struct PolicyDenial: Error {
+    let decision: AuditDecision
+    let subject: SubjectID?
+    let cube: CubeID?
+    let message: String
+}
+
+extension AuditDecision {
+    init(_ decision: Decision) {
+        self.init(effect: decision.effect.rawValue, ruleIDs: decision.ruleIDs, policyRevision: decision.policyRevision)
+    }
+}
+
+extension HoldTarget {
+    var subject: SubjectID? { if case .subject(let subject) = self { subject } else { nil } }
+    var cube: CubeID? { if case .cube(let cube) = self { cube } else { nil } }
 }

@@ -23,13 +23,15 @@ struct SchemaMigrationTests {
         try fixture.tamper { db in
             try db.execute(
                 sql: """
+                    DROP TABLE audit_log;
+                    DROP TABLE audit_checkpoints;
                     DROP TABLE consent_history;
                     DROP TABLE consents;
                     DROP TABLE legal_holds;
                     DROP INDEX memories_by_subject;
                     DROP TABLE memory_history;
                     ALTER TABLE memories DROP COLUMN supersedes;
-                    DELETE FROM grdb_migrations WHERE identifier IN ('v2', 'v3');
+                    DELETE FROM grdb_migrations WHERE identifier IN ('v2', 'v3', 'v4');
                     """)
         }
         let reference = try DatabaseQueue()

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MemVaultAudit
 
 /// One tenant's SQLite database: a `DatabasePool` (WAL, many readers) with all writes through group commit.
 ///
@@ -38,7 +39,7 @@ final class SQLiteTenantStorage: TenantStorage {
 
     // MARK: - Subjects
 
-    func insertSubject(_ record: SubjectRecord) async throws {
+    func insertSubject(_ record: SubjectRecord, audit: AuditDraft) async throws {
         try await write("adding a subject") { db in
             try db.execute(
                 sql: """
@@ -49,6 +50,7 @@ final class SQLiteTenantStorage: TenantStorage {
                     record.id.rawValue, record.pseudonym, Data(record.externalID), record.keyVersion,
                     record.createdAt,
                 ])
+            try Self.appendAudit(db, audit)
         }
     }
 
@@ -68,7 +70,7 @@ final class SQLiteTenantStorage: TenantStorage {
 
     // MARK: - Cubes
 
-    func insertCube(_ record: CubeRecord) async throws {
+    func insertCube(_ record: CubeRecord, audit: AuditDraft) async throws {
         try await write("creating a cube") { db in
             try db.execute(
                 sql: """
@@ -81,6 +83,7 @@ final class SQLiteTenantStorage: TenantStorage {
                     record.schemaVersion, Data(record.metadata), record.keyVersion, record.createdAt,
                     record.updatedAt,
                 ])
+            try Self.appendAudit(db, audit)
         }
     }
 
@@ -111,7 +114,7 @@ final class SQLiteTenantStorage: TenantStorage {
         }
     }
 
-    func deleteCube(_ id: CubeID) async throws -> Bool {
+    func deleteCube(_ id: CubeID, audit: AuditDraft) async throws -> Bool {
         try await write("deleting a cube") { db in
             try db.execute(
                 sql: """
@@ -120,27 +123,31 @@ final class SQLiteTenantStorage: TenantStorage {
                     """,
                 arguments: [id.rawValue, id.rawValue])
             try db.execute(sql: "DELETE FROM cubes WHERE cube_id = ?", arguments: [id.rawValue])
-            return db.changesCount > 0
+            guard db.changesCount > 0 else { return false }
+            try Self.appendAudit(db, audit)
+            return true
         }
     }
 
     // MARK: - Memories
 
-    func insertMemories(_ records: [MemoryRecord], check: GovernanceCheck?) async throws {
+    func insertMemories(_ records: [MemoryRecord], check: GovernanceCheck?, audit: AuditDraft) async throws {
         try await write("adding memories") { db in
+            var audit = audit
             if let check {
                 let consent = try check.subject.flatMap { subject in
                     try String.fetchOne(
                         db.cachedStatement(sql: "SELECT state FROM consents WHERE subject_id = ? AND purpose = ?"),
                         arguments: [subject.rawValue, check.purpose])
                 }
-                try check.permit(consent, try Self.isHeld(db, check.holdTargets))
+                audit.decision = try check.permit(consent, try Self.isHeld(db, check.holdTargets))
             }
             let statement = try db.cachedStatement(
                 sql: "INSERT INTO memories (\(TenantSchema.memoryColumns)) VALUES (\(Self.memoryPlaceholders))")
             for record in records {
                 try statement.execute(arguments: record.arguments)
             }
+            try Self.appendAudit(db, audit)
         }
     }
 
@@ -193,7 +200,7 @@ final class SQLiteTenantStorage: TenantStorage {
         }
     }
 
-    func replaceMemory(_ record: MemoryRecord) async throws -> Bool {
+    func replaceMemory(_ record: MemoryRecord, audit: AuditDraft) async throws -> Bool {
         try await write("updating a memory") { db in
             let current = try Int.fetchOne(
                 db, sql: "SELECT version FROM memories WHERE memory_id = ?", arguments: [record.id.rawValue])
@@ -208,24 +215,31 @@ final class SQLiteTenantStorage: TenantStorage {
             try db.execute(
                 sql: "INSERT INTO memories (\(TenantSchema.memoryColumns)) VALUES (\(Self.memoryPlaceholders))",
                 arguments: record.arguments)
+            try Self.appendAudit(db, audit)
             return true
         }
     }
 
-    func setStatus(_ id: MemoryID, _ status: MemoryStatus, updatedAt: StoredTime) async throws -> Bool {
+    func setStatus(
+        _ id: MemoryID, _ status: MemoryStatus, updatedAt: StoredTime, audit: AuditDraft
+    ) async throws -> Bool {
         try await write("changing a memory's status") { db in
             try db.execute(
                 sql: "UPDATE memories SET status = ?, updated_at = ? WHERE memory_id = ?",
                 arguments: [status.rawValue, updatedAt, id.rawValue])
-            return db.changesCount > 0
+            guard db.changesCount > 0 else { return false }
+            try Self.appendAudit(db, audit)
+            return true
         }
     }
 
-    func deleteMemory(_ id: MemoryID) async throws -> Bool {
+    func deleteMemory(_ id: MemoryID, audit: AuditDraft) async throws -> Bool {
         try await write("deleting a memory") { db in
             try db.execute(sql: "DELETE FROM memory_history WHERE memory_id = ?", arguments: [id.rawValue])
             try db.execute(sql: "DELETE FROM memories WHERE memory_id = ?", arguments: [id.rawValue])
-            return db.changesCount > 0
+            guard db.changesCount > 0 else { return false }
+            try Self.appendAudit(db, audit)
+            return true
         }
     }
 
@@ -246,7 +260,7 @@ final class SQLiteTenantStorage: TenantStorage {
 
     // MARK: - Consent and legal holds
 
-    func recordConsent(_ change: ConsentChangeRecord) async throws {
+    func recordConsent(_ change: ConsentChangeRecord, audit: AuditDraft) async throws {
         try await write("recording consent") { db in
             try db.execute(
                 sql: """
@@ -263,6 +277,7 @@ final class SQLiteTenantStorage: TenantStorage {
                     change.id, change.subject.rawValue, change.purpose, change.state, change.changedAt, change.actor,
                     change.evidence.map { Data($0) }, change.keyVersion,
                 ])
+            try Self.appendAudit(db, audit)
         }
     }
 
@@ -288,7 +303,7 @@ final class SQLiteTenantStorage: TenantStorage {
         }
     }
 
-    func insertHold(_ record: LegalHoldRecord) async throws {
+    func insertHold(_ record: LegalHoldRecord, audit: AuditDraft) async throws {
         try await write("setting a legal hold") { db in
             try db.execute(
                 sql: """
@@ -299,15 +314,18 @@ final class SQLiteTenantStorage: TenantStorage {
                     record.id, record.target.kind, record.target.id, Data(record.reason), record.keyVersion,
                     record.setBy, record.setAt,
                 ])
+            try Self.appendAudit(db, audit)
         }
     }
 
-    func clearHold(_ id: String, by actor: String, at time: StoredTime) async throws -> Bool {
+    func clearHold(_ id: String, by actor: String, at time: StoredTime, audit: AuditDraft) async throws -> Bool {
         try await write("clearing a legal hold") { db in
             try db.execute(
                 sql: "UPDATE legal_holds SET cleared_by = ?, cleared_at = ? WHERE hold_id = ? AND cleared_at IS NULL",
                 arguments: [actor, time, id])
-            return db.changesCount > 0
+            guard db.changesCount > 0 else { return false }
+            try Self.appendAudit(db, audit)
+            return true
         }
     }
 
@@ -375,6 +393,64 @@ final class SQLiteTenantStorage: TenantStorage {
             db.cachedStatement(
                 sql: "SELECT EXISTS (SELECT 1 FROM legal_holds WHERE cleared_at IS NULL AND (\(conditions)))"),
             arguments: arguments) ?? false
+    }
+
+    // MARK: - Audit log
+
+    func appendAudit(_ draft: AuditDraft) async throws -> UInt64 {
+        try await write("recording an audit entry") { db in try Self.appendAudit(db, draft) }
+    }
+
+    func auditEntries(after: UInt64, limit: Int) async throws -> [StoredAuditEntry] {
+        try read("reading the audit log") { db in
+            try Row.fetchAll(
+                db, sql: "SELECT sequence, entry, hash FROM audit_log WHERE sequence > ? ORDER BY sequence LIMIT ?",
+                arguments: [Int64(clamping: after), limit]
+            ).map { row in
+                StoredAuditEntry(
+                    sequence: UInt64(row["sequence"] as Int64), encoded: Array(row["entry"] as Data),
+                    hash: Array(row["hash"] as Data))
+            }
+        }
+    }
+
+    func insertCheckpoint(_ checkpoint: StoredCheckpoint) async throws {
+        try await write("storing a checkpoint") { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO audit_checkpoints (size, root, note, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [Int64(checkpoint.size), Data(checkpoint.root), checkpoint.note, checkpoint.createdAt])
+        }
+    }
+
+    func checkpoints() async throws -> [StoredCheckpoint] {
+        try read("reading checkpoints") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit_checkpoints ORDER BY size").map { row in
+                StoredCheckpoint(
+                    size: UInt64(row["size"] as Int64), root: Array(row["root"] as Data), note: row["note"],
+                    createdAt: row["created_at"])
+            }
+        }
+    }
+
+    /// Appends the next entry inside the caller's transaction: the chain's tail is read in that same transaction,
+    /// so concurrent writers (even other processes) can only ever extend it.
+    @discardableResult
+    static func appendAudit(_ db: Database, _ draft: AuditDraft) throws -> UInt64 {
+        let tail = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1"))
+        let sequence = tail.map { UInt64($0["sequence"] as Int64) + 1 } ?? 1
+        let previous = tail.map { Array($0["hash"] as Data) } ?? AuditChain.genesis
+        let entry = AuditEntry(
+            sequence: sequence, time: StoredTime(now: .now), actor: draft.actor, role: draft.role, action: draft.action,
+            purpose: draft.purpose, subject: draft.subject, cube: draft.cube, memories: draft.memories,
+            effect: draft.decision.effect, ruleIDs: draft.decision.ruleIDs,
+            policyRevision: draft.decision.policyRevision, returned: draft.returned, withheld: draft.withheld,
+            detail: draft.detail)
+        let encoded = AuditEncoding.encode(entry)
+        let hash = try AuditChain.hash(previous: previous, encoded: encoded)
+        try db.cachedStatement(sql: "INSERT INTO audit_log (sequence, entry, hash) VALUES (?, ?, ?)")
+            .execute(arguments: [Int64(sequence), Data(encoded), Data(hash)])
+        return sequence
     }
 
     // MARK: - Plumbing

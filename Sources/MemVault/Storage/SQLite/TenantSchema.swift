@@ -119,6 +119,23 @@ enum TenantSchema {
                     CREATE INDEX legal_holds_by_target ON legal_holds(target_kind, target_id) WHERE cleared_at IS NULL;
                     """)
         }
+        // The audit log (Audit/SPEC.md): canonical entries with their chain hashes, and signed checkpoints.
+        migrator.registerMigration("v4") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE audit_log (
+                        sequence INTEGER PRIMARY KEY NOT NULL CHECK (sequence > 0),
+                        entry BLOB NOT NULL,
+                        hash BLOB NOT NULL
+                    ) STRICT;
+                    CREATE TABLE audit_checkpoints (
+                        size INTEGER PRIMARY KEY NOT NULL,
+                        root BLOB NOT NULL,
+                        note TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    ) STRICT;
+                    """)
+        }
         return migrator
     }
 }
