@@ -46,7 +46,7 @@ struct CubeContext: Sendable {
 public final class TenantStore: Sendable {
     public let tenant: TenantID
     public let context: AccessContext
-    private let resources: TenantResources
+    let resources: TenantResources
 
     init(resources: TenantResources, context: AccessContext) {
         tenant = resources.tenant
@@ -54,8 +54,8 @@ public final class TenantStore: Sendable {
         self.context = context
     }
 
-    private var storage: any TenantStorage { resources.storage }
-    private var keys: KeyHierarchy { resources.keys }
+    var storage: any TenantStorage { resources.storage }
+    var keys: KeyHierarchy { resources.keys }
     private var limits: StoreLimits { resources.limits }
     private var pseudonymizer: Pseudonymizer { resources.pseudonymizer }
 
@@ -740,7 +740,7 @@ public final class TenantStore: Sendable {
 
     /// Operations outside the policy's actions (identity, consent, holds) are confined to roles.
     @discardableResult
-    private func requireRole(_ roles: Set<Role>, _ what: String) throws -> AuditDecision {
+    func requireRole(_ roles: Set<Role>, _ what: String) throws -> AuditDecision {
         guard roles.contains(context.role) else {
             throw PolicyDenial(
                 decision: AuditDecision(effect: "deny", ruleIDs: ["memvault:role"], policyRevision: ""),
@@ -755,7 +755,7 @@ public final class TenantStore: Sendable {
 
     /// Runs an operation; if the policy denies it, the denial is recorded in the audit log first (fail closed: if
     /// that entry cannot be written, the error says so) and surfaces as a `denied` error.
-    private func audited<T>(
+    func audited<T>(
         _ action: String, subject: SubjectID? = nil, cube: CubeID? = nil, memories: [MemoryID] = [],
         _ body: () async throws -> T
     ) async throws -> T {
@@ -770,7 +770,7 @@ public final class TenantStore: Sendable {
         }
     }
 
-    private func draft(
+    func draft(
         _ action: String, subject: SubjectID? = nil, cube: CubeID? = nil, memories: [MemoryID] = [],
         decision: AuditDecision, returned: UInt64 = 0, withheld: UInt64 = 0, detail: String? = nil
     ) async throws -> AuditDraft {
@@ -780,7 +780,7 @@ public final class TenantStore: Sendable {
             decision: decision, returned: returned, withheld: withheld, detail: detail)
     }
 
-    private func draft(
+    func draft(
         _ action: String, subject: SubjectID? = nil, cube: CubeID? = nil, memories: [MemoryID] = [],
         decision: Decision, returned: UInt64 = 0, withheld: UInt64 = 0, detail: String? = nil
     ) async throws -> AuditDraft {
@@ -797,7 +797,7 @@ public final class TenantStore: Sendable {
     }
 
     /// The subject as the audit log names it: its audit pseudonym, never its ids.
-    private func auditPseudonym(_ subject: SubjectID?) throws -> String? {
+    func auditPseudonym(_ subject: SubjectID?) throws -> String? {
         guard let subject else { return nil }
         if let cached = resources.auditPseudonyms.withLock({ $0[subject] }) { return cached }
         let pseudonym = try keys.auditPseudonym(tenant, subject: subject)

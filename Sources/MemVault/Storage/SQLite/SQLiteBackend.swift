@@ -10,6 +10,8 @@ public final class SQLiteBackend: StorageBackend {
     private let configuration: SQLiteConfiguration
     /// One open storage per tenant per process, so each tenant has exactly one group-commit writer here.
     private let open = Mutex([TenantID: SQLiteTenantStorage]())
+    /// Set by `close()`; every later call fails instead of touching closed databases.
+    private let closed = Mutex(false)
 
     public init(folder: DataFolder, configuration: SQLiteConfiguration = SQLiteConfiguration()) throws {
         self.configuration = configuration
@@ -104,6 +106,7 @@ public final class SQLiteBackend: StorageBackend {
     }
 
     public func storage(for tenant: TenantID) async throws -> any TenantStorage {
+        try requireOpen()
         if let storage = open.withLock({ $0[tenant] }) { return storage }
         let state = try catalogRead { db in try self.state(db, tenant) }
         guard state == .active else {
@@ -119,6 +122,7 @@ public final class SQLiteBackend: StorageBackend {
     }
 
     public func close() async throws {
+        closed.withLock { $0 = true }
         let storages = open.withLock { open in
             defer { open.removeAll() }
             return Array(open.values)
@@ -155,11 +159,19 @@ public final class SQLiteBackend: StorageBackend {
         return state
     }
 
+    private func requireOpen() throws {
+        guard !closed.withLock({ $0 }) else {
+            throw MemVaultError(.storage, "the store was closed; open it again")
+        }
+    }
+
     private func catalogRead<T>(_ body: (Database) throws -> T) throws -> T {
+        try requireOpen()
         do { return try catalog.read(body) } catch { throw storageError(error, "reading the catalog") }
     }
 
     private func catalogWrite<T>(_ body: (Database) throws -> T) throws -> T {
+        try requireOpen()
         do { return try catalog.write(body) } catch { throw storageError(error, "writing the catalog") }
     }
 
