@@ -12,7 +12,7 @@ struct MemVaultCommand: AsyncParsableCommand {
             """,
         subcommands: [
             InitCommand.self, TenantCommand.self, SubjectCommand.self, CubeCommand.self, MemoryCommand.self,
-            ConsentCommand.self, HoldCommand.self,
+            ConsentCommand.self, HoldCommand.self, AuditCommand.self,
             PolicyCommand.self, KeysCommand.self,
         ]
     )

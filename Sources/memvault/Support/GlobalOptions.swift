@@ -28,8 +28,12 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The policies folder (default: $MEMVAULT_POLICIES, else ./Policies).", valueName: "dir"))
     var policies: String?
 
-    @Option(help: "The role to act in: \(Role.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var role: Role = .application
+    @Option(help: ArgumentHelp(GlobalOptions.roleHelp))
+    var role: Role?
+
+    static let roleHelp =
+        "The role to act in: \(Role.allCases.map(\.rawValue).joined(separator: ", ")) "
+        + "(default: application; auditor for audit commands)."
 
     @Option(help: "The purpose of the request, as declared in the tenant's policy (e.g. personalisation).")
     var purpose: String?
@@ -62,18 +66,23 @@ struct GlobalOptions: ParsableArguments {
 
     /// The access context of this invocation. A missing purpose is left for the policy to deny, with the list of
     /// purposes it declares.
-    var accessContext: AccessContext {
+    var accessContext: AccessContext { accessContext(defaultRole: .application) }
+
+    func accessContext(defaultRole: Role) -> AccessContext {
         AccessContext(
-            actor: actor ?? "cli:\(ProcessInfo.processInfo.environment["USER"] ?? "operator")", role: role,
+            actor: actor ?? "cli:\(ProcessInfo.processInfo.environment["USER"] ?? "operator")",
+            role: role ?? defaultRole,
             purpose: purpose ?? "unspecified")
     }
 
     /// The store of one tenant, opened for the duration of `body` and closed afterwards.
-    func withTenant<T>(_ tenant: String, _ body: (TenantStore) async throws -> T) async throws -> T {
+    func withTenant<T>(
+        _ tenant: String, defaultRole: Role = .application, _ body: (TenantStore) async throws -> T
+    ) async throws -> T {
         let tenant = try TenantID(tenant)
         let store = try await openStore()
         do {
-            let result = try await body(try await store.tenant(tenant, as: accessContext))
+            let result = try await body(try await store.tenant(tenant, as: accessContext(defaultRole: defaultRole)))
             try await store.close()
             return result
         } catch {

@@ -1,0 +1,49 @@
+import Foundation
+import GRDB
+import Testing
+
+@Suite("memvault audit")
+struct AuditCommandTests {
+    @Test("log, checkpoint, prove and verify; a deleted entry fails verify with its sequence and a non-zero exit")
+    func auditCommands() throws {
+        let folder = try TemporaryFolder()
+        let cli = CommandRunner(dataFolder: folder.appending("data"))
+        try cli.run(["init"])
+        try cli.run(["tenant", "create", "acme"])
+        let cube = try cli.run(["cube", "create", "--tenant", "acme", "--shared", "--name", "faq", "--json"]).string(
+            "id")
+        for index in 0..<3 {
+            try cli.run(["memory", "add", "--tenant", "acme", "--cube", cube, "--text", "fact \(index)"])
+        }
+        try cli.run(["memory", "list", "--tenant", "acme", "--cube", cube])
+
+        let log = try cli.run(["audit", "log", "--tenant", "acme", "--json"])
+        let entries = log.standardOutput.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(entries.compactMap { $0["action"] as? String } == ["write", "write", "write", "write", "read"])
+        #expect(!log.standardOutput.contains("fact"))
+        let denied = try cli.run(["audit", "log", "--tenant", "acme", "--role", "application"])
+        #expect(denied.status != 0 && denied.standardError.contains("may not read the audit log"))
+
+        // The denied attempt is itself recorded; the checkpoint entry is the seventh.
+        let checkpointFile = folder.appending("checkpoint.txt")
+        let checkpoint = try cli.run(["audit", "checkpoint", "--tenant", "acme", "--output", checkpointFile])
+        #expect(checkpoint.status == 0 && checkpoint.standardOutput.hasPrefix("memvault.local/acme\n7\n"))
+        let proof = try cli.run(["audit", "prove", "--tenant", "acme", "--seq", "3", "--json"])
+        #expect(try proof.json()["treeSize"] as? Int == 7)
+        let consistency = try cli.run([
+            "audit", "prove", "--tenant", "acme", "--from-checkpoint", checkpointFile, "--json",
+        ])
+        #expect(try consistency.json()["verified"] as? Bool == true)
+        #expect(try cli.run(["audit", "verify", "--checkpoint", checkpointFile]).status == 0)
+
+        let database = try DatabaseQueue(path: folder.appending("data/tenants/acme.sqlite"))
+        try database.write { db in try db.execute(sql: "DELETE FROM audit_log WHERE sequence = 3") }
+        try database.close()
+        let broken = try cli.run(["audit", "verify", "--checkpoint", checkpointFile, "--json"])
+        #expect(broken.status != 0)
+        let tenants = try #require(try broken.json()["tenants"] as? [[String: Any]])
+        #expect(tenants.first?["firstBadSequence"] as? Int == 3)
+    }
+}
