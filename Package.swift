@@ -66,6 +66,7 @@ let package = Package(
                 "MemVault",
                 "MemVaultCrypto",
                 "MemVaultPolicy",
+                "MemVaultAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -86,7 +87,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MemVaultTests",
-            dependencies: ["MemVault", "MemVaultCrypto", "MemVaultPolicy"]
+            dependencies: ["MemVault", "MemVaultCrypto", "MemVaultPolicy", "MemVaultAudit"]
         ),
         .testTarget(
             name: "MemVaultCLITests",

@@ -6,6 +6,8 @@ Merkle roots, checks inclusion and consistency proofs, and checks the Ed25519 si
 (RFC 8032 reference verification, section 6).
 
     python3 Audit/verify_audit.py --vectors Audit/vectors/golden-log.json
+    python3 Audit/verify_audit.py --database DATA/tenants/acme.sqlite \
+        --checkpoint checkpoint.txt --verifier-key 'memvault.local/acme+61da7a31+AR4U…'
 
 Exit status 0 when everything verifies; 1 with the first problem on standard error otherwise.
 """
@@ -301,12 +303,51 @@ def verify_vectors(path: str) -> None:
           f"signed checkpoint: all verify")
 
 
+def verify_database(path: str, checkpoint_path, verifier_key) -> None:
+    """Reads a tenant database's audit_log table (read-only) and verifies it, and a checkpoint held outside."""
+    import sqlite3
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    rows = connection.execute("SELECT sequence, entry, hash FROM audit_log ORDER BY sequence").fetchall()
+    connection.close()
+    previous = GENESIS
+    leaves = []
+    for expected_sequence, (sequence, encoded, stored_hash) in enumerate(rows, start=1):
+        if sequence != expected_sequence:
+            raise ValueError(f"entry {expected_sequence}: missing or out of order (found {sequence})")
+        entry = decode_entry(bytes(encoded))
+        if entry["sequence"] != sequence:
+            raise ValueError(f"entry {sequence}: encoded sequence is {entry['sequence']}")
+        previous = chain_hash(previous, bytes(encoded))
+        if previous != bytes(stored_hash):
+            raise ValueError(f"entry {sequence}: hash mismatch: the entry or one before it was changed")
+        leaves.append(leaf_hash(bytes(encoded)))
+    summary = f"{path}: {len(leaves)} entries, chain verifies, root {root(leaves).hex()[:16]}"
+    if checkpoint_path:
+        if not verifier_key:
+            raise ValueError("--checkpoint needs --verifier-key")
+        with open(checkpoint_path, encoding="utf-8") as handle:
+            origin, size, checkpoint_root = open_checkpoint(handle.read(), verifier_key)
+        if size > len(leaves):
+            raise ValueError(f"the checkpoint covers {size} entries but the log has {len(leaves)}: truncated")
+        if root(leaves[:size]) != checkpoint_root:
+            raise ValueError(f"the first {size} entries do not have the root the checkpoint signed: rewritten")
+        summary += f"; checkpoint of {size} entries ({origin}) signed and consistent"
+    print(summary)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--vectors", required=True, help="a golden vector file such as Audit/vectors/golden-log.json")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--vectors", help="a golden vector file such as Audit/vectors/golden-log.json")
+    source.add_argument("--database", help="a tenant database (DATA/tenants/<tenant>.sqlite), opened read-only")
+    parser.add_argument("--checkpoint", help="with --database: a signed checkpoint held outside the database")
+    parser.add_argument("--verifier-key", help="with --checkpoint: the verifier key (memvault audit key)")
     arguments = parser.parse_args()
     try:
-        verify_vectors(arguments.vectors)
+        if arguments.vectors:
+            verify_vectors(arguments.vectors)
+        else:
+            verify_database(arguments.database, arguments.checkpoint, arguments.verifier_key)
     except (ValueError, Malformed, KeyError) as problem:
         print(f"verification failed: {problem}", file=sys.stderr)
         return 1

@@ -22,6 +22,7 @@ struct BenchCommand: AsyncParsableCommand {
             CryptoThroughputScenario(budget: budget),
             StoreThroughputScenario(budget: budget * 2, policies: URL(filePath: policies)),
             PolicyDecisionScenario(budget: budget, policies: URL(filePath: policies)),
+            AuditScenario(budget: budget),
         ]
         var report = Report()
         for scenario in scenarios where only.map({ scenario.name.localizedCaseInsensitiveContains($0) }) ?? true {

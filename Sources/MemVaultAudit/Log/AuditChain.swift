@@ -33,7 +33,12 @@ public enum AuditChain {
     }
 
     /// Recomputes every hash from the genesis; returns the first problem, or nil if the chain holds.
+    ///
+    /// Each entry's sequence is read from its fixed place in the encoding (bytes 4–11 after the magic) rather
+    /// than by decoding the whole entry: the hash covers every byte, and this keeps verification above a million
+    /// entries a second. `AuditEncoding.decode` checks an entry's structure when it is read.
     public static func verify(_ entries: some Sequence<StoredEntry>) throws -> Problem? {
+        let digester = try SHA256Digester()
         var previous = genesis
         var expected: UInt64 = 1
         for entry in entries {
@@ -44,16 +49,14 @@ public enum AuditChain {
                         ? "missing: the next stored entry is \(entry.sequence)"
                         : "out of order: found \(entry.sequence) after \(expected - 1)")
             }
-            let decoded: AuditEntry
-            do {
-                decoded = try AuditEncoding.decode(entry.encoded)
-            } catch {
-                return Problem(sequence: entry.sequence, reason: "\(error)")
+            guard entry.encoded.count >= 12, entry.encoded[0..<4].elementsEqual(AuditEncoding.magic) else {
+                return Problem(sequence: entry.sequence, reason: "not an MVA1 entry")
             }
-            guard decoded.sequence == entry.sequence else {
-                return Problem(sequence: entry.sequence, reason: "the encoded entry says sequence \(decoded.sequence)")
+            let encodedSequence = entry.encoded[4..<12].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            guard encodedSequence == entry.sequence else {
+                return Problem(sequence: entry.sequence, reason: "the encoded entry says sequence \(encodedSequence)")
             }
-            let hash = try hash(previous: previous, encoded: entry.encoded)
+            let hash = try digester.hash(previous, entry.encoded)
             guard ConstantTime.equals(hash, entry.hash) else {
                 return Problem(
                     sequence: entry.sequence, reason: "hash mismatch: the entry or one before it was changed")

@@ -39,9 +39,9 @@ struct PolicyDecisionScenario: Scenario {
         return ReportSection(
             title: "Policy decisions",
             description: """
-                Mean time of `PolicyEngine.decide` over 4,096 random requests (every action, role, consent state, \\
-                declared and undeclared purposes and categories, legal holds, storage times) against each shipped \\
-                policy, built-in GDPR checks and rule matching included, the decision value with its reason built. \\
+                Mean time of `PolicyEngine.decide` over 4,096 random requests (every action, role, consent state, \
+                declared and undeclared purposes and categories, legal holds, storage times) against each shipped \
+                policy, built-in GDPR checks and rule matching included, the decision value with its reason built. \
                 Baseline: a single hash-set lookup, the cheapest possible check.
                 """,
             rows: rows,

@@ -178,7 +178,7 @@ final class PlainBaseline: Sendable {
     private let pool: DatabasePool
     private let writer: GroupCommitWriter
 
-    init(path: String) throws {
+    init(path: String, withAudit: Bool = false) throws {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA secure_delete = ON; PRAGMA synchronous = NORMAL")
@@ -198,11 +198,12 @@ final class PlainBaseline: Sendable {
                     CREATE INDEX memories_by_cube ON memories(cube_id, memory_id);
                     CREATE INDEX memories_by_subject ON memories(subject_id, memory_id);
                     """)
+            if withAudit { try db.execute(sql: AuditLogTable.schema) }
         }
         writer = GroupCommitWriter(database: pool, label: "bench.plain")
     }
 
-    func insert(_ memories: [NewMemory], cube: String, subject: String) async throws {
+    func insert(_ memories: [NewMemory], cube: String, subject: String, audit: AuditDraft? = nil) async throws {
         let rows = try memories.map { memory -> StatementArguments in
             let text = if case .text(let text) = memory.content { text } else { "" }
             let now = Int64(Date.now.timeIntervalSince1970 * 1000)
@@ -217,6 +218,7 @@ final class PlainBaseline: Sendable {
             let statement = try db.cachedStatement(
                 sql: "INSERT INTO memories VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
             for row in rows { try statement.execute(arguments: row) }
+            if let audit { try AuditLogTable.append(db, audit) }
         }
     }
 
