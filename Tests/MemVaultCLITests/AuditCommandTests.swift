@@ -22,16 +22,25 @@ struct AuditCommandTests {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
         #expect(entries.compactMap { $0["action"] as? String } == ["write", "write", "write", "write", "read"])
+        // Resolving a subject, reading the log by its external id and the denied attempt below add three entries;
+        // the checkpoint entry is the ninth.
         #expect(!log.standardOutput.contains("fact"))
+        let subject = try cli.run(["subject", "resolve", "--tenant", "acme", "--external-id", "alice", "--json"])
+            .string("id")
+        let bySubject = try cli.run([
+            "audit", "log", "--tenant", "acme", "--external-id", "alice", "--role", "data-protection-officer", "--json",
+        ])
+        // The subject's creation, and the resolution this very command made to find its pseudonym.
+        #expect(bySubject.standardOutput.split(separator: "\n").count == 2, "\(bySubject.standardOutput)")
+        #expect(!bySubject.standardOutput.contains(subject) && !bySubject.standardOutput.contains("alice"))
         let denied = try cli.run(["audit", "log", "--tenant", "acme", "--role", "application"])
         #expect(denied.status != 0 && denied.standardError.contains("may not read the audit log"))
 
-        // The denied attempt is itself recorded; the checkpoint entry is the seventh.
         let checkpointFile = folder.appending("checkpoint.txt")
         let checkpoint = try cli.run(["audit", "checkpoint", "--tenant", "acme", "--output", checkpointFile])
-        #expect(checkpoint.status == 0 && checkpoint.standardOutput.hasPrefix("memvault.local/acme\n7\n"))
+        #expect(checkpoint.status == 0 && checkpoint.standardOutput.hasPrefix("memvault.local/acme\n9\n"))
         let proof = try cli.run(["audit", "prove", "--tenant", "acme", "--seq", "3", "--json"])
-        #expect(try proof.json()["treeSize"] as? Int == 7)
+        #expect(try proof.json()["treeSize"] as? Int == 9)
         let consistency = try cli.run([
             "audit", "prove", "--tenant", "acme", "--from-checkpoint", checkpointFile, "--json",
         ])

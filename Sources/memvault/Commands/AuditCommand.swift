@@ -79,16 +79,24 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(name: .customLong("by"), help: "Only this actor (credential id).") var actorFilter: String?
         @Option(help: "Only this cube.") var cube: String?
         @Option(help: "Only this subject (sub_…); matched by its audit pseudonym.") var subject: String?
+        @Option(
+            name: .customLong("external-id"),
+            help: "Only the subject with this external id (needs a role that may resolve subjects).")
+        var externalID: String?
 
         func run() async throws {
             do {
-                let filter = AuditFilter(
+                var filter = AuditFilter(
                     from: try from.map { try Timestamps.parse($0, option: "--from") },
                     until: try until.map { try Timestamps.parse($0, option: "--until") }, action: action,
                     actor: actorFilter, cube: try cube.map { try CubeID($0) },
                     subject: try subject.map { try SubjectID($0) })
-                let entries = try await options.withTenant(tenant, defaultRole: .auditor) {
-                    try await $0.auditLog(filter)
+                let entries = try await options.withTenant(tenant, defaultRole: .auditor) { store in
+                    // The pseudonym is computed from the external id only for a role that may resolve subjects.
+                    if let externalID {
+                        filter.subject = try await store.resolveSubject(externalID: externalID, create: false).id
+                    }
+                    return try await store.auditLog(filter)
                 }
                 for entry in entries {
                     print(
