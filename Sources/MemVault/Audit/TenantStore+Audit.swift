@@ -68,6 +68,16 @@ extension TenantStore {
         }
     }
 
+    /// Signs a checkpoint if the log has grown by at least `interval` entries since the last one: the periodic
+    /// checkpoint, run when a store closes (and by a long-running server on a timer). Returns the note if it signed.
+    @discardableResult
+    public func signAuditCheckpointIfDue(interval: UInt64) async throws -> String? {
+        let size = try await storage.auditSize()
+        let last = try await storage.checkpoints().last?.size ?? 0
+        guard size >= last + interval else { return nil }
+        return try await signAuditCheckpoint()
+    }
+
     /// The inclusion proof of entry `sequence` in the current tree.
     public func auditInclusionProof(sequence: UInt64) async throws -> AuditInclusionProof {
         try await audited("audit") { try await auditInclusionProofAudited(sequence: sequence) }

@@ -83,6 +83,8 @@ public protocol TenantStorage: Sendable {
     /// Returns its sequence number.
     @discardableResult
     func appendAudit(_ draft: AuditDraft) async throws -> UInt64
+    /// The number of entries in the log (its last sequence number).
+    func auditSize() async throws -> UInt64
     /// Stored entries with sequence above `after`, in order, at most `limit`.
     func auditEntries(after: UInt64, limit: Int) async throws -> [StoredAuditEntry]
     func insertCheckpoint(_ checkpoint: StoredCheckpoint) async throws

@@ -6,16 +6,22 @@ public final class MemoryStore: Sendable {
     public let installation: Installation
     public let limits: StoreLimits
     public let policies: PolicyRegistry
+    /// A store that closes signs a checkpoint for every tenant it opened whose audit log grew by at least this many
+    /// entries since its last checkpoint.
+    public var auditCheckpointInterval: UInt64 { auditCheckpointIntervalValue }
+    private let auditCheckpointIntervalValue: UInt64
     private let backend: any StorageBackend
     private let tenantResources = Mutex([TenantID: TenantResources]())
 
     private init(
-        installation: Installation, backend: any StorageBackend, limits: StoreLimits, policies: PolicyRegistry
+        installation: Installation, backend: any StorageBackend, limits: StoreLimits, policies: PolicyRegistry,
+        auditCheckpointInterval: UInt64
     ) {
         self.installation = installation
         self.backend = backend
         self.limits = limits
         self.policies = policies
+        auditCheckpointIntervalValue = auditCheckpointInterval
     }
 
     /// Opens the store over `installation` (the embedded SQLite backend unless another is given), completes any
@@ -23,12 +29,13 @@ public final class MemoryStore: Sendable {
     /// not validate, the store refuses to start.
     public static func open(
         _ installation: Installation, policies: PolicyRegistry, backend: (any StorageBackend)? = nil,
-        limits: StoreLimits = StoreLimits(), sqlite: SQLiteConfiguration = SQLiteConfiguration()
+        limits: StoreLimits = StoreLimits(), sqlite: SQLiteConfiguration = SQLiteConfiguration(),
+        auditCheckpointInterval: UInt64 = 1_000
     ) async throws -> MemoryStore {
         let store = MemoryStore(
             installation: installation,
             backend: try backend ?? SQLiteBackend(folder: installation.folder, configuration: sqlite), limits: limits,
-            policies: policies)
+            policies: policies, auditCheckpointInterval: auditCheckpointInterval)
         let entries = try await store.backend.tenants()
         for entry in entries where entry.state == .deleting {
             try await store.finishDeleting(entry.tenant)
@@ -101,11 +108,29 @@ public final class MemoryStore: Sendable {
         }
     }
 
-    /// Closes every database; pending writes complete first. The store cannot be used afterwards.
+    /// Signs due checkpoints (see `auditCheckpointInterval`), then closes every database; pending writes complete
+    /// first. The store cannot be used afterwards. If a checkpoint cannot be signed the databases are still closed
+    /// and the error is reported.
     public func close() async throws {
-        tenantResources.withLock { $0.removeAll() }
+        let opened = tenantResources.withLock { cache in
+            defer { cache.removeAll() }
+            return Array(cache.values)
+        }
+        var failure: (any Error)?
+        for resources in opened {
+            do {
+                try await TenantStore(resources: resources, context: Self.systemContext)
+                    .signAuditCheckpointIfDue(interval: auditCheckpointIntervalValue)
+            } catch {
+                failure = failure ?? error
+            }
+        }
         try await backend.close()
+        if let failure { throw failure }
     }
+
+    /// MemVault itself, when it signs periodic checkpoints.
+    static let systemContext = AccessContext(actor: "memvault:system", role: .auditor, purpose: "audit")
 
     private func finishDeleting(_ tenant: TenantID) async throws {
         do {

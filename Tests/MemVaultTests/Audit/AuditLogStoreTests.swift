@@ -229,3 +229,33 @@ struct AuditLogStoreTests {
         #expect(try await fresh.verifyAudit().isValid)
     }
 }
+
+@Suite("Periodic checkpoints")
+struct PeriodicCheckpointTests {
+    @Test("closing the store signs a checkpoint only for a tenant whose log grew by the interval")
+    func checkpointOnClose() async throws {
+        let root = try TemporaryFolder()
+        let installation = try Installation.initialise(at: root.appending("data"), masterKey: .keyFile(path: nil))
+        let store = try await MemoryStore.open(
+            installation, policies: StoreFixture.policies, auditCheckpointInterval: 10)
+        try await store.createTenant(TenantID("busy"))
+        try await store.createTenant(TenantID("quiet"))
+        let busy = try await store.tenant(TenantID("busy"), as: .serviceDelivery)
+        let cube = try await busy.createCube(NewCube(owner: .tenant, name: "c"))
+        for index in 0..<12 { _ = try await busy.addMemory(.text("m\(index)"), to: cube.id) }
+        _ = try await store.tenant(TenantID("quiet"), as: .serviceDelivery).createCube(
+            NewCube(owner: .tenant, name: "q"))
+        try await store.close()
+
+        let reopened = try await MemoryStore.open(
+            Installation.open(at: root.appending("data"), masterKey: .keyFile(path: nil)),
+            policies: StoreFixture.policies)
+        let auditor = AccessContext(actor: "auditor", role: .auditor, purpose: "audit")
+        let busyAudit = try await reopened.tenant(TenantID("busy"), as: auditor).verifyAudit()
+        #expect(busyAudit.isValid && busyAudit.checkpoints.count == 1 && busyAudit.checkpoints[0].size == 14)
+        let quietAudit = try await reopened.tenant(TenantID("quiet"), as: auditor).verifyAudit()
+        #expect(quietAudit.checkpoints.isEmpty)
+        let log = try await reopened.tenant(TenantID("busy"), as: auditor).auditLog()
+        #expect(log.last?.actor == "memvault:system" && log.last?.detail == "checkpoint")
+    }
+}

@@ -401,6 +401,12 @@ final class SQLiteTenantStorage: TenantStorage {
         try await write("recording an audit entry") { db in try Self.appendAudit(db, draft) }
     }
 
+    func auditSize() async throws -> UInt64 {
+        try read("reading the audit log") { db in
+            UInt64(try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(sequence), 0) FROM audit_log") ?? 0)
+        }
+    }
+
     func auditEntries(after: UInt64, limit: Int) async throws -> [StoredAuditEntry] {
         try read("reading the audit log") { db in
             try Row.fetchAll(
