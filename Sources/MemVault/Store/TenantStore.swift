@@ -96,7 +96,11 @@ public final class TenantStore: Sendable {
         } catch let error as MemVaultError where error.code == .conflict {
             // Another request created the same subject first: drop this key and use theirs.
             _ = try? keys.destroyDataKeys(tenant, owner: .subject(id))
-            if let winner = try await storage.subject(pseudonym: pseudonym) { return Subject(winner) }
+            if let winner = try await storage.subject(pseudonym: pseudonym) {
+                try await storage.appendAudit(
+                    draft("subject", subject: winner.id, decision: decision, returned: 1, detail: "resolved"))
+                return Subject(winner)
+            }
             throw error
         }
         resources.subjectPseudonyms.withLock { $0[id] = pseudonym }

@@ -91,33 +91,10 @@ struct AuditScenario: Scenario {
     }
 
     private func rate(_ body: () async throws -> Void) async throws -> Double {
-        let clock = ContinuousClock()
-        let start = clock.now
-        var operations = 0
-        while start.duration(to: clock.now) < budget {
-            try await body()
-            operations += 1
-        }
-        return Double(operations) / start.duration(to: clock.now).seconds
+        try await sequentialRate(budget: budget, body)
     }
 
     private func concurrentRate(_ body: @escaping @Sendable () async throws -> Void) async throws -> Double {
-        let clock = ContinuousClock()
-        let start = clock.now
-        let end = start.advanced(by: budget)
-        let total = try await withThrowingTaskGroup(of: Int.self) { group in
-            for _ in 0..<writers {
-                group.addTask {
-                    var count = 0
-                    while clock.now < end {
-                        try await body()
-                        count += 1
-                    }
-                    return count
-                }
-            }
-            return try await group.reduce(0, +)
-        }
-        return Double(total) / start.duration(to: clock.now).seconds
+        try await concurrentOperationsPerSecond(budget: budget, workers: writers, body)
     }
 }

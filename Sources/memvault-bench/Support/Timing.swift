@@ -20,3 +20,38 @@ extension Duration {
         return Double(seconds) + Double(attoseconds) / 1e18
     }
 }
+
+/// Awaits `body` again and again for `budget`; operations per second.
+func sequentialRate(budget: Duration, _ body: () async throws -> Void) async throws -> Double {
+    let clock = ContinuousClock()
+    let start = clock.now
+    var operations = 0
+    while start.duration(to: clock.now) < budget {
+        try await body()
+        operations += 1
+    }
+    return Double(operations) / start.duration(to: clock.now).seconds
+}
+
+/// `workers` tasks awaiting `body` again and again for `budget`; total operations per second.
+func concurrentOperationsPerSecond(
+    budget: Duration, workers: Int, _ body: @escaping @Sendable () async throws -> Void
+) async throws -> Double {
+    let clock = ContinuousClock()
+    let start = clock.now
+    let end = start.advanced(by: budget)
+    let total = try await withThrowingTaskGroup(of: Int.self) { group in
+        for _ in 0..<workers {
+            group.addTask {
+                var count = 0
+                while clock.now < end {
+                    try await body()
+                    count += 1
+                }
+                return count
+            }
+        }
+        return try await group.reduce(0, +)
+    }
+    return Double(total) / start.duration(to: clock.now).seconds
+}
