@@ -318,7 +318,7 @@ public final class KeyHierarchy: Sendable {
             dataKey, tenant: tenant, owner: owner, version: 1, under: tenantKey(tenant, version: primary))
         try store.write { db in
             guard try latestDataKey(db, tenant, owner) == nil else {
-                throw MemVaultError(.invalidArgument, "tenant '\(tenant)' already has a data key for \(owner)")
+                throw MemVaultError(.conflict, "tenant '\(tenant)' already has a data key for \(owner)")
             }
             try insertDataKey(db, tenant, owner, version: 1, wrapped: wrapped, wrappedBy: primary)
         }
@@ -556,7 +556,11 @@ public final class KeyHierarchy: Sendable {
         }
         var row = try fetch()
         if row == nil, createIfMissing {
-            try createDataKey(tenant, owner: owner)
+            do {
+                try createDataKey(tenant, owner: owner)
+            } catch let error as MemVaultError where error.code == .conflict {
+                // Another process made it between our read and our write: use theirs.
+            }
             row = try fetch()
         }
         guard let row else { throw MemVaultError(.unknownKey, "tenant '\(tenant)' has no key for \(owner)") }

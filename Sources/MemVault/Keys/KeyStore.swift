@@ -14,6 +14,8 @@ struct KeyStore: Sendable {
         configuration.journalMode = .wal
         configuration.foreignKeysEnabled = true
         configuration.label = "MemVault key store"
+        // Other processes (a server, the CLI) share this file: wait for their write lock instead of failing.
+        configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA secure_delete = ON")
             try db.execute(sql: "PRAGMA synchronous = FULL")

@@ -204,4 +204,31 @@ struct KeyHierarchyTests {
         }
         #expect(error.code == .keyStoreCorrupted)
     }
+
+    @Test("keys made on first use (checkpoint signing) are made once, even by processes racing for them")
+    func lazyKeysAreShared() async throws {
+        let first = try installation().keys
+        try first.createTenant(acme)
+        let second = try installation().keys
+        let tenant = acme
+        let keys = try await withThrowingTaskGroup(of: [UInt8].self) { group in
+            for index in 0..<8 {
+                let hierarchy = index.isMultiple(of: 2) ? first : second
+                group.addTask { try hierarchy.auditSigningKey(tenant).publicKey.rawRepresentation }
+            }
+            return try await group.reduce(into: Set<[UInt8]>()) { $0.insert($1) }
+        }
+        #expect(keys.count == 1)
+        // A subject's audit pseudonym is stable, differs between subjects and needs the subject's key.
+        try first.createDataKey(acme, owner: .subject(subject))
+        let pseudonym = try first.auditPseudonym(acme, subject: subject)
+        let again = try second.auditPseudonym(acme, subject: subject)
+        #expect(pseudonym.hasPrefix("apn_") && pseudonym == again)
+        let other = try SubjectID.random()
+        try first.createDataKey(acme, owner: .subject(other))
+        let otherPseudonym = try first.auditPseudonym(acme, subject: other)
+        #expect(otherPseudonym != pseudonym)
+        try first.destroyDataKeys(acme, owner: .subject(subject))
+        #expect(throws: MemVaultError.self) { try first.auditPseudonym(acme, subject: subject) }
+    }
 }

@@ -19,6 +19,7 @@ public final class SQLiteBackend: StorageBackend {
         var options = Configuration()
         options.journalMode = .wal
         options.label = "MemVault catalog"
+        options.busyMode = .timeout(configuration.busyTimeoutSeconds)
         options.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON") }
         do {
             try FileManager.default.createDirectory(
