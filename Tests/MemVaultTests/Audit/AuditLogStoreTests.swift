@@ -259,3 +259,30 @@ struct PeriodicCheckpointTests {
         #expect(log.last?.actor == "memvault:system" && log.last?.detail == "checkpoint")
     }
 }
+
+@Suite("Two processes, one tenant")
+struct SharedDataFolderTests {
+    @Test("two independently opened stores writing the same tenant leave one gapless, verifying audit log")
+    func twoStores() async throws {
+        let fixture = try await StoreFixture.make()
+        let other = try await fixture.reopened()
+        let first = try await fixture.tenant()
+        let second = try await other.tenant(TenantID("acme"))
+        let cube = try await first.createCube(NewCube(owner: .tenant, name: "shared"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<8 {
+                let store = worker.isMultiple(of: 2) ? first : second
+                group.addTask {
+                    for step in 0..<20 { _ = try await store.addMemory(.text("\(worker)-\(step)"), to: cube.id) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let auditor = try await fixture.tenant(as: AccessContext(actor: "auditor", role: .auditor, purpose: "audit"))
+        let entries = try await auditor.auditLog()
+        #expect(entries.count == 1 + 8 * 20)
+        #expect(try await auditor.verifyAudit().isValid)
+        #expect(try await first.memories(in: .cube(cube.id), limit: 1000).items.count == 160)
+        try await other.close()
+    }
+}
