@@ -68,8 +68,6 @@ public protocol TenantStorage: Sendable {
 
     /// Stores a consent change: the subject's current state for the purpose, and the change in its history.
     func recordConsent(_ change: ConsentChangeRecord, audit: AuditDraft) async throws
-    /// The subject's current consent state for `purpose`, as stored; nil if never recorded.
-    func consentState(subject: SubjectID, purpose: String) async throws -> String?
     /// Every consent change of the subject, oldest first.
     func consentHistory(subject: SubjectID) async throws -> [ConsentChangeRecord]
 
@@ -77,8 +75,6 @@ public protocol TenantStorage: Sendable {
     /// Clears an active hold. False if there is no active hold with that id.
     func clearHold(_ id: String, by actor: String, at time: StoredTime, audit: AuditDraft) async throws -> Bool
     func holds(includeCleared: Bool) async throws -> [LegalHoldRecord]
-    /// Whether an active hold applies to any of `targets`.
-    func isHeld(_ targets: [HoldTarget]) async throws -> Bool
     /// Appends an entry on its own (reads, searches, denials), through the same group commit as every write.
     /// Returns its sequence number.
     @discardableResult

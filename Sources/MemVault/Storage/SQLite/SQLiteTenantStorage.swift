@@ -281,14 +281,6 @@ final class SQLiteTenantStorage: TenantStorage {
         }
     }
 
-    func consentState(subject: SubjectID, purpose: String) async throws -> String? {
-        try read("reading consent") { db in
-            try String.fetchOne(
-                db.cachedStatement(sql: "SELECT state FROM consents WHERE subject_id = ? AND purpose = ?"),
-                arguments: [subject.rawValue, purpose])
-        }
-    }
-
     func consentHistory(subject: SubjectID) async throws -> [ConsentChangeRecord] {
         try read("reading consent history") { db in
             try Row.fetchAll(
@@ -345,10 +337,6 @@ final class SQLiteTenantStorage: TenantStorage {
                     clearedBy: row["cleared_by"], clearedAt: row["cleared_at"])
             }
         }
-    }
-
-    func isHeld(_ targets: [HoldTarget]) async throws -> Bool {
-        try read("checking legal holds") { db in try Self.isHeld(db, targets) }
     }
 
     func governance(
