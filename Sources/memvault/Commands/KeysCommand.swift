@@ -1,7 +1,8 @@
 import ArgumentParser
 import MemVault
+import MemVaultPolicy
 
-struct KeysCommand: ParsableCommand {
+struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
         abstract: "Inspect and rotate the key hierarchy.",
@@ -52,7 +53,7 @@ struct KeysCommand: ParsableCommand {
         }
     }
 
-    struct Rotate: ParsableCommand {
+    struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a tenant key version and make it primary (data keys stay wrapped until `keys rewrap`).")
 
@@ -64,11 +65,12 @@ struct KeysCommand: ParsableCommand {
             let primaryVersion: UInt32
         }
 
-        func run() throws {
-            try options.run {
-                let tenant = try TenantID(tenant)
-                let version = try options.openInstallation().keys.rotateTenantKey(tenant)
-                return Result(tenant: tenant.rawValue, primaryVersion: version)
+        func run() async throws {
+            try await options.run {
+                let version = try await options.withTenant(tenant, defaultRole: .administrator) {
+                    try await $0.rotateTenantKey()
+                }
+                return Result(tenant: tenant, primaryVersion: version)
             } text: { result in
                 "Tenant \(result.tenant): tenant key version \(result.primaryVersion) is now primary. "
                     + "Run `memvault keys rewrap --tenant \(result.tenant)` to move data keys onto it."
@@ -76,7 +78,7 @@ struct KeysCommand: ParsableCommand {
         }
     }
 
-    struct Rewrap: ParsableCommand {
+    struct Rewrap: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Re-wrap a tenant's data keys under its primary tenant key; no data is re-encrypted.")
 
@@ -89,20 +91,20 @@ struct KeysCommand: ParsableCommand {
             let primaryVersion: UInt32
         }
 
-        func run() throws {
-            try options.run {
-                let tenant = try TenantID(tenant)
-                let keys = try options.openInstallation().keys
-                let count = try keys.rewrapDataKeys(tenant)
-                let primary = try keys.status(tenant).first?.primaryVersion ?? 0
-                return Result(tenant: tenant.rawValue, rewrapped: count, primaryVersion: primary)
+        func run() async throws {
+            try await options.run {
+                let count = try await options.withTenant(tenant, defaultRole: .administrator) {
+                    try await $0.rewrapDataKeys()
+                }
+                let primary = try options.openInstallation().keys.status(TenantID(tenant)).first?.primaryVersion ?? 0
+                return Result(tenant: tenant, rewrapped: count, primaryVersion: primary)
             } text: {
                 "Tenant \($0.tenant): re-wrapped \($0.rewrapped) data keys under tenant key version \($0.primaryVersion)."
             }
         }
     }
 
-    struct Retire: ParsableCommand {
+    struct Retire: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Destroy an old tenant key version that no data key depends on any more.")
 
@@ -115,11 +117,12 @@ struct KeysCommand: ParsableCommand {
             let retiredVersion: UInt32
         }
 
-        func run() throws {
-            try options.run {
-                let tenant = try TenantID(tenant)
-                try options.openInstallation().keys.retireTenantKey(tenant, version: version)
-                return Result(tenant: tenant.rawValue, retiredVersion: version)
+        func run() async throws {
+            try await options.run {
+                try await options.withTenant(tenant, defaultRole: .administrator) {
+                    try await $0.retireTenantKey(version: version)
+                }
+                return Result(tenant: tenant, retiredVersion: version)
             } text: {
                 "Tenant \($0.tenant): tenant key version \($0.retiredVersion) retired and destroyed."
             }

@@ -286,3 +286,29 @@ struct SharedDataFolderTests {
         try await other.close()
     }
 }
+
+@Suite("Key events in the audit log")
+struct KeyEventAuditTests {
+    @Test("rotation, rewrap and retirement are recorded; so are a refused retirement and a denied rotation")
+    func keyEvents() async throws {
+        let fixture = try await StoreFixture.make()
+        let admin = try await fixture.tenant(as: .administrator)
+        #expect(try await admin.rotateTenantKey() == 2)
+        #expect(try await admin.rewrapDataKeys() == 2)
+        await #expect(throws: MemVaultError.self) { try await admin.retireTenantKey(version: 2) }
+        try await admin.retireTenantKey(version: 1)
+        let denied = try await #require(throws: MemVaultError.self) { try await fixture.tenant().rotateTenantKey() }
+        #expect(denied.code == .denied)
+
+        let auditor = try await fixture.tenant(as: AccessContext(actor: "auditor", role: .auditor, purpose: "audit"))
+        let keyEntries = try await auditor.auditLog(AuditFilter(action: "key"))
+        #expect(
+            keyEntries.compactMap(\.detail) == [
+                "tenant key rotation", "data key rewrap", "tenant key v2 retirement",
+                "tenant key v2 retirement failed: key_in_use",
+                "tenant key v1 retirement",
+            ])
+        #expect(keyEntries.last?.effect == "deny" && keyEntries.last?.role == "application")
+        #expect(try await auditor.verifyAudit().isValid)
+    }
+}
