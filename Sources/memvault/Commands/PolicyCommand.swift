@@ -18,6 +18,17 @@ struct PolicyCommand: AsyncParsableCommand {
         }
     }
 
+    /// Loads a policy for a command that cannot continue without it: the loader's
+    /// problem goes to standard error and the command exits with failure.
+    static func loadEngine(_ file: String) throws -> PolicyEngine {
+        do {
+            return try PolicyEngine(PolicyLoader.load(file: file))
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
     struct Lint: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Validate policy files: every problem with file:line:column and what to write instead.")
@@ -77,13 +88,7 @@ struct PolicyCommand: AsyncParsableCommand {
         @Option(help: "Evaluate at this time instead of now (ISO 8601).") var now: String?
 
         func run() throws {
-            let engine: PolicyEngine
-            do {
-                engine = try PolicyEngine(PolicyLoader.load(file: policy))
-            } catch {
-                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-                throw ExitCode.failure
-            }
+            let engine = try PolicyCommand.loadEngine(policy)
             let request = AccessRequest(
                 action: action, role: role, purpose: purpose, category: category, consent: consent,
                 legalHold: legalHold, memoryType: memoryType, source: source,
@@ -165,13 +170,7 @@ struct PolicyCommand: AsyncParsableCommand {
         @Argument(help: "The policy file.") var file = "Policies/default.yaml"
 
         func run() throws {
-            let engine: PolicyEngine
-            do {
-                engine = try PolicyEngine(PolicyLoader.load(file: file))
-            } catch {
-                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-                throw ExitCode.failure
-            }
+            let engine = try PolicyCommand.loadEngine(file)
             let records = ProcessingRecords(engine)
             try output.emit(records, text: records.markdown())
         }
