@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "MemVaultPolicy", targets: ["MemVaultPolicy"]),
         .library(name: "MemVaultAudit", targets: ["MemVaultAudit"]),
         .library(name: "MemVault", targets: ["MemVault"]),
+        .library(name: "MemVaultSQLite", targets: ["MemVaultSQLite"]),
         .executable(name: "memvault", targets: ["memvault"]),
         .executable(name: "memvault-bench", targets: ["memvault-bench"]),
     ],
@@ -16,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // System OpenSSL (libcrypto). Only MemVaultCrypto imports it.
@@ -39,14 +41,28 @@ let package = Package(
             name: "MemVaultAudit",
             dependencies: ["MemVaultCrypto"]
         ),
-        // The domain: key hierarchy, data folder, the encrypted store and its policy enforcement.
+        // The domain: access and authorisation, the key hierarchy, the encrypted store and its policy enforcement,
+        // over storage protocols. No database code: backends live in their own targets.
         .target(
             name: "MemVault",
             dependencies: [
                 "MemVaultCrypto",
                 "MemVaultPolicy",
                 "MemVaultAudit",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The embedded default backend: SQLite through GRDB (catalog, tenant databases, key store, group commit),
+        // and the wiring of a local data folder.
+        .target(
+            name: "MemVaultSQLite",
+            dependencies: [
+                "MemVault",
+                "MemVaultAudit",
+                "MemVaultCrypto",
+                "MemVaultPolicy",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The command line: thin commands over the MemVault library.
@@ -54,6 +70,8 @@ let package = Package(
             name: "memvault",
             dependencies: [
                 "MemVault",
+                "MemVaultSQLite",
+                "MemVaultAudit",
                 "MemVaultCrypto",
                 "MemVaultPolicy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -64,6 +82,7 @@ let package = Package(
             name: "memvault-bench",
             dependencies: [
                 "MemVault",
+                "MemVaultSQLite",
                 "MemVaultCrypto",
                 "MemVaultPolicy",
                 "MemVaultAudit",
@@ -87,7 +106,10 @@ let package = Package(
         ),
         .testTarget(
             name: "MemVaultTests",
-            dependencies: ["MemVault", "MemVaultCrypto", "MemVaultPolicy", "MemVaultAudit"]
+            dependencies: [
+                "MemVault", "MemVaultSQLite", "MemVaultCrypto", "MemVaultPolicy", "MemVaultAudit",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "MemVaultCLITests",

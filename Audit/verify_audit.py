@@ -7,7 +7,12 @@ Merkle roots, checks inclusion and consistency proofs, and checks the Ed25519 si
 
     python3 Audit/verify_audit.py --vectors Audit/vectors/golden-log.json
     python3 Audit/verify_audit.py --database DATA/tenants/acme.sqlite \
-        --checkpoint checkpoint.txt --verifier-key 'memvault.local/acme+61da7a31+AR4U…'
+        --checkpoint checkpoint.txt --verifier-key 'memvault.local/acme+61da7a31+AR4U…' [--catalog DATA/catalog.sqlite]
+
+The chain starts from a genesis bound to the log's origin (memvault.local/<tenant>), so a database copied from
+another tenant fails at its first entry. The origin is taken from --origin, else from the checkpoint. With a
+verifier key, every checkpoint stored in the database is checked too, and with --catalog the latest checkpoint the
+installation's catalog keeps of the tenant, which must also still be stored in the tenant's database.
 
 Exit status 0 when everything verifies; 1 with the first problem on standard error otherwise.
 """
@@ -70,7 +75,9 @@ def chain_hash(previous: bytes, encoded: bytes) -> bytes:
     return hashlib.sha256(previous + encoded).digest()
 
 
-GENESIS = bytes(32)
+def genesis(origin: str) -> bytes:
+    """hash(0): binds the whole chain to the log's origin."""
+    return hashlib.sha256(b"memvault.audit.genesis.v2\n" + origin.encode("utf-8")).digest()
 
 # --- RFC 6962 Merkle tree -------------------------------------------------------------------------------------------
 
@@ -264,7 +271,7 @@ def open_checkpoint(note: str, verifier_key: str):
 def verify_vectors(path: str) -> None:
     with open(path, encoding="utf-8") as handle:
         vectors = json.load(handle)
-    previous = GENESIS
+    previous = genesis(vectors["origin"])
     leaves = []
     for expected_sequence, item in enumerate(vectors["entries"], start=1):
         encoded = bytes.fromhex(item["encoded"])
@@ -303,13 +310,35 @@ def verify_vectors(path: str) -> None:
           f"signed checkpoint: all verify")
 
 
-def verify_database(path: str, checkpoint_path, verifier_key) -> None:
-    """Reads a tenant database's audit_log table (read-only) and verifies it, and a checkpoint held outside."""
+def check_checkpoint(note: str, verifier_key: str, origin: str, leaves: list, source: str) -> str:
+    """Checks one signed checkpoint against the log; returns a summary or raises ValueError."""
+    checkpoint_origin, size, checkpoint_root = open_checkpoint(note, verifier_key)
+    if checkpoint_origin != origin:
+        raise ValueError(f"{source} checkpoint is for {checkpoint_origin}, not {origin}")
+    if size > len(leaves):
+        raise ValueError(f"{source} checkpoint covers {size} entries but the log has {len(leaves)}: truncated")
+    if root(leaves[:size]) != checkpoint_root:
+        raise ValueError(f"{source} checkpoint: the first {size} entries do not have the root it signed: rewritten")
+    return f"{source} checkpoint of {size} entries signed and consistent"
+
+
+def verify_database(path: str, checkpoint_path, verifier_key, origin, catalog_path) -> None:
+    """Reads a tenant database's audit log (read-only) and verifies it, its stored checkpoints, a checkpoint held
+    outside, and the latest checkpoint the catalog keeps."""
     import sqlite3
+    held = None
+    if checkpoint_path:
+        with open(checkpoint_path, encoding="utf-8") as handle:
+            held = handle.read()
+    if origin is None:
+        if held is None:
+            raise ValueError("give --origin (memvault.local/<tenant>) or a --checkpoint naming it")
+        origin = held.split("\n", 1)[0]
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     rows = connection.execute("SELECT sequence, entry, hash FROM audit_log ORDER BY sequence").fetchall()
+    stored = [note for (note,) in connection.execute("SELECT note FROM audit_checkpoints ORDER BY size")]
     connection.close()
-    previous = GENESIS
+    previous = genesis(origin)
     leaves = []
     for expected_sequence, (sequence, encoded, stored_hash) in enumerate(rows, start=1):
         if sequence != expected_sequence:
@@ -319,20 +348,31 @@ def verify_database(path: str, checkpoint_path, verifier_key) -> None:
             raise ValueError(f"entry {sequence}: encoded sequence is {entry['sequence']}")
         previous = chain_hash(previous, bytes(encoded))
         if previous != bytes(stored_hash):
+            if sequence == 1:
+                raise ValueError(f"entry 1: hash mismatch: changed, or the log is not {origin}'s")
             raise ValueError(f"entry {sequence}: hash mismatch: the entry or one before it was changed")
         leaves.append(leaf_hash(bytes(encoded)))
-    summary = f"{path}: {len(leaves)} entries, chain verifies, root {root(leaves).hex()[:16]}"
-    if checkpoint_path:
-        if not verifier_key:
-            raise ValueError("--checkpoint needs --verifier-key")
-        with open(checkpoint_path, encoding="utf-8") as handle:
-            origin, size, checkpoint_root = open_checkpoint(handle.read(), verifier_key)
-        if size > len(leaves):
-            raise ValueError(f"the checkpoint covers {size} entries but the log has {len(leaves)}: truncated")
-        if root(leaves[:size]) != checkpoint_root:
-            raise ValueError(f"the first {size} entries do not have the root the checkpoint signed: rewritten")
-        summary += f"; checkpoint of {size} entries ({origin}) signed and consistent"
-    print(summary)
+    summary = [f"{path}: {len(leaves)} entries of {origin}, chain verifies, root {root(leaves).hex()[:16]}"]
+    if (held or stored or catalog_path) and not verifier_key:
+        raise ValueError("checking checkpoints needs --verifier-key (memvault audit key)")
+    if held is not None:
+        summary.append(check_checkpoint(held, verifier_key, origin, leaves, "the held"))
+    if verifier_key:
+        for note in stored:
+            check_checkpoint(note, verifier_key, origin, leaves, "a stored")
+        summary.append(f"{len(stored)} stored checkpoints signed and consistent")
+    if catalog_path:
+        tenant = origin.rsplit("/", 1)[-1]
+        connection = sqlite3.connect(f"file:{catalog_path}?mode=ro", uri=True)
+        row = connection.execute("SELECT checkpoint FROM tenants WHERE tenant_id = ?", (tenant,)).fetchone()
+        connection.close()
+        if row is None:
+            raise ValueError(f"the catalog does not list tenant {tenant}")
+        if row[0] is not None:
+            summary.append(check_checkpoint(row[0], verifier_key, origin, leaves, "the catalog's latest"))
+            if row[0] not in stored:
+                raise ValueError("the tenant's database no longer holds its latest checkpoint: it was deleted")
+    print("; ".join(summary))
 
 
 def main() -> int:
@@ -341,13 +381,16 @@ def main() -> int:
     source.add_argument("--vectors", help="a golden vector file such as Audit/vectors/golden-log.json")
     source.add_argument("--database", help="a tenant database (DATA/tenants/<tenant>.sqlite), opened read-only")
     parser.add_argument("--checkpoint", help="with --database: a signed checkpoint held outside the database")
-    parser.add_argument("--verifier-key", help="with --checkpoint: the verifier key (memvault audit key)")
+    parser.add_argument("--verifier-key", help="with --database: the verifier key (memvault audit key)")
+    parser.add_argument("--origin", help="with --database: the log's origin, e.g. memvault.local/acme")
+    parser.add_argument("--catalog", help="with --database: the installation's catalog (DATA/catalog.sqlite)")
     arguments = parser.parse_args()
     try:
         if arguments.vectors:
             verify_vectors(arguments.vectors)
         else:
-            verify_database(arguments.database, arguments.checkpoint, arguments.verifier_key)
+            verify_database(
+                arguments.database, arguments.checkpoint, arguments.verifier_key, arguments.origin, arguments.catalog)
     except (ValueError, Malformed, KeyError) as problem:
         print(f"verification failed: {problem}", file=sys.stderr)
         return 1

@@ -52,3 +52,15 @@ extension CryptoError: CustomStringConvertible {
         }
     }
 }
+
+extension CryptoError {
+    /// What went wrong, without naming keys: for messages about stored records, whose key ids may name a subject.
+    public var category: String {
+        switch self {
+        case .envelopeKeyMismatch: "sealed under another key"
+        case .authenticationFailure: "authentication failure"
+        case .malformedEnvelope: "malformed envelope"
+        default: description
+        }
+    }
+}

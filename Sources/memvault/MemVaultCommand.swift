@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct MemVaultCommand: AsyncParsableCommand {
@@ -8,7 +9,8 @@ struct MemVaultCommand: AsyncParsableCommand {
         discussion: """
             Every memory is encrypted under a key hierarchy (master key → tenant keys → subject keys).
             Start with `memvault init`, then `memvault tenant create NAME`.
-            The master key comes from --key-file, else MEMVAULT_MASTER_KEY (64 hex digits), else DATA/master.key.
+            The master key comes from --key-file, else MEMVAULT_MASTER_KEY (64 hex digits), else a key file named
+            after the installation in $MEMVAULT_KEY_DIR (default ~/.config/memvault/keys), outside the data folder.
             """,
         subcommands: [
             InitCommand.self, TenantCommand.self, SubjectCommand.self, CubeCommand.self, MemoryCommand.self,
@@ -16,4 +18,26 @@ struct MemVaultCommand: AsyncParsableCommand {
             PolicyCommand.self, KeysCommand.self,
         ]
     )
+
+    /// Parses and runs like ArgumentParser's own `main`, except that with `--json` an argument error is printed
+    /// as the same JSON error document every other failure uses.
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            var command = try parseAsRoot(arguments)
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let exitCode = self.exitCode(for: error)
+            if arguments.contains("--json"), !(error is ExitCode), exitCode != .success {
+                let document = ErrorDocument(error: .init(code: "invalid_argument", message: message(for: error)))
+                print((try? JSONOutput.encode(document)) ?? #"{"error": {"code": "invalid_argument"}}"#)
+                Self.exit(withError: ExitCode(exitCode.rawValue))
+            }
+            Self.exit(withError: error)
+        }
+    }
 }

@@ -14,8 +14,10 @@ struct AuditLogTests {
             returned: sequence % 3 == 0 ? 1 : 0)
     }
 
+    static let origin = "memvault.test/acme"
+
     static func log(_ count: UInt64) throws -> AuditLogSnapshot {
-        var log = AuditLogSnapshot()
+        var log = try AuditLogSnapshot(origin: origin)
         for sequence in 1...count { try log.append(entry(sequence)) }
         return log
     }
@@ -35,7 +37,7 @@ struct AuditLogTests {
 
     @Test("an intact log verifies")
     func intact() throws {
-        #expect(try AuditChain.verify(Self.log(20).entries) == nil)
+        #expect(try AuditChain.verify(Self.log(20).entries, origin: Self.origin) == nil)
     }
 
     @Test("a changed field, a deleted, swapped or inserted entry are each detected at the first bad sequence")
@@ -46,16 +48,16 @@ struct AuditLogTests {
         var seventh = try AuditEncoding.decode(changed[6].encoded)
         seventh.actor = "someone-else"
         changed[6] = .init(sequence: 7, encoded: AuditEncoding.encode(seventh), hash: changed[6].hash)
-        #expect(try AuditChain.verify(changed)?.sequence == 7)
+        #expect(try AuditChain.verify(changed, origin: Self.origin)?.sequence == 7)
         // A deleted entry in the middle.
         var deleted = entries
         deleted.remove(at: 9)
-        let missing = try #require(try AuditChain.verify(deleted))
+        let missing = try #require(try AuditChain.verify(deleted, origin: Self.origin))
         #expect(missing.sequence == 10 && missing.reason == "missing: the next stored entry is 11")
         // A swapped pair.
         var swapped = entries
         swapped.swapAt(4, 5)
-        #expect(try AuditChain.verify(swapped)?.sequence == 5)
+        #expect(try AuditChain.verify(swapped, origin: Self.origin)?.sequence == 5)
         // An inserted entry (renumbered to look seamless, hashes recomputed only for itself).
         var inserted = entries
         var forged = Self.entry(12)
@@ -66,11 +68,11 @@ struct AuditLogTests {
                 sequence: 12, encoded: forgedEncoded,
                 hash: try AuditChain.hash(previous: entries[10].hash, encoded: forgedEncoded)),
             at: 11)
-        #expect(try AuditChain.verify(inserted)?.sequence == 13)
+        #expect(try AuditChain.verify(inserted, origin: Self.origin)?.sequence == 13)
         // A stored sequence that disagrees with the encoded one.
         var relabelled = entries
         relabelled[2] = .init(sequence: 3, encoded: entries[3].encoded, hash: entries[2].hash)
-        #expect(try AuditChain.verify(relabelled)?.sequence == 3)
+        #expect(try AuditChain.verify(relabelled, origin: Self.origin)?.sequence == 3)
     }
 
     @Test("a truncated or rewritten tail verifies as a chain, but not against a checkpoint held elsewhere")
@@ -79,22 +81,22 @@ struct AuditLogTests {
         let verifier = try CheckpointVerifier(keyName: "memvault.test/acme", publicKey: key.publicKey)
         let log = try Self.log(30)
         let held = try Checkpoint.open(
-            log.checkpoint(origin: "memvault.test/acme").signed(by: key, keyName: verifier.keyName), verifier: verifier)
+            log.checkpoint().signed(by: key, keyName: verifier.keyName), verifier: verifier)
 
         // Truncated: 25 entries still chain, but cannot be consistent with a checkpoint of 30.
-        var truncated = AuditLogSnapshot()
+        var truncated = try AuditLogSnapshot(origin: Self.origin)
         for sequence: UInt64 in 1...25 { try truncated.append(Self.entry(sequence)) }
-        #expect(try AuditChain.verify(truncated.entries) == nil)
+        #expect(try AuditChain.verify(truncated.entries, origin: Self.origin) == nil)
         #expect(truncated.size < held.size)
 
         // Rewritten from entry 20 with recomputed hashes: the chain verifies, the consistency proof does not.
-        var rewritten = AuditLogSnapshot()
+        var rewritten = try AuditLogSnapshot(origin: Self.origin)
         for sequence: UInt64 in 1...35 {
             var entry = Self.entry(sequence)
             if sequence >= 20 { entry.action = "erase" }
             try rewritten.append(entry)
         }
-        #expect(try AuditChain.verify(rewritten.entries) == nil)
+        #expect(try AuditChain.verify(rewritten.entries, origin: Self.origin) == nil)
         #expect(
             !MerkleTree.verifyConsistency(
                 oldSize: held.size, newSize: rewritten.size, oldRoot: held.rootHash, newRoot: try rewritten.root(),
@@ -113,7 +115,7 @@ struct AuditLogTests {
     func signedCheckpoints() throws {
         let key = try Ed25519.PrivateKey()
         let verifier = try CheckpointVerifier(keyName: "memvault.test/acme", publicKey: key.publicKey)
-        let checkpoint = try Self.log(5).checkpoint(origin: "memvault.test/acme")
+        let checkpoint = try Self.log(5).checkpoint()
         let note = try checkpoint.signed(by: key, keyName: verifier.keyName)
         #expect(note.hasPrefix("memvault.test/acme\n5\n") && note.contains("\n\n— memvault.test/acme "))
         #expect(try Checkpoint.open(note, verifier: verifier) == checkpoint)

@@ -22,8 +22,9 @@ struct AuditCommandTests {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
         #expect(entries.compactMap { $0["action"] as? String } == ["write", "write", "write", "write", "read"])
-        // Resolving a subject, reading the log by its external id and the denied attempt below add three entries;
-        // the checkpoint entry is the ninth.
+        // Reading the log is recorded too (6); resolving a subject (7), reading the log by its external id (a
+        // resolution and the read, 8 and 9) and the denied attempt below (10) add more; the checkpoint entry is the
+        // eleventh.
         #expect(!log.standardOutput.contains("fact"))
         let subject = try cli.run(["subject", "resolve", "--tenant", "acme", "--external-id", "alice", "--json"])
             .string("id")
@@ -38,9 +39,9 @@ struct AuditCommandTests {
 
         let checkpointFile = folder.appending("checkpoint.txt")
         let checkpoint = try cli.run(["audit", "checkpoint", "--tenant", "acme", "--output", checkpointFile])
-        #expect(checkpoint.status == 0 && checkpoint.standardOutput.hasPrefix("memvault.local/acme\n9\n"))
+        #expect(checkpoint.status == 0 && checkpoint.standardOutput.hasPrefix("memvault.local/acme\n11\n"))
         let proof = try cli.run(["audit", "prove", "--tenant", "acme", "--seq", "3", "--json"])
-        #expect(try proof.json()["treeSize"] as? Int == 9)
+        #expect(try proof.json()["treeSize"] as? Int == 11)
         let consistency = try cli.run([
             "audit", "prove", "--tenant", "acme", "--from-checkpoint", checkpointFile, "--json",
         ])

@@ -22,8 +22,25 @@ struct CommandRunner {
 
     let dataFolder: String
     var environment: [String: String] = [:]
-    /// Appended to every command: the repository's policies and a purpose the default policy permits.
+    /// Appended to every command that takes a purpose (those on a tenant's subjects, cubes, memories, consent and
+    /// holds, and `audit log`): the repository's policies and a purpose the default policy permits. Other commands
+    /// that open the store get the policies only.
     var context = ["--policies", Self.policiesFolder, "--purpose", "service-delivery"]
+
+    /// Where default master keys go: beside the data folder, in the test's own temporary folder.
+    var keyFolder: String { dataFolder + "-keys" }
+
+    /// The options this runner adds to `arguments`.
+    func added(to arguments: [String]) -> [String] {
+        let command = arguments.first ?? ""
+        if ["subject", "cube", "memory", "consent", "hold"].contains(command)
+            || arguments.prefix(2) == ["audit", "log"]
+        {
+            return context
+        }
+        if ["tenant", "keys", "audit"].contains(command) { return ["--policies", Self.policiesFolder] }
+        return []
+    }
 
     static let policiesFolder = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appending(path: "Policies").path
@@ -42,10 +59,11 @@ struct CommandRunner {
     func process(_ arguments: [String], withData: Bool = true) throws -> Process {
         let process = Process()
         process.executableURL = try Self.binary
-        process.arguments = arguments + (withData ? ["--data", dataFolder] + context : [])
+        process.arguments = arguments + (withData ? ["--data", dataFolder] + added(to: arguments) : [])
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "MEMVAULT_MASTER_KEY")
         environment.removeValue(forKey: "MEMVAULT_DATA")
+        environment["MEMVAULT_KEY_DIR"] = keyFolder
         environment.merge(self.environment) { $1 }
         process.environment = environment
         return process

@@ -40,7 +40,7 @@ struct CrashSafetyTests {
         let cube = try cli.run(["cube", "create", "--tenant", "acme", "--shared", "--name", "stream", "--json"])
             .string("id")
 
-        let writer = try cli.process(["memory", "import", "--tenant", "acme", "--cube", cube, "--concurrency", "32"])
+        let writer = try cli.process(["memory", "import", "--tenant", "acme", "--cube", cube, "--json"])
         let input = Pipe()
         let output = Pipe()
         writer.standardInput = input

@@ -15,7 +15,14 @@ struct KeysCommandTests {
     func lifecycle() throws {
         let initialised = try cli.run(["init", "--json"])
         #expect(initialised.status == 0, "\(initialised.standardError)")
-        #expect(try initialised.json()["masterKey"] as? String == "key file \(folder.appending("data/master.key"))")
+        // The default master key lives outside the data folder, named after the installation.
+        let initJSON = try initialised.json()
+        let location = try #require(initJSON["masterKeyLocation"] as? String)
+        let installation = try #require(initJSON["installation"] as? String)
+        #expect(initJSON["masterKey"] as? String == "key file \(location)")
+        #expect(
+            location == "\(cli.keyFolder)/\(installation).key" && !location.hasPrefix(folder.appending("data") + "/"))
+        #expect(initialised.standardOutput.contains("masterKeyLocation"))
 
         #expect(try cli.run(["tenant", "create", "acme", "--json"]).string("tenant") == "acme")
         #expect(try cli.run(["keys", "rotate", "--tenant", "acme", "--json"]).json()["primaryVersion"] as? Int == 2)
@@ -53,8 +60,7 @@ struct KeysCommandTests {
         #expect(missing.status != 0)
         #expect(missing.standardError.contains("does not exist: run `memvault init"))
 
-        try cli.run(["init"])
-        let keyFile = folder.appending("data/master.key")
+        let keyFile = try cli.run(["init", "--json"]).string("masterKeyLocation")
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: keyFile)
         let loose = try cli.run(["keys", "status", "--json"])
         #expect(loose.status != 0)

@@ -107,8 +107,9 @@ struct MemoryCommandTests {
         var noPurpose = cli
         noPurpose.context = ["--policies", CommandRunner.policiesFolder]
         let denied = try noPurpose.run(["memory", "list", "--tenant", "acme", "--cube", cube])
-        #expect(denied.status != 0 && denied.standardError.contains("unknown purpose 'unspecified'"))
-        #expect(denied.standardError.contains("declared purposes are: data-subject-rights, personalisation"))
+        // A request without a purpose is refused before anything is decided or recorded, naming the choices.
+        #expect(denied.status != 0 && denied.standardError.contains("this request must declare a purpose"))
+        #expect(denied.standardError.contains("one of data-subject-rights, personalisation, safety, service-delivery"))
         let noConfirm = try cli.run(["tenant", "delete", "acme"])
         #expect(noConfirm.status != 0 && noConfirm.standardError.contains("--yes"))
     }
@@ -124,7 +125,8 @@ struct MemoryCommandTests {
             {"text": ""}
 
             """
-        let outcome = try cli.run(["memory", "import", "--tenant", "acme", "--cube", cube], input: Data(input.utf8))
+        let outcome = try cli.run(
+            ["memory", "import", "--tenant", "acme", "--cube", cube, "--json"], input: Data(input.utf8))
         #expect(outcome.status != 0)
         let lines = outcome.standardOutput.split(separator: "\n").map {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]

@@ -1,76 +1,111 @@
-public import Foundation
-public import MemVaultPolicy
+import MemVaultCrypto
+import MemVaultPolicy
+import Synchronization
 
-/// One recorded consent change, decrypted.
-public struct ConsentRecord: Sendable, Equatable {
-    public let subject: SubjectID
-    public let purpose: String
-    public let state: ConsentState
-    public let changedAt: Date
-    public let actor: String
-    /// What shows the consent (e.g. "checkbox v3 on signup form"); sealed at rest.
-    public let evidence: String?
+/// What a decision depends on beyond the request itself, read inside the decision's own unit of work and verified:
+/// the subject's consent for the purpose, and whether a legal hold applies.
+struct Governance {
+    let consent: ConsentState
+    let held: Bool
 }
 
-/// A legal hold, decrypted: while active it blocks deletion, erasure and retention of its target.
-public struct LegalHold: Sendable, Equatable {
-    public let id: String
-    public let target: HoldTarget
-    public let reason: String
-    public let setBy: String
-    public let setAt: Date
-    public let clearedBy: String?
-    public let clearedAt: Date?
-
-    public var isActive: Bool { clearedAt == nil }
+/// The verified set of legal holds as of one hold registry generation.
+struct HoldSnapshot: Sendable {
+    let generation: UInt64
+    let digest: [UInt8]
+    let activeTargets: Set<HoldTarget>
 }
 
-/// Memories a listing did not return, grouped by why.
-public struct Withheld: Sendable, Equatable, Encodable {
-    public let count: Int
-    public let ruleIDs: [String]
-    public let reason: String
-}
-
-extension ConsentRecord: Encodable {
-    private enum CodingKeys: String, CodingKey {
-        case subject, purpose, state, changedAt, actor, evidence
+extension TenantWork {
+    /// The subject's consent for this unit's purpose, and whether a hold applies to the subject or the cubes.
+    /// Any failure here fails the request: a policy that cannot be evaluated denies.
+    func governance(subject: SubjectID?, cubes: [CubeID]) throws -> Governance {
+        let targets = cubes.map(HoldTarget.cube) + (subject.map { [HoldTarget.subject($0)] } ?? [])
+        let held = try activeHoldTargets()
+        return Governance(
+            consent: try subject.map { try consentState($0) } ?? .unknown,
+            held: targets.contains { held.contains($0) })
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(subject, forKey: .subject)
-        try container.encode(purpose, forKey: .purpose)
-        try container.encode(state, forKey: .state)
-        try container.encode(changedAt, forKey: .changedAt)
-        try container.encode(actor, forKey: .actor)
-        try container.encodeIfPresent(evidence, forKey: .evidence)
+    func governance(for record: MemoryRecord) throws -> Governance {
+        try governance(subject: record.subject, cubes: [record.cube])
     }
-}
 
-extension HoldTarget: CustomStringConvertible {
-    public var description: String {
-        switch self {
-        case .subject(let subject): "subject \(subject)"
-        case .cube(let cube): "cube \(cube)"
+    /// The subject's current consent state for this unit's purpose, checked against its seal and its history.
+    func consentState(_ subject: SubjectID) throws -> ConsentState {
+        if let known = consentStates[subject] { return known }
+        let state = try verifiedConsentState(subject: subject, purpose: purpose)
+        consentStates[subject] = state
+        return state
+    }
+
+    func verifiedConsentState(subject: SubjectID, purpose: String) throws -> ConsentState {
+        let lookup = try transaction.consent(subject: subject, purpose: purpose)
+        guard let current = lookup.current else {
+            // A history without a current state means the current state was deleted.
+            guard lookup.latestChange == nil else {
+                throw MemVaultError(
+                    .integrity, "a consent record is missing while its history holds changes; not obeyed")
+            }
+            return .unknown
         }
+        try resources.integrity.verify(
+            current.seal, Bindings.consentState(tenant, current), "a consent record for purpose '\(purpose)'")
+        guard current.changeID == lookup.latestChange else {
+            throw MemVaultError(
+                .integrity,
+                "a consent record for purpose '\(purpose)' is not the newest change in its history; not obeyed")
+        }
+        return current.state
     }
-}
 
-extension LegalHold: Encodable {
-    private enum CodingKeys: String, CodingKey {
-        case id, target, reason, setBy, setAt, clearedBy, clearedAt, active
+    /// Every target under an active legal hold, verified against the tenant's sealed hold registry. Read once per
+    /// unit of work; reloaded from storage only when the registry's generation moved.
+    func activeHoldTargets() throws -> Set<HoldTarget> {
+        if let heldTargets { return heldTargets }
+        let targets = try loadActiveHoldTargets()
+        heldTargets = targets
+        return targets
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(target.description, forKey: .target)
-        try container.encode(reason, forKey: .reason)
-        try container.encode(setBy, forKey: .setBy)
-        try container.encode(setAt, forKey: .setAt)
-        try container.encodeIfPresent(clearedBy, forKey: .clearedBy)
-        try container.encodeIfPresent(clearedAt, forKey: .clearedAt)
-        try container.encode(isActive, forKey: .active)
+    private func loadActiveHoldTargets() throws -> Set<HoldTarget> {
+        let cached = resources.holds.withLock { $0 }
+        guard let registry = try transaction.holdRegistry() else {
+            // No registry: this tenant never had a hold. Anything else means the registry was deleted.
+            let everHeld = resources.entry.withLock { $0.hasHolds } || (cached?.generation ?? 0) > 0
+            guard !everHeld, try transaction.holds(includeCleared: true).isEmpty else {
+                throw MemVaultError(.integrity, "the legal hold registry is missing; holds are not obeyed")
+            }
+            return []
+        }
+        try resources.integrity.verify(
+            registry.seal, Bindings.holdRegistry(tenant, generation: registry.generation, digest: registry.digest),
+            "the legal hold registry")
+        if let cached, cached.generation == registry.generation, cached.digest == registry.digest {
+            return cached.activeTargets
+        }
+        if let cached, registry.generation < cached.generation {
+            throw MemVaultError(.integrity, "the legal hold registry went back to an older state; not obeyed")
+        }
+        let holds = try verifiedHolds(matching: registry)
+        let snapshot = HoldSnapshot(
+            generation: registry.generation, digest: registry.digest,
+            activeTargets: Set(holds.filter(\.isActive).map(\.target)))
+        resources.holds.withLock { $0 = snapshot }
+        return snapshot.activeTargets
+    }
+
+    /// Every hold, each checked against its seal and all together against the registry's digest: a deleted,
+    /// revived or retargeted hold does not match.
+    func verifiedHolds(matching registry: HoldRegistryRecord) throws -> [LegalHoldRecord] {
+        let holds = try transaction.holds(includeCleared: true)
+        for hold in holds {
+            try resources.integrity.verify(hold.seal, Bindings.hold(tenant, hold), "legal hold \(hold.id)")
+        }
+        guard try SHA256.hash(Bindings.holdSet(holds)) == registry.digest else {
+            throw MemVaultError(
+                .integrity, "the legal holds no longer match their registry (one was deleted or altered); not obeyed")
+        }
+        return holds
     }
 }

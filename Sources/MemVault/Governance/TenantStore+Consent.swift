@@ -2,78 +2,101 @@ import Foundation
 import MemVaultCrypto
 public import MemVaultPolicy
 
-/// Consent records per subject and purpose.
+/// Consent records per subject and purpose: a sealed history, chained per purpose, and a sealed current state
+/// that must be the newest change. A flipped state, a deleted or reordered change is caught, never obeyed.
 extension TenantStore {
     /// Records the subject's consent state for a purpose of the tenant's policy, with optional evidence (sealed
     /// under the subject's key). A withdrawal takes effect for the very next request.
     @discardableResult
     public func setConsent(
-        _ state: ConsentState, subject: SubjectID, purpose: String, evidence: String? = nil
+        _ state: ConsentState, subject: SubjectID, purpose consentPurpose: String, evidence: String? = nil
     ) async throws -> ConsentRecord {
-        try await audited("consent", subject: subject) {
-            try await setConsentAudited(state, subject: subject, purpose: purpose, evidence: evidence)
-        }
-    }
-
-    private func setConsentAudited(
-        _ state: ConsentState, subject: SubjectID, purpose: String, evidence: String?
-    ) async throws -> ConsentRecord {
-        let decision = try requireRole([.application, .dataProtectionOfficer], "record consent")
-        let engine = try engine()
-        guard engine.policy.purposes[purpose] != nil else {
+        let policy = try engine().policy
+        guard policy.purposes[consentPurpose] != nil else {
             throw MemVaultError(
                 .invalidArgument,
-                "unknown purpose '\(purpose.prefix(64))'; the policy '\(engine.policy.name)' declares: "
-                    + engine.policy.purposes.keys.sorted().joined(separator: ", "))
+                "unknown purpose '\(consentPurpose.prefix(64))' for consent; the policy '\(policy.name)' declares: "
+                    + policy.purposes.keys.sorted().joined(separator: ", "))
         }
         try limits.checkText(evidence, "consent evidence", limits.maximumDetailBytes)
-        _ = try await subjectRecord(subject)
+        let admission = try await admit(.recordConsent, subject: subject)
         let id = try SortableIdentifier.make(prefix: "cns_")
-        var sealed: Envelope?
-        if let evidence {
+        let sealed: Envelope? = try evidence.map { evidence in
             let key = try keys.encryptionKey(tenant, owner: .subject(subject))
-            sealed = try Envelope.seal(
+            return try Envelope.seal(
                 Array(evidence.utf8), with: key,
-                associatedData: evidenceBinding(subject: subject, change: id, keyVersion: key.version))
+                associatedData: Bindings.consentEvidence(tenant, subject: subject, change: id, keyVersion: key.version))
         }
-        let record = ConsentChangeRecord(
-            id: id, subject: subject, purpose: purpose, state: state.rawValue, changedAt: StoredTime(now: .now),
-            actor: context.actor, evidence: sealed?.bytes, keyVersion: sealed?.keyVersion)
-        try await storage.recordConsent(
-            record,
-            audit: draft("consent", subject: subject, decision: decision, detail: "\(purpose): \(state.rawValue)"))
+        let changedAt = StoredTime(now: now())
+        let actor = context.actor
+        try await perform(admission, subject: subject) { [self] work in
+            _ = try verifiedSubject(subject, in: work.transaction)
+            // The state in force, checked, is what the new change follows.
+            _ = try work.verifiedConsentState(subject: subject, purpose: consentPurpose)
+            let previous = try work.transaction.consent(subject: subject, purpose: consentPurpose).latestChange
+            let unsealedChange = ConsentChangeRecord(
+                id: id, subject: subject, purpose: consentPurpose, state: state, changedAt: changedAt, actor: actor,
+                evidence: sealed?.bytes, keyVersion: sealed?.keyVersion, previous: previous, seal: [])
+            let change = ConsentChangeRecord(
+                id: id, subject: subject, purpose: consentPurpose, state: state, changedAt: changedAt, actor: actor,
+                evidence: sealed?.bytes, keyVersion: sealed?.keyVersion, previous: previous,
+                seal: try resources.integrity.seal(Bindings.consentChange(tenant, unsealedChange)))
+            let unsealedCurrent = ConsentStateRecord(
+                subject: subject, purpose: consentPurpose, state: state, changedAt: changedAt, changeID: id, seal: [])
+            let current = ConsentStateRecord(
+                subject: subject, purpose: consentPurpose, state: state, changedAt: changedAt, changeID: id,
+                seal: try resources.integrity.seal(Bindings.consentState(tenant, unsealedCurrent)))
+            try work.transaction.recordConsent(change, current: current)
+            work.detail = "\(consentPurpose): \(state.rawValue)"
+        }
         return ConsentRecord(
-            subject: subject, purpose: purpose, state: state, changedAt: record.changedAt.date, actor: context.actor,
+            subject: subject, purpose: consentPurpose, state: state, changedAt: changedAt.date, actor: actor,
             evidence: evidence)
     }
 
     /// Every consent change of the subject, oldest first; the last one per purpose is in force.
     public func consentHistory(of subject: SubjectID) async throws -> [ConsentRecord] {
-        try await audited("consent", subject: subject) { try await consentHistoryAudited(of: subject) }
+        try await perform(.readConsent, subject: subject) { [self] work in
+            _ = try verifiedSubject(subject, in: work.transaction)
+            let history = try work.transaction.consentHistory(subject: subject)
+            try verifyChains(history, of: subject, in: work)
+            work.returned = UInt64(history.count)
+            work.detail = "history"
+            return try history.map { change in
+                var evidence: String?
+                if let sealed = change.evidence, let version = change.keyVersion {
+                    evidence = String(
+                        decoding: try openSealed(
+                            sealed, owner: .subject(subject), keyVersion: version,
+                            associatedData: Bindings.consentEvidence(
+                                tenant, subject: subject, change: change.id, keyVersion: version),
+                            what: "consent evidence \(change.id)"),
+                        as: UTF8.self)
+                }
+                return ConsentRecord(
+                    subject: subject, purpose: change.purpose, state: change.state, changedAt: change.changedAt.date,
+                    actor: change.actor, evidence: evidence)
+            }
+        }
     }
 
-    private func consentHistoryAudited(of subject: SubjectID) async throws -> [ConsentRecord] {
-        let decision = try requireRole([.application, .dataProtectionOfficer], "read consent records")
-        _ = try await subjectRecord(subject)
-        let history = try await storage.consentHistory(subject: subject)
-        try await storage.appendAudit(
-            draft("consent", subject: subject, decision: decision, returned: UInt64(history.count), detail: "history"))
-        return try history.map { change in
-            guard let state = ConsentState(rawValue: change.state) else {
-                throw MemVaultError(.integrity, "a consent record of subject \(subject) has an unknown state")
+    /// Each change is sealed, follows the previous change for its purpose, and the newest one per purpose is the
+    /// state in force.
+    private func verifyChains(_ history: [ConsentChangeRecord], of subject: SubjectID, in work: TenantWork) throws {
+        var last: [String: String] = [:]
+        for change in history {
+            try resources.integrity.verify(
+                change.seal, Bindings.consentChange(tenant, change), "consent change \(change.id)")
+            guard change.subject == subject, change.previous == last[change.purpose] else {
+                throw MemVaultError(
+                    .integrity,
+                    "the consent history for purpose '\(change.purpose)' has a change missing or out of place; "
+                        + "not obeyed")
             }
-            var evidence: String?
-            if let sealed = change.evidence, let version = change.keyVersion {
-                evidence = String(
-                    decoding: try openSealed(
-                        sealed, owner: .subject(subject), keyVersion: version,
-                        associatedData: evidenceBinding(subject: subject, change: change.id, keyVersion: version),
-                        what: "consent evidence \(change.id)"),
-                    as: UTF8.self)
-            }
-            return ConsentRecord(
-                subject: subject, purpose: change.purpose, state: state, changedAt: change.changedAt.date,
-                actor: change.actor, evidence: evidence)
+            last[change.purpose] = change.id
+        }
+        for purpose in last.keys.sorted() {
+            _ = try work.verifiedConsentState(subject: subject, purpose: purpose)
         }
     }
 }

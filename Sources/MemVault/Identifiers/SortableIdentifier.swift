@@ -8,8 +8,20 @@ enum SortableIdentifier {
     private static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
 
     static func make(prefix: String, at date: Date = .now) throws -> String {
+        try make(prefix: prefix, count: 1, at: date)[0]
+    }
+
+    /// `count` identifiers from one draw of the random generator (one call per batch, not per id).
+    static func make(prefix: String, count: Int, at date: Date = .now) throws -> [String] {
         let milliseconds = UInt64(max(0, date.timeIntervalSince1970 * 1000))
-        let random = try SecureRandom.bytes(count: 10)
+        let random = try SecureRandom.bytes(count: 10 * count)
+        return (0..<count).map { index in
+            make(prefix: prefix, milliseconds: milliseconds, random: random[(index * 10)..<(index * 10 + 10)])
+        }
+    }
+
+    private static func make(prefix: String, milliseconds: UInt64, random: ArraySlice<UInt8>) -> String {
+        let random = Array(random)
         // 128 bits: time in the top 48, randomness below, read out 5 bits at a time from the top (2 pad bits).
         var high = (milliseconds & 0xFFFF_FFFF_FFFF) << 16 | UInt64(random[0]) << 8 | UInt64(random[1])
         var low = random[2...].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
@@ -63,6 +75,11 @@ public struct MemoryID: Hashable, Sendable, Comparable, CustomStringConvertible,
     static let prefix = "mem_"
 
     public static func make() throws -> MemoryID { MemoryID(unchecked: try SortableIdentifier.make(prefix: prefix)) }
+
+    /// `count` new ids, drawn together.
+    static func make(count: Int, at date: Date) throws -> [MemoryID] {
+        try SortableIdentifier.make(prefix: prefix, count: count, at: date).map(MemoryID.init(unchecked:))
+    }
 
     public init(_ rawValue: String) throws {
         guard SortableIdentifier.isValid(rawValue, prefix: Self.prefix) else {

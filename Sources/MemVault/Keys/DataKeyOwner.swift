@@ -1,4 +1,4 @@
-/// Whose data a data key protects: one subject's personal cubes, or the tenant's shared cubes.
+/// Whose data a data key protects, or what a tenant-level secret is for.
 ///
 /// Destroying a subject's data keys makes every copy of that subject's ciphertext unreadable (crypto-shredding).
 public enum DataKeyOwner: Hashable, Sendable, CustomStringConvertible {
@@ -21,18 +21,28 @@ public enum DataKeyOwner: Hashable, Sendable, CustomStringConvertible {
     }
 
     public init(keyID: String) throws {
-        if keyID == "tenant" {
-            self = .tenant
-        } else if keyID == "pseudonyms" {
-            self = .pseudonyms
-        } else if keyID == "audit-signing" {
-            self = .auditSigning
-        } else if keyID.hasPrefix("subject:") {
+        switch keyID {
+        case "tenant": self = .tenant
+        case "pseudonyms": self = .pseudonyms
+        case "audit-signing": self = .auditSigning
+        case _ where keyID.hasPrefix("subject:"):
             self = .subject(try SubjectID(String(keyID.dropFirst("subject:".count))))
-        } else {
-            throw MemVaultError(.keyStoreCorrupted, "unknown data key owner '\(keyID.prefix(64))' in the key store")
+        default:
+            throw MemVaultError(.keyStoreCorrupted, "the key store names an unknown data key owner")
         }
     }
 
-    public var description: String { keyID }
+    public var description: String {
+        switch self {
+        // Logs and errors never carry a subject id.
+        case .subject: "a subject"
+        case .tenant: "the tenant's shared cubes"
+        case .pseudonyms: "subject pseudonyms"
+        case .auditSigning: "audit checkpoint signing"
+        }
+    }
+
+    var subject: SubjectID? {
+        if case .subject(let subject) = self { subject } else { nil }
+    }
 }

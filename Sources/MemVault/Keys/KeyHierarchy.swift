@@ -1,18 +1,19 @@
 import Foundation
-import GRDB
 public import MemVaultCrypto
 import Synchronization
 
 /// The key hierarchy: master key → versioned tenant keys → per-subject and per-tenant data keys.
 ///
-/// - The master key (from a `MasterKeyProvider`) wraps tenant keys. It never touches data.
+/// - The master key (from a `MasterKeyProvider`) wraps tenant keys and derives the installation's own keys (the
+///   catalog's integrity key, the installation audit log's signing key). It never touches tenant data.
 /// - Tenant keys (key-encryption keys) wrap data keys. Rotation adds a version and makes it primary; `rewrap`
 ///   re-wraps data keys under the primary version without re-encrypting any data; a version no data key depends on
 ///   can be retired, which destroys it.
 /// - Data keys encrypt content. Each is counted, and a new version is made long before the 2^32 random-nonce bound
 ///   of AES-GCM. Destroying a subject's data keys crypto-shreds that subject's data, backups included.
 ///
-/// Wrapped keys live in the key store (a separate file from the data); unwrapped keys only in memory.
+/// Wrapped keys live in a `KeyStorage`, apart from the data; unwrapped keys only in memory, in bounded caches that
+/// `refresh()` empties of every key another process destroyed, rotated or retired since.
 public final class KeyHierarchy: Sendable {
     public static let keyByteCount = 32
 
@@ -23,6 +24,8 @@ public final class KeyHierarchy: Sendable {
         /// Encryptions reserved in the key store at a time, so counting costs one write per block, not per message.
         /// A crash loses at most one block of budget, never undercounts.
         public var reservationBlock: UInt64 = 4096
+        /// Unwrapped keys and derived secrets kept in memory at most.
+        public var cacheCapacity = 4096
 
         public init() {}
     }
@@ -30,18 +33,26 @@ public final class KeyHierarchy: Sendable {
     public let configuration: Configuration
     /// Where the master key came from, for status output.
     public let masterKeySource: String
-    private let store: KeyStore
+    /// The installation's id, recorded in the key store when it was created.
+    public let installationID: String
+    private let store: any KeyStorage
     private let masterWrappingKey: EnvelopeKey
-    /// Unwrapped keys, held briefly for lookups. Never held while waiting on `leases`.
-    private let cache = Mutex(Cache())
-    /// Encryption budget per owner; held across a reservation so one process reserves one block at a time.
-    /// Lock order: `leases`, then `cache`.
-    private let leases = Mutex([OwnerReference: Lease]())
+    /// Seals the catalog's entries; derived from the master key, so a copy of the files cannot forge them.
+    let installationIntegrity: IntegrityKey
+    /// Signs the installation audit log's checkpoints.
+    let installationSigningKey: Ed25519.PrivateKey
+    private let cache: Mutex<Cache>
+    /// Encryption budget per owner. Never held across a key-store write: a reservation is made unlocked, and
+    /// concurrent reservations are both kept (an over-count is safe).
+    private let budgets = Mutex([OwnerReference: Budget]())
 
     private struct Cache {
-        var tenantKeys: [TenantKeyReference: EnvelopeKey] = [:]
-        var dataKeys: [DataKeyReference: EnvelopeKey] = [:]
-        var pseudonymizers: [TenantID: Pseudonymizer] = [:]
+        var changeCounter: UInt64?
+        var generations: [TenantID: UInt64] = [:]
+        var tenantKeys: BoundedCache<TenantKeyReference, EnvelopeKey>
+        var dataKeys: BoundedCache<DataKeyReference, EnvelopeKey>
+        var secrets: BoundedCache<OwnerReference, SymmetricKey>
+        var derived: BoundedCache<DerivedReference, DerivedValue>
     }
 
     private struct OwnerReference: Hashable {
@@ -60,56 +71,129 @@ public final class KeyHierarchy: Sendable {
         let version: UInt32
     }
 
+    private enum DerivedReference: Hashable {
+        case pseudonymizer(TenantID)
+        case integrity(TenantID)
+        case auditPseudonym(TenantID, SubjectID)
+
+        var tenant: TenantID {
+            switch self {
+            case .pseudonymizer(let tenant), .integrity(let tenant), .auditPseudonym(let tenant, _): tenant
+            }
+        }
+    }
+
+    private enum DerivedValue {
+        case pseudonymizer(Pseudonymizer)
+        case integrity(IntegrityKey)
+        case auditPseudonym(String)
+
+        var pseudonymizer: Pseudonymizer? { if case .pseudonymizer(let value) = self { value } else { nil } }
+        var integrity: IntegrityKey? { if case .integrity(let value) = self { value } else { nil } }
+        var auditPseudonym: String? { if case .auditPseudonym(let value) = self { value } else { nil } }
+    }
+
+    /// What this process holds of one owner's encryption budget.
+    private struct Budget {
+        /// Reservations with room left.
+        var open: [Lease] = []
+        /// Encryptions done under reservations since closed, per key version, not yet reported to the key store.
+        var unreported: [UInt32: UInt64] = [:]
+
+        /// Takes `count` encryptions from the first lease with room; nil if none has room.
+        mutating func take(_ count: UInt64) -> UInt32? {
+            guard let index = open.firstIndex(where: { $0.remaining >= count }) else { return nil }
+            open[index].next += count
+            let version = open[index].version
+            if open[index].remaining == 0 { close(at: index) }
+            return version
+        }
+
+        mutating func add(_ lease: Lease, closingOlderVersions: Bool) {
+            if closingOlderVersions {
+                while let index = open.firstIndex(where: { $0.version < lease.version }) { close(at: index) }
+            }
+            if lease.remaining > 0 { open.append(lease) } else { unreported[lease.version, default: 0] += lease.used }
+        }
+
+        private mutating func close(at index: Int) {
+            let lease = open.remove(at: index)
+            unreported[lease.version, default: 0] += lease.used
+        }
+
+        /// Encryptions done here and not yet reported.
+        var done: UInt64 { open.reduce(0) { $0 + $1.used } + unreported.values.reduce(0, +) }
+    }
+
     /// A range of encryptions reserved in the key store for one data key version.
     private struct Lease {
         let version: UInt32
+        let start: UInt64
         var next: UInt64
         let end: UInt64
+
+        var remaining: UInt64 { end - next }
+        var used: UInt64 { next - start }
     }
 
-    private init(store: KeyStore, masterKey: SymmetricKey, source: String, configuration: Configuration) throws {
+    private init(
+        store: any KeyStorage, masterKey: SymmetricKey, source: String, installationID: String,
+        configuration: Configuration
+    ) throws {
         self.store = store
         self.configuration = configuration
         self.masterKeySource = source
+        self.installationID = installationID
         masterWrappingKey = try EnvelopeKey(
             keyID: "master", version: 1,
             dataKey: Self.derive(from: masterKey, purpose: "master wrapping key", byteCount: Self.keyByteCount))
+        installationIntegrity = try IntegrityKey(
+            Self.derive(from: masterKey, purpose: "installation integrity key", byteCount: Self.keyByteCount))
+        installationSigningKey = try Ed25519.PrivateKey(
+            seed: Self.derive(from: masterKey, purpose: "installation audit signing key", byteCount: 32))
+        let capacity = configuration.cacheCapacity
+        cache = Mutex(
+            Cache(
+                tenantKeys: BoundedCache(capacity: capacity), dataKeys: BoundedCache(capacity: capacity),
+                secrets: BoundedCache(capacity: capacity), derived: BoundedCache(capacity: capacity)))
     }
 
     // MARK: - Opening
 
-    /// Creates a new key store at `path`, recording the master key's fingerprint.
+    /// Starts a new key store in `store`, recording a new installation id and the master key's fingerprint.
     public static func create(
-        keyStorePath path: String, masterKeyProvider provider: any MasterKeyProvider,
+        in store: any KeyStorage, masterKeyProvider provider: any MasterKeyProvider,
         configuration: Configuration = Configuration()
     ) throws -> KeyHierarchy {
         let masterKey = try provider.masterKey()
-        let store = try KeyStore.open(path: path)
         let fingerprint = try Self.fingerprint(of: masterKey)
-        try store.write { db in
-            guard try String.fetchOne(db, sql: "SELECT value FROM key_store_metadata WHERE name = 'master_key'") == nil
-            else { throw MemVaultError(.alreadyInitialised, "key store \(path) already exists") }
-            try db.execute(
-                sql: "INSERT INTO key_store_metadata (name, value) VALUES ('master_key', ?), ('created_at', ?)",
-                arguments: [fingerprint, timestamp()])
+        let installationID = try store.write { transaction in
+            guard try transaction.metadata("master_key") == nil else {
+                throw MemVaultError(.alreadyInitialised, "the key store is already initialised")
+            }
+            let id = try transaction.metadata("installation_id") ?? newInstallationID()
+            try transaction.setMetadata("installation_id", id)
+            try transaction.setMetadata("master_key", fingerprint)
+            try transaction.setMetadata("created_at", timestamp())
+            return id
         }
         return try KeyHierarchy(
-            store: store, masterKey: masterKey, source: provider.source, configuration: configuration)
+            store: store, masterKey: masterKey, source: provider.source, installationID: installationID,
+            configuration: configuration)
     }
 
     /// Opens an existing key store; a master key other than the one it was created with is refused.
     public static func open(
-        keyStorePath path: String, masterKeyProvider provider: any MasterKeyProvider,
+        _ store: any KeyStorage, masterKeyProvider provider: any MasterKeyProvider,
         configuration: Configuration = Configuration()
     ) throws -> KeyHierarchy {
+        let (recorded, installationID) = try store.read {
+            (try $0.metadata("master_key"), try $0.metadata("installation_id"))
+        }
+        guard let recorded, let installationID else {
+            throw MemVaultError(.keyStoreCorrupted, "the key store has no master key record")
+        }
         let masterKey = try provider.masterKey()
-        let store = try KeyStore.open(path: path)
-        let recorded = try store.read { db in
-            try String.fetchOne(db, sql: "SELECT value FROM key_store_metadata WHERE name = 'master_key'")
-        }
-        guard let recorded else {
-            throw MemVaultError(.keyStoreCorrupted, "key store \(path) has no master key record")
-        }
         guard ConstantTime.equals(Array(recorded.utf8), Array(try Self.fingerprint(of: masterKey).utf8)) else {
             throw MemVaultError(
                 .wrongMasterKey,
@@ -117,7 +201,27 @@ public final class KeyHierarchy: Sendable {
                     + "use the master key this data folder was initialised with")
         }
         return try KeyHierarchy(
-            store: store, masterKey: masterKey, source: provider.source, configuration: configuration)
+            store: store, masterKey: masterKey, source: provider.source, installationID: installationID,
+            configuration: configuration)
+    }
+
+    /// The installation id a key store records (readable without the master key: it only names the installation).
+    public static func installationID(in store: any KeyStorage) throws -> String? {
+        try store.read { try $0.metadata("installation_id") }
+    }
+
+    /// Records an installation id before the key store is initialised (so its master key can be named after it).
+    public static func reserveInstallationID(in store: any KeyStorage) throws -> String {
+        try store.write { transaction in
+            if let id = try transaction.metadata("installation_id") { return id }
+            let id = try newInstallationID()
+            try transaction.setMetadata("installation_id", id)
+            return id
+        }
+    }
+
+    private static func newInstallationID() throws -> String {
+        "inst_" + Hex.encode(try SecureRandom.bytes(count: 12))
     }
 
     /// A public, one-way identifier of the master key: HKDF output, so it reveals nothing about the key.
@@ -131,6 +235,55 @@ public final class KeyHierarchy: Sendable {
             outputByteCount: byteCount)
     }
 
+    // MARK: - Keeping caches honest
+
+    /// Drops every cached key and secret of a tenant whose keys another process destroyed, rotated or retired since
+    /// the last call. Cheap when nothing changed; called once per operation, so erasure in one process stops
+    /// decryption in every other from their next request.
+    public func refresh() throws {
+        let counter = try store.changeCounter()
+        guard cache.withLock({ $0.changeCounter != counter }) else { return }
+        let generations = try store.read { try $0.generations() }
+        cache.withLock { cache in
+            let stale = Set(cache.generations.keys.filter { generations[$0] != cache.generations[$0] })
+            if !stale.isEmpty { Self.forget(stale, in: &cache) }
+            cache.generations = generations
+            cache.changeCounter = counter
+        }
+        budgets.withLock { budgets in
+            budgets = budgets.filter { generations[$0.key.tenant] != nil }
+        }
+    }
+
+    private static func forget(_ tenants: Set<TenantID>, in cache: inout Cache) {
+        cache.tenantKeys.removeAll { tenants.contains($0.tenant) }
+        cache.dataKeys.removeAll { tenants.contains($0.tenant) }
+        cache.secrets.removeAll { tenants.contains($0.tenant) }
+        cache.derived.removeAll { tenants.contains($0.tenant) }
+    }
+
+    /// Forgets a tenant's keys after this process changed them, and moves its generation here too, so every cache
+    /// built on them (see `generation(of:)`) is dropped as well.
+    private func forget(_ tenant: TenantID) {
+        cache.withLock { cache in
+            Self.forget([tenant], in: &cache)
+            cache.generations[tenant] = (cache.generations[tenant] ?? 0) &+ 1 | 1 << 63
+        }
+    }
+
+    /// The tenant's key generation as of the last `refresh()` (or this process's own last change): whatever was
+    /// cached about the tenant at another generation may rest on keys that no longer exist.
+    public func generation(of tenant: TenantID) -> UInt64? {
+        cache.withLock { $0.generations[tenant] }
+    }
+
+    /// Moves the tenant's generation, so other processes drop their cached keys of it.
+    private func bumpGeneration(_ transaction: any KeyStoreTransaction, _ tenant: TenantID) throws {
+        guard var record = try transaction.tenant(tenant) else { return }
+        record.generation += 1
+        try transaction.updateTenant(record)
+    }
+
     // MARK: - Tenants
 
     /// Registers a tenant with tenant key version 1 and the tenant's shared data key.
@@ -138,51 +291,42 @@ public final class KeyHierarchy: Sendable {
         let tenantKey = try SymmetricKey.random(byteCount: Self.keyByteCount)
         let wrappedTenantKey = try wrapTenantKey(tenantKey, tenant: tenant, version: 1)
         let tenantEnvelopeKey = try EnvelopeKey(keyID: Self.tenantKeyID, version: 1, dataKey: tenantKey)
-        let wrappedDataKey = try wrapDataKey(
-            SymmetricKey.random(byteCount: Self.keyByteCount), tenant: tenant, owner: .tenant, version: 1,
-            under: tenantEnvelopeKey)
-        let wrappedPseudonymKey = try wrapDataKey(
-            SymmetricKey.random(byteCount: Self.keyByteCount), tenant: tenant, owner: .pseudonyms, version: 1,
-            under: tenantEnvelopeKey)
-        try store.write { db in
-            guard try !tenantExists(db, tenant) else {
+        let owners: [DataKeyOwner] = [.tenant, .pseudonyms]
+        let wrappedDataKeys = try owners.map { owner in
+            (owner, try wrapDataKey(.random(byteCount: Self.keyByteCount), tenant, owner, 1, under: tenantEnvelopeKey))
+        }
+        try store.write { transaction in
+            guard try transaction.tenant(tenant) == nil else {
                 throw MemVaultError(.tenantExists, "tenant '\(tenant)' already exists")
             }
             let now = timestamp()
-            try db.execute(
-                sql: "INSERT INTO tenants (tenant_id, primary_key_version, created_at) VALUES (?, 1, ?)",
-                arguments: [tenant.rawValue, now])
-            try db.execute(
-                sql: "INSERT INTO tenant_keys (tenant_id, version, wrapped_key, created_at) VALUES (?, 1, ?, ?)",
-                arguments: [tenant.rawValue, Data(wrappedTenantKey.bytes), now])
-            try insertDataKey(db, tenant, .tenant, version: 1, wrapped: wrappedDataKey, wrappedBy: 1)
-            try insertDataKey(db, tenant, .pseudonyms, version: 1, wrapped: wrappedPseudonymKey, wrappedBy: 1)
+            try transaction.insertTenant(
+                TenantKeyRecord(tenant: tenant, primaryVersion: 1, generation: 0, createdAt: now))
+            try transaction.insertTenantKey(
+                TenantKeyVersionRecord(
+                    tenant: tenant, version: 1, wrapped: wrappedTenantKey.bytes, createdAt: now, retiredAt: nil))
+            for (owner, wrapped) in wrappedDataKeys {
+                try transaction.insertDataKey(
+                    DataKeyRecord(
+                        tenant: tenant, owner: owner, version: 1, wrapped: wrapped.bytes, wrappedBy: 1,
+                        encryptionsReserved: 0, encryptionsDone: 0, createdAt: now))
+            }
         }
     }
 
     public func tenants() throws -> [TenantID] {
-        try store.read { db in
-            try String.fetchAll(db, sql: "SELECT tenant_id FROM tenants ORDER BY tenant_id").map(TenantID.init)
-        }
+        try store.read { try $0.tenants() }
     }
 
     /// Destroys every key of the tenant. All of its data, in any copy, becomes unreadable.
     public func destroyTenant(_ tenant: TenantID) throws {
-        try store.write { db in
-            try requireTenant(db, tenant)
-            try db.execute(sql: "DELETE FROM data_keys WHERE tenant_id = ?", arguments: [tenant.rawValue])
-            try db.execute(sql: "DELETE FROM tenant_keys WHERE tenant_id = ?", arguments: [tenant.rawValue])
-            try db.execute(sql: "DELETE FROM tenants WHERE tenant_id = ?", arguments: [tenant.rawValue])
+        try store.write { transaction in
+            try requireTenant(transaction, tenant)
+            try transaction.deleteTenant(tenant)
         }
-        leases.withLock { leases in
-            leases = leases.filter { $0.key.tenant != tenant }
-            cache.withLock { cache in
-                cache.tenantKeys = cache.tenantKeys.filter { $0.key.tenant != tenant }
-                cache.dataKeys = cache.dataKeys.filter { $0.key.tenant != tenant }
-                cache.pseudonymizers.removeValue(forKey: tenant)
-            }
-        }
-        try store.purgeLog()
+        budgets.withLock { $0 = $0.filter { $0.key.tenant != tenant } }
+        forget(tenant)
+        try store.purgeRemovedKeys()
     }
 
     // MARK: - Tenant key rotation
@@ -192,20 +336,16 @@ public final class KeyHierarchy: Sendable {
     @discardableResult
     public func rotateTenantKey(_ tenant: TenantID) throws -> UInt32 {
         let tenantKey = try SymmetricKey.random(byteCount: Self.keyByteCount)
-        return try store.write { db in
-            try requireTenant(db, tenant)
-            let latest =
-                try UInt32.fetchOne(
-                    db, sql: "SELECT MAX(version) FROM tenant_keys WHERE tenant_id = ?", arguments: [tenant.rawValue])
-                ?? 0
-            let version = latest + 1
+        return try store.write { transaction in
+            var record = try requireTenant(transaction, tenant)
+            let version = (try transaction.tenantKeys(tenant).map(\.version).max() ?? 0) + 1
             let wrapped = try wrapTenantKey(tenantKey, tenant: tenant, version: version)
-            try db.execute(
-                sql: "INSERT INTO tenant_keys (tenant_id, version, wrapped_key, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [tenant.rawValue, version, Data(wrapped.bytes), timestamp()])
-            try db.execute(
-                sql: "UPDATE tenants SET primary_key_version = ? WHERE tenant_id = ?",
-                arguments: [version, tenant.rawValue])
+            try transaction.insertTenantKey(
+                TenantKeyVersionRecord(
+                    tenant: tenant, version: version, wrapped: wrapped.bytes, createdAt: timestamp(), retiredAt: nil))
+            record.primaryVersion = version
+            record.generation += 1
+            try transaction.updateTenant(record)
             return version
         }
     }
@@ -216,49 +356,30 @@ public final class KeyHierarchy: Sendable {
     public func rewrapDataKeys(_ tenant: TenantID, batchSize: Int = 500) throws -> Int {
         var total = 0
         while true {
-            let stale = try store.read { db in
-                try requireTenant(db, tenant)
-                let primary = try primaryVersion(db, tenant)
-                let rows = try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT owner, version, wrapped_key, wrapped_by FROM data_keys
-                        WHERE tenant_id = ? AND wrapped_by != ? LIMIT ?
-                        """,
-                    arguments: [tenant.rawValue, primary, batchSize])
-                return (primary, rows)
+            let (primary, stale) = try store.read { reader in
+                let record = try requireTenant(reader, tenant)
+                return (
+                    record.primaryVersion,
+                    try reader.dataKeys(tenant, notWrappedBy: record.primaryVersion, limit: batchSize)
+                )
             }
-            guard !stale.1.isEmpty else { return total }
-            let primaryKey = try tenantKey(tenant, version: stale.0)
-            var rewrapped: [(owner: String, version: UInt32, wrapped: Envelope, previous: UInt32)] = []
-            for row in stale.1 {
-                let owner = try DataKeyOwner(keyID: row["owner"])
-                let version: UInt32 = row["version"]
-                let previous: UInt32 = row["wrapped_by"]
+            guard !stale.isEmpty else { return total }
+            let primaryKey = try tenantKey(tenant, version: primary)
+            let rewrapped = try stale.map { row in
+                var updated = row
                 let dataKey = try unwrapDataKey(
-                    row["wrapped_key"], tenant: tenant, owner: owner, version: version,
-                    under: tenantKey(tenant, version: previous))
-                rewrapped.append(
-                    (
-                        owner.keyID, version,
-                        try wrapDataKey(dataKey, tenant: tenant, owner: owner, version: version, under: primaryKey),
-                        previous
-                    ))
+                    row.wrapped, tenant: tenant, owner: row.owner, version: row.version,
+                    under: tenantKey(tenant, version: row.wrappedBy))
+                updated.wrapped = try wrapDataKey(dataKey, tenant, row.owner, row.version, under: primaryKey).bytes
+                updated.wrappedBy = primary
+                return (updated, row.wrappedBy)
             }
-            try store.write { db in
-                for item in rewrapped {
+            try store.write { transaction in
+                for (row, previous) in rewrapped {
                     // Guarded on the old version, so a concurrent rewrap of the same row is not overwritten.
-                    try db.execute(
-                        sql: """
-                            UPDATE data_keys SET wrapped_key = ?, wrapped_by = ?
-                            WHERE tenant_id = ? AND owner = ? AND version = ? AND wrapped_by = ?
-                            """,
-                        arguments: [
-                            Data(item.wrapped.bytes), stale.0, tenant.rawValue, item.owner, item.version,
-                            item.previous,
-                        ])
-                    total += db.changesCount
+                    if try transaction.updateDataKey(row, expectedWrappedBy: previous) { total += 1 }
                 }
+                try bumpGeneration(transaction, tenant)
             }
         }
     }
@@ -266,61 +387,52 @@ public final class KeyHierarchy: Sendable {
     /// Destroys an old tenant key version. Refused for the primary version and for a version still wrapping data
     /// keys (run `rewrapDataKeys` first), so retiring never makes data unreadable.
     public func retireTenantKey(_ tenant: TenantID, version: UInt32) throws {
-        try store.write { db in
-            try requireTenant(db, tenant)
-            guard
-                let row = try Row.fetchOne(
-                    db, sql: "SELECT retired_at FROM tenant_keys WHERE tenant_id = ? AND version = ?",
-                    arguments: [tenant.rawValue, version])
-            else {
+        try store.write { transaction in
+            var record = try requireTenant(transaction, tenant)
+            guard var key = try transaction.tenantKey(tenant, version: version) else {
                 throw MemVaultError(.unknownKey, "tenant '\(tenant)' has no key version \(version)")
             }
-            guard row["retired_at"] as String? == nil else {
+            guard key.retiredAt == nil else {
                 throw MemVaultError(.invalidArgument, "tenant '\(tenant)' key version \(version) is already retired")
             }
-            guard try primaryVersion(db, tenant) != version else {
+            guard record.primaryVersion != version else {
                 throw MemVaultError(
                     .keyInUse,
                     "version \(version) is the primary key of tenant '\(tenant)': rotate first "
                         + "(`memvault keys rotate --tenant \(tenant)`)")
             }
-            let dependants =
-                try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM data_keys WHERE tenant_id = ? AND wrapped_by = ?",
-                    arguments: [tenant.rawValue, version]) ?? 0
+            let dependants = try transaction.dataKeys(tenant).filter { $0.wrappedBy == version }.count
             guard dependants == 0 else {
                 throw MemVaultError(
                     .keyInUse,
                     "\(dependants) data keys of tenant '\(tenant)' are still wrapped by version \(version): "
                         + "run `memvault keys rewrap --tenant \(tenant)` first")
             }
-            try db.execute(
-                sql: """
-                    UPDATE tenant_keys SET wrapped_key = NULL, retired_at = ?
-                    WHERE tenant_id = ? AND version = ?
-                    """,
-                arguments: [timestamp(), tenant.rawValue, version])
+            key.wrapped = nil
+            key.retiredAt = timestamp()
+            try transaction.updateTenantKey(key)
+            record.generation += 1
+            try transaction.updateTenant(record)
         }
-        _ = cache.withLock { $0.tenantKeys.removeValue(forKey: TenantKeyReference(tenant: tenant, version: version)) }
-        try store.purgeLog()
+        cache.withLock { $0.tenantKeys.removeValue(forKey: TenantKeyReference(tenant: tenant, version: version)) }
+        try store.purgeRemovedKeys()
     }
 
     // MARK: - Data keys
 
-    /// Creates version 1 of a data key for `owner` (a subject's first key; the tenant's exists from creation).
+    /// Creates version 1 of a data key for `owner` (a subject's first key; the tenant's exist from creation).
     public func createDataKey(_ tenant: TenantID, owner: DataKeyOwner) throws {
         let dataKey = try SymmetricKey.random(byteCount: Self.keyByteCount)
-        let primary = try store.read { db in
-            try requireTenant(db, tenant)
-            return try primaryVersion(db, tenant)
-        }
-        let wrapped = try wrapDataKey(
-            dataKey, tenant: tenant, owner: owner, version: 1, under: tenantKey(tenant, version: primary))
-        try store.write { db in
-            guard try latestDataKey(db, tenant, owner) == nil else {
+        let primary = try store.read { try requireTenant($0, tenant).primaryVersion }
+        let wrapped = try wrapDataKey(dataKey, tenant, owner, 1, under: tenantKey(tenant, version: primary))
+        try store.write { transaction in
+            guard try transaction.latestDataKey(tenant, owner: owner) == nil else {
                 throw MemVaultError(.conflict, "tenant '\(tenant)' already has a data key for \(owner)")
             }
-            try insertDataKey(db, tenant, owner, version: 1, wrapped: wrapped, wrappedBy: primary)
+            try transaction.insertDataKey(
+                DataKeyRecord(
+                    tenant: tenant, owner: owner, version: 1, wrapped: wrapped.bytes, wrappedBy: primary,
+                    encryptionsReserved: 0, encryptionsDone: 0, createdAt: timestamp()))
         }
     }
 
@@ -334,17 +446,13 @@ public final class KeyHierarchy: Sendable {
                 .invalidArgument, "cannot reserve \(encryptions) encryptions under one data key at once")
         }
         let reference = OwnerReference(tenant: tenant, owner: owner)
-        let version = try leases.withLock { leases in
-            if var lease = leases[reference], lease.end - lease.next >= encryptions {
-                lease.next += encryptions
-                leases[reference] = lease
-                return lease.version
-            }
-            let lease = try reserve(tenant, owner, encryptions: encryptions)
-            leases[reference] = lease
-            return lease.version
+        if let version = budgets.withLock({ $0[reference, default: Budget()].take(encryptions) }) {
+            return try dataKey(tenant, owner: owner, version: version)
         }
-        return try dataKey(tenant, owner: owner, version: version)
+        // No lock is held while the key store writes (and syncs) the reservation.
+        let (lease, rotated) = try reserve(tenant, owner, encryptions: encryptions)
+        budgets.withLock { $0[reference, default: Budget()].add(lease, closingOlderVersions: rotated) }
+        return try dataKey(tenant, owner: owner, version: lease.version)
     }
 
     /// The data key version named by an envelope header, for decryption.
@@ -355,73 +463,193 @@ public final class KeyHierarchy: Sendable {
     /// Crypto-shredding: destroys every version of the owner's data key. Returns how many versions were destroyed.
     @discardableResult
     public func destroyDataKeys(_ tenant: TenantID, owner: DataKeyOwner) throws -> Int {
-        let destroyed = try store.write { db in
-            try requireTenant(db, tenant)
-            try db.execute(
-                sql: "DELETE FROM data_keys WHERE tenant_id = ? AND owner = ?",
-                arguments: [tenant.rawValue, owner.keyID])
-            return db.changesCount
+        let destroyed = try store.write { transaction in
+            try requireTenant(transaction, tenant)
+            let count = try transaction.deleteDataKeys(tenant, owner: owner)
+            if count > 0 { try bumpGeneration(transaction, tenant) }
+            return count
         }
         guard destroyed > 0 else {
             throw MemVaultError(.unknownKey, "tenant '\(tenant)' has no data key for \(owner)")
         }
-        leases.withLock { leases in
-            leases.removeValue(forKey: OwnerReference(tenant: tenant, owner: owner))
-            cache.withLock { cache in
-                cache.dataKeys = cache.dataKeys.filter { !($0.key.tenant == tenant && $0.key.owner == owner) }
+        _ = budgets.withLock { $0.removeValue(forKey: OwnerReference(tenant: tenant, owner: owner)) }
+        forget(tenant)
+        try store.purgeRemovedKeys()
+        return destroyed
+    }
+
+    /// Reports the encryptions this process has done and gives back what it reserved and did not use (if no other
+    /// process reserved after it), so `status` counts work done rather than budget held. Called when a store
+    /// closes; the hierarchy stays usable.
+    public func flushBudget() throws {
+        let held = budgets.withLock { budgets in
+            defer { budgets.removeAll() }
+            return budgets
+        }
+        guard !held.isEmpty else { return }
+        try store.write { transaction in
+            for (reference, budget) in held {
+                func update(_ version: UInt32, _ change: (inout DataKeyRecord) -> Void) throws {
+                    guard var row = try transaction.dataKey(reference.tenant, owner: reference.owner, version: version)
+                    else { return }
+                    change(&row)
+                    try transaction.updateCounters(row)
+                }
+                for (version, done) in budget.unreported {
+                    try update(version) { $0.encryptionsDone += done }
+                }
+                for lease in budget.open {
+                    try update(lease.version) { row in
+                        row.encryptionsDone += lease.used
+                        // Give the unused rest back only if this lease is still the last one handed out.
+                        if row.encryptionsReserved == lease.end { row.encryptionsReserved = lease.next }
+                    }
+                }
             }
         }
-        try store.purgeLog()
-        return destroyed
     }
 
     // MARK: - Status
 
     public func status(_ only: TenantID? = nil) throws -> [TenantKeyStatus] {
-        try store.read { db in
-            if let only { try requireTenant(db, only) }
-            let tenants =
-                try only.map { [$0] }
-                ?? String.fetchAll(
-                    db, sql: "SELECT tenant_id FROM tenants ORDER BY tenant_id"
-                ).map(TenantID.init)
-            return try tenants.map { tenant in
-                let primary = try primaryVersion(db, tenant)
-                let versions = try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT k.version, k.created_at, k.retired_at,
-                               (SELECT COUNT(*) FROM data_keys d
-                                WHERE d.tenant_id = k.tenant_id AND d.wrapped_by = k.version) AS wrapped
-                        FROM tenant_keys k WHERE k.tenant_id = ? ORDER BY k.version
-                        """,
-                    arguments: [tenant.rawValue]
-                ).map { row in
-                    let version: UInt32 = row["version"]
-                    let retiredAt: String? = row["retired_at"]
-                    return TenantKeyStatus.TenantKeyVersion(
-                        version: version,
-                        state: retiredAt != nil ? "retired" : version == primary ? "primary" : "active",
-                        createdAt: row["created_at"], retiredAt: retiredAt, dataKeysWrapped: row["wrapped"])
+        // This process's own work not yet reported counts as done.
+        let unreported = budgets.withLock { budgets in
+            budgets.reduce(into: [TenantID: UInt64]()) { $0[$1.key.tenant, default: 0] += $1.value.done }
+        }
+        return try store.read { reader in
+            if let only { try requireTenant(reader, only) }
+            return try (only.map { [$0] } ?? reader.tenants()).map { tenant in
+                let record = try requireTenant(reader, tenant)
+                let dataKeys = try reader.dataKeys(tenant)
+                let versions = try reader.tenantKeys(tenant).map { key in
+                    TenantKeyStatus.TenantKeyVersion(
+                        version: key.version,
+                        state: key.retiredAt != nil
+                            ? "retired" : key.version == record.primaryVersion ? "primary" : "active",
+                        createdAt: key.createdAt, retiredAt: key.retiredAt,
+                        dataKeysWrapped: dataKeys.filter { $0.wrappedBy == key.version }.count)
                 }
-                let summary = try Row.fetchOne(
-                    db,
-                    sql: """
-                        SELECT COUNT(DISTINCT owner) AS owners,
-                               COUNT(DISTINCT CASE WHEN owner LIKE 'subject:%' THEN owner END) AS subjects,
-                               COUNT(*) AS versions,
-                               COALESCE(SUM(encryptions_reserved), 0) AS encryptions,
-                               COALESCE(MAX(encryptions_reserved), 0) AS maximum
-                        FROM data_keys WHERE tenant_id = ?
-                        """,
-                    arguments: [tenant.rawValue])!
+                let owners = Set(dataKeys.map(\.owner))
                 return TenantKeyStatus(
-                    tenant: tenant, primaryVersion: primary, tenantKeys: versions,
+                    tenant: tenant, primaryVersion: record.primaryVersion, tenantKeys: versions,
                     dataKeys: .init(
-                        owners: summary["owners"], subjects: summary["subjects"], versions: summary["versions"],
-                        encryptions: summary["encryptions"], maximumEncryptionsPerKey: summary["maximum"],
+                        owners: owners.count, subjects: owners.filter { $0.subject != nil }.count,
+                        versions: dataKeys.count,
+                        encryptions: dataKeys.reduce(0) { $0 + $1.encryptionsDone } + unreported[tenant, default: 0],
+                        encryptionsReserved: dataKeys.reduce(0) { $0 + $1.encryptionsReserved },
+                        maximumEncryptionsPerKey: dataKeys.map(\.encryptionsReserved).max() ?? 0,
                         rotationThreshold: configuration.rotationThreshold))
             }
+        }
+    }
+
+    // MARK: - Derived secrets
+
+    /// The tenant's pseudonymizer, keyed by its pseudonym key (made here for tenants created before it existed).
+    public func pseudonymizer(_ tenant: TenantID) throws -> Pseudonymizer {
+        try derived(.pseudonymizer(tenant)) {
+            .pseudonymizer(try Pseudonymizer(key: secret(tenant, owner: .pseudonyms, createIfMissing: true)))
+        }.pseudonymizer!
+    }
+
+    /// The tenant's key for sealing governance state (consent, legal holds): derived from the pseudonym key, which
+    /// never rotates either, under its own label (an independent key, with no second secret to store).
+    func integrityKey(_ tenant: TenantID) throws -> IntegrityKey {
+        try derived(.integrity(tenant)) {
+            let secret = try secret(tenant, owner: .pseudonyms, createIfMissing: true)
+            return .integrity(
+                try IntegrityKey(
+                    HKDFSHA256.deriveKey(
+                        from: secret, salt: Array("MemVault governance integrity v1".utf8),
+                        info: Array(tenant.rawValue.utf8), outputByteCount: HMACSHA256.byteCount)))
+        }.integrity!
+    }
+
+    /// The tenant's Ed25519 key for signing audit checkpoints (made on first use).
+    public func auditSigningKey(_ tenant: TenantID) throws -> Ed25519.PrivateKey {
+        try Ed25519.PrivateKey(seed: secret(tenant, owner: .auditSigning, createIfMissing: true))
+    }
+
+    /// The subject's audit pseudonym: an HMAC of its id under a secret derived from its first data key version.
+    /// Stable for the subject's lifetime; once erasure destroys the subject's keys, old audit entries can no longer
+    /// be linked to it, while the log still verifies.
+    public func auditPseudonym(_ tenant: TenantID, subject: SubjectID) throws -> String {
+        try derived(.auditPseudonym(tenant, subject)) {
+            let secret = try secret(tenant, owner: .subject(subject), createIfMissing: false)
+            let key = try HKDFSHA256.deriveKey(
+                from: secret, salt: Array("MemVault audit pseudonym v1".utf8), info: Array(tenant.rawValue.utf8),
+                outputByteCount: HMACSHA256.byteCount)
+            let code = try HMACSHA256.authenticationCode(for: Array(subject.rawValue.utf8), using: key)
+            return .auditPseudonym("apn_" + Hex.encode(code.prefix(16)))
+        }.auditPseudonym!
+    }
+
+    private func derived(_ reference: DerivedReference, _ make: () throws -> DerivedValue) throws -> DerivedValue {
+        if let cached = cache.withLock({ $0.derived.value(forKey: reference) }) { return cached }
+        let value = try make()
+        cache.withLock { $0.derived.insert(value, forKey: reference) }
+        return value
+    }
+
+    /// The raw secret of `owner`'s first data key version, for keys that derive rather than seal.
+    private func secret(_ tenant: TenantID, owner: DataKeyOwner, createIfMissing: Bool) throws -> SymmetricKey {
+        let reference = OwnerReference(tenant: tenant, owner: owner)
+        if let cached = cache.withLock({ $0.secrets.value(forKey: reference) }) { return cached }
+        func fetch() throws -> DataKeyRecord? {
+            try store.read { reader in
+                try requireTenant(reader, tenant)
+                return try reader.dataKey(tenant, owner: owner, version: 1)
+            }
+        }
+        var row = try fetch()
+        if row == nil, createIfMissing {
+            do {
+                try createDataKey(tenant, owner: owner)
+            } catch let error as MemVaultError where error.code == .conflict {
+                // Another process made it between our read and our write: use theirs.
+            }
+            row = try fetch()
+        }
+        guard let row else { throw MemVaultError(.unknownKey, "tenant '\(tenant)' has no key for \(owner)") }
+        let secret = try unwrapDataKey(
+            row.wrapped, tenant: tenant, owner: owner, version: 1, under: tenantKey(tenant, version: row.wrappedBy))
+        cache.withLock { $0.secrets.insert(secret, forKey: reference) }
+        return secret
+    }
+
+    // MARK: - Encryption budget
+
+    /// Reserves a block of encryptions on the owner's newest data key, making a new version first if the request
+    /// does not fit before the rotation threshold. Atomic in the key store, so processes sharing it never
+    /// double-count. Returns the lease and whether it is on a new version (older leases are then closed).
+    private func reserve(
+        _ tenant: TenantID, _ owner: DataKeyOwner, encryptions: UInt64
+    ) throws -> (Lease, rotated: Bool) {
+        let block = max(configuration.reservationBlock, encryptions)
+        let threshold = configuration.rotationThreshold
+        // A fresh key is prepared outside the transaction; it is used only if rotation turns out to be needed.
+        let candidate = try SymmetricKey.random(byteCount: Self.keyByteCount)
+        let primary = try store.read { try requireTenant($0, tenant).primaryVersion }
+        let wrappingKey = try tenantKey(tenant, version: primary)
+        return try store.write { transaction in
+            guard var latest = try transaction.latestDataKey(tenant, owner: owner) else {
+                throw MemVaultError(.unknownKey, "tenant '\(tenant)' has no data key for \(owner)")
+            }
+            var rotated = false
+            // The last block of a version may be short; rotate only when the request no longer fits at all.
+            if threshold - min(latest.encryptionsReserved, threshold) < encryptions {
+                let wrapped = try wrapDataKey(candidate, tenant, owner, latest.version + 1, under: wrappingKey)
+                latest = DataKeyRecord(
+                    tenant: tenant, owner: owner, version: latest.version + 1, wrapped: wrapped.bytes,
+                    wrappedBy: primary, encryptionsReserved: 0, encryptionsDone: 0, createdAt: timestamp())
+                try transaction.insertDataKey(latest)
+                rotated = true
+            }
+            let start = latest.encryptionsReserved
+            let end = min(start + block, threshold)
+            latest.encryptionsReserved = end
+            try transaction.updateCounters(latest)
+            return (Lease(version: latest.version, start: start, next: start + encryptions, end: end), rotated)
         }
     }
 
@@ -436,7 +664,7 @@ public final class KeyHierarchy: Sendable {
     }
 
     private func wrapDataKey(
-        _ key: SymmetricKey, tenant: TenantID, owner: DataKeyOwner, version: UInt32, under tenantKey: EnvelopeKey
+        _ key: SymmetricKey, _ tenant: TenantID, _ owner: DataKeyOwner, _ version: UInt32, under tenantKey: EnvelopeKey
     ) throws -> Envelope {
         try Envelope.seal(
             secret: key, with: tenantKey,
@@ -444,15 +672,15 @@ public final class KeyHierarchy: Sendable {
     }
 
     private func unwrapDataKey(
-        _ wrapped: Data, tenant: TenantID, owner: DataKeyOwner, version: UInt32, under tenantKey: EnvelopeKey
+        _ wrapped: [UInt8], tenant: TenantID, owner: DataKeyOwner, version: UInt32, under tenantKey: EnvelopeKey
     ) throws -> SymmetricKey {
         do {
-            return try Envelope(bytes: Array(wrapped)).openSecret(
+            return try Envelope(bytes: wrapped).openSecret(
                 with: tenantKey, associatedData: Self.dataKeyBinding(tenant, owner: owner, version: version).bytes)
         } catch let error as CryptoError {
             throw MemVaultError(
                 .keyStoreCorrupted,
-                "data key \(owner) v\(version) of tenant '\(tenant)' failed to unwrap (\(error)): "
+                "data key \(owner) v\(version) of tenant '\(tenant)' failed to unwrap (\(error.category)): "
                     + "the key store was modified or copied from elsewhere")
         }
     }
@@ -470,185 +698,59 @@ public final class KeyHierarchy: Sendable {
 
     private func tenantKey(_ tenant: TenantID, version: UInt32) throws -> EnvelopeKey {
         let reference = TenantKeyReference(tenant: tenant, version: version)
-        if let cached = cache.withLock({ $0.tenantKeys[reference] }) { return cached }
-        let wrapped = try store.read { db in
-            try requireTenant(db, tenant)
-            return try Row.fetchOne(
-                db, sql: "SELECT wrapped_key FROM tenant_keys WHERE tenant_id = ? AND version = ?",
-                arguments: [tenant.rawValue, version])
+        if let cached = cache.withLock({ $0.tenantKeys.value(forKey: reference) }) { return cached }
+        let row = try store.read { reader in
+            try requireTenant(reader, tenant)
+            return try reader.tenantKey(tenant, version: version)
         }
-        guard let wrapped else { throw MemVaultError(.unknownKey, "tenant '\(tenant)' has no key version \(version)") }
-        guard let bytes = wrapped["wrapped_key"] as Data? else {
+        guard let row else { throw MemVaultError(.unknownKey, "tenant '\(tenant)' has no key version \(version)") }
+        guard let wrapped = row.wrapped else {
             throw MemVaultError(.unknownKey, "tenant '\(tenant)' key version \(version) was retired")
         }
         let key: SymmetricKey
         do {
-            key = try Envelope(bytes: Array(bytes)).openSecret(
+            key = try Envelope(bytes: wrapped).openSecret(
                 with: masterWrappingKey, associatedData: Self.tenantKeyBinding(tenant, version: version).bytes)
         } catch let error as CryptoError {
             throw MemVaultError(
                 .keyStoreCorrupted,
-                "tenant '\(tenant)' key version \(version) failed to unwrap (\(error)): "
+                "tenant '\(tenant)' key version \(version) failed to unwrap (\(error.category)): "
                     + "the key store was modified or copied from elsewhere")
         }
         let envelopeKey = try EnvelopeKey(keyID: Self.tenantKeyID, version: version, dataKey: key)
-        cache.withLock { $0.tenantKeys[reference] = envelopeKey }
+        cache.withLock { $0.tenantKeys.insert(envelopeKey, forKey: reference) }
         return envelopeKey
     }
 
     private func dataKey(_ tenant: TenantID, owner: DataKeyOwner, version: UInt32) throws -> EnvelopeKey {
         let reference = DataKeyReference(tenant: tenant, owner: owner, version: version)
-        if let cached = cache.withLock({ $0.dataKeys[reference] }) { return cached }
-        let row = try store.read { db in
-            try Row.fetchOne(
-                db,
-                sql: "SELECT wrapped_key, wrapped_by FROM data_keys WHERE tenant_id = ? AND owner = ? AND version = ?",
-                arguments: [tenant.rawValue, owner.keyID, version])
-        }
+        if let cached = cache.withLock({ $0.dataKeys.value(forKey: reference) }) { return cached }
+        let row = try store.read { try $0.dataKey(tenant, owner: owner, version: version) }
         guard let row else {
             throw MemVaultError(
-                .unknownKey, "tenant '\(tenant)' has no data key \(owner) v\(version) (never created, or destroyed)")
+                .unknownKey,
+                "tenant '\(tenant)' has no data key for \(owner) at version \(version) (never created, or destroyed)")
         }
         let key = try unwrapDataKey(
-            row["wrapped_key"], tenant: tenant, owner: owner, version: version,
-            under: tenantKey(tenant, version: row["wrapped_by"]))
+            row.wrapped, tenant: tenant, owner: owner, version: version,
+            under: tenantKey(tenant, version: row.wrappedBy))
         let envelopeKey = try EnvelopeKey(keyID: owner.keyID, version: version, dataKey: key)
-        cache.withLock { $0.dataKeys[reference] = envelopeKey }
+        cache.withLock { $0.dataKeys.insert(envelopeKey, forKey: reference) }
         return envelopeKey
-    }
-
-    /// The tenant's pseudonymizer, keyed by its pseudonym key (made here for tenants created before it existed).
-    public func pseudonymizer(_ tenant: TenantID) throws -> Pseudonymizer {
-        if let cached = cache.withLock({ $0.pseudonymizers[tenant] }) { return cached }
-        let pseudonymizer = try Pseudonymizer(key: secret(tenant, owner: .pseudonyms, createIfMissing: true))
-        cache.withLock { $0.pseudonymizers[tenant] = pseudonymizer }
-        return pseudonymizer
-    }
-
-    /// The tenant's Ed25519 key for signing audit checkpoints (made on first use).
-    public func auditSigningKey(_ tenant: TenantID) throws -> Ed25519.PrivateKey {
-        try Ed25519.PrivateKey(seed: secret(tenant, owner: .auditSigning, createIfMissing: true))
-    }
-
-    /// The subject's audit pseudonym: an HMAC of its id under a secret derived from its first data key version.
-    /// Stable for the subject's lifetime; once erasure destroys the subject's keys, old audit entries can no longer
-    /// be linked to it, while the log still verifies.
-    public func auditPseudonym(_ tenant: TenantID, subject: SubjectID) throws -> String {
-        let secret = try secret(tenant, owner: .subject(subject), createIfMissing: false)
-        let key = try HKDFSHA256.deriveKey(
-            from: secret, salt: Array("MemVault audit pseudonym v1".utf8), info: Array(tenant.rawValue.utf8),
-            outputByteCount: HMACSHA256.byteCount)
-        let code = try HMACSHA256.authenticationCode(for: Array(subject.rawValue.utf8), using: key)
-        return "apn_" + Hex.encode(code.prefix(16))
-    }
-
-    /// The raw secret of `owner`'s first data key version, for keys that derive rather than seal.
-    private func secret(_ tenant: TenantID, owner: DataKeyOwner, createIfMissing: Bool) throws -> SymmetricKey {
-        func fetch() throws -> Row? {
-            try store.read { db in
-                try requireTenant(db, tenant)
-                return try Row.fetchOne(
-                    db,
-                    sql:
-                        "SELECT wrapped_key, wrapped_by FROM data_keys WHERE tenant_id = ? AND owner = ? AND version = 1",
-                    arguments: [tenant.rawValue, owner.keyID])
-            }
-        }
-        var row = try fetch()
-        if row == nil, createIfMissing {
-            do {
-                try createDataKey(tenant, owner: owner)
-            } catch let error as MemVaultError where error.code == .conflict {
-                // Another process made it between our read and our write: use theirs.
-            }
-            row = try fetch()
-        }
-        guard let row else { throw MemVaultError(.unknownKey, "tenant '\(tenant)' has no key for \(owner)") }
-        return try unwrapDataKey(
-            row["wrapped_key"], tenant: tenant, owner: owner, version: 1,
-            under: tenantKey(tenant, version: row["wrapped_by"]))
-    }
-
-    // MARK: - Encryption budget
-
-    /// Reserves a block of encryptions on the owner's newest data key, making a new version first if the block
-    /// would pass the rotation threshold. Atomic in the key store, so processes sharing it never double-count.
-    private func reserve(_ tenant: TenantID, _ owner: DataKeyOwner, encryptions: UInt64) throws -> Lease {
-        let block = max(configuration.reservationBlock, encryptions)
-        let threshold = configuration.rotationThreshold
-        // A fresh key is prepared outside the transaction; it is used only if rotation turns out to be needed.
-        let candidate = try SymmetricKey.random(byteCount: Self.keyByteCount)
-        let primary = try store.read { db in
-            try requireTenant(db, tenant)
-            return try primaryVersion(db, tenant)
-        }
-        let wrappingKey = try tenantKey(tenant, version: primary)
-        return try store.write { db in
-            guard let latest = try latestDataKey(db, tenant, owner) else {
-                throw MemVaultError(.unknownKey, "tenant '\(tenant)' has no data key for \(owner)")
-            }
-            var version = latest.version
-            var reserved = latest.encryptionsReserved
-            // The last block of a version may be short; rotate only when the request no longer fits at all.
-            if threshold - min(reserved, threshold) < encryptions {
-                version += 1
-                reserved = 0
-                let wrapped = try wrapDataKey(
-                    candidate, tenant: tenant, owner: owner, version: version, under: wrappingKey)
-                try insertDataKey(db, tenant, owner, version: version, wrapped: wrapped, wrappedBy: primary)
-            }
-            let end = min(reserved + block, threshold)
-            try db.execute(
-                sql: "UPDATE data_keys SET encryptions_reserved = ? WHERE tenant_id = ? AND owner = ? AND version = ?",
-                arguments: [end, tenant.rawValue, owner.keyID, version])
-            return Lease(version: version, next: reserved + encryptions, end: end)
-        }
     }
 
     // MARK: - Queries
 
-    private func tenantExists(_ db: Database, _ tenant: TenantID) throws -> Bool {
-        try Bool.fetchOne(
-            db, sql: "SELECT EXISTS (SELECT 1 FROM tenants WHERE tenant_id = ?)", arguments: [tenant.rawValue])
-            ?? false
-    }
-
-    private func requireTenant(_ db: Database, _ tenant: TenantID) throws {
-        guard try tenantExists(db, tenant) else {
+    @discardableResult
+    private func requireTenant(_ reader: any KeyStoreReader, _ tenant: TenantID) throws -> TenantKeyRecord {
+        guard let record = try reader.tenant(tenant) else {
             throw MemVaultError(.unknownTenant, "unknown tenant '\(tenant)': create it with `memvault tenant create`")
         }
+        return record
     }
+}
 
-    private func primaryVersion(_ db: Database, _ tenant: TenantID) throws -> UInt32 {
-        guard
-            let version = try UInt32.fetchOne(
-                db, sql: "SELECT primary_key_version FROM tenants WHERE tenant_id = ?", arguments: [tenant.rawValue])
-        else { throw MemVaultError(.unknownTenant, "unknown tenant '\(tenant)'") }
-        return version
-    }
-
-    private func latestDataKey(
-        _ db: Database, _ tenant: TenantID, _ owner: DataKeyOwner
-    ) throws -> (version: UInt32, encryptionsReserved: UInt64)? {
-        try Row.fetchOne(
-            db,
-            sql: """
-                SELECT version, encryptions_reserved FROM data_keys
-                WHERE tenant_id = ? AND owner = ? ORDER BY version DESC LIMIT 1
-                """,
-            arguments: [tenant.rawValue, owner.keyID]
-        ).map { ($0["version"], $0["encryptions_reserved"]) }
-    }
-
-    private func insertDataKey(
-        _ db: Database, _ tenant: TenantID, _ owner: DataKeyOwner, version: UInt32, wrapped: Envelope,
-        wrappedBy: UInt32
-    ) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO data_keys (tenant_id, owner, version, wrapped_key, wrapped_by, created_at)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [tenant.rawValue, owner.keyID, version, Data(wrapped.bytes), wrappedBy, timestamp()])
-    }
+/// ISO 8601 timestamps for key events; text so that the key store stays readable with the sqlite3 shell.
+func timestamp(_ date: Date = .now) -> String {
+    date.formatted(.iso8601)
 }

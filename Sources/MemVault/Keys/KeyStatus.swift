@@ -15,9 +15,11 @@ public struct TenantKeyStatus: Codable, Sendable, Equatable {
         public let owners: Int
         public let subjects: Int
         public let versions: Int
-        /// Encryptions counted across all data keys (an upper bound: nonces reserved in blocks).
+        /// Encryptions done under the tenant's data keys, as reported by the processes that did them.
         public let encryptions: UInt64
-        /// The largest count on any single data key version, against the rotation threshold.
+        /// Encryptions reserved in blocks: the nonce budget spent, an upper bound of `encryptions`.
+        public let encryptionsReserved: UInt64
+        /// The largest reservation on any single data key version, against the rotation threshold.
         public let maximumEncryptionsPerKey: UInt64
         public let rotationThreshold: UInt64
     }

@@ -36,6 +36,22 @@ public struct NewMemory: Sendable {
         self.validUntil = validUntil
         self.attributes = attributes
     }
+
+    /// The sealed part.
+    var payload: MemoryPayload {
+        MemoryPayload(
+            content: content, tags: tags, sourceDetail: sourceDetail, confidence: confidence, attributes: attributes)
+    }
+
+    /// The clear part of the first version, stored at `time` in a cube whose default category is `defaultCategory`.
+    func fields(defaultCategory: String, at time: StoredTime) -> MemoryFields {
+        MemoryFields(
+            status: .active, type: type, category: category ?? defaultCategory, source: source,
+            contentKind: content.kind, contentSize: content.byteCount,
+            occurredAt: occurredAt.map(StoredTime.init(now:)),
+            validFrom: validFrom.map(StoredTime.init(now:)), validUntil: validUntil.map(StoredTime.init(now:)),
+            createdAt: time, updatedAt: time)
+    }
 }
 
 /// Changes for `update`: each non-nil field replaces the previous version's; the rest carries over.
@@ -74,9 +90,29 @@ public struct MemoryChanges: Sendable {
         content == nil && type == nil && category == nil && tags == nil && source == nil && sourceDetail == nil
             && confidence == nil && occurredAt == nil && validFrom == nil && validUntil == nil && attributes == nil
     }
+
+    /// The next version's clear fields and sealed part: these changes over the current version's.
+    func applied(
+        to fields: MemoryFields, _ payload: MemoryPayload, at time: StoredTime
+    ) -> (MemoryFields, MemoryPayload) {
+        let content = content ?? payload.content
+        let next = MemoryFields(
+            status: fields.status, type: type ?? fields.type, category: category ?? fields.category,
+            source: source ?? fields.source, contentKind: content.kind, contentSize: content.byteCount,
+            occurredAt: occurredAt.map(StoredTime.init(now:)) ?? fields.occurredAt,
+            validFrom: validFrom.map(StoredTime.init(now:)) ?? fields.validFrom,
+            validUntil: validUntil.map(StoredTime.init(now:)) ?? fields.validUntil, createdAt: fields.createdAt,
+            updatedAt: time)
+        return (
+            next,
+            MemoryPayload(
+                content: content, tags: tags ?? payload.tags, sourceDetail: sourceDetail ?? payload.sourceDetail,
+                confidence: confidence ?? payload.confidence, attributes: attributes ?? payload.attributes)
+        )
+    }
 }
 
-/// One version of a memory, decrypted.
+/// One version of a memory, decrypted: its clear fields (`MemoryFields`) and its sealed payload.
 public struct Memory: Sendable, Equatable {
     public let id: MemoryID
     public let cube: CubeID
@@ -85,22 +121,35 @@ public struct Memory: Sendable, Equatable {
     public let version: Int
     /// The version this one replaced (lineage); nil for the first.
     public let supersedes: Int?
-    public let status: MemoryStatus
-    public let type: MemoryType
-    public let category: String
-    public let content: MemoryContent
-    public let tags: [String]
-    public let source: SourceKind
-    public let sourceDetail: String?
-    public let confidence: Double?
-    public let occurredAt: Date?
-    public let validFrom: Date?
-    public let validUntil: Date?
-    public let attributes: [String: String]
+    let fields: MemoryFields
+    let payload: MemoryPayload
+
+    init(record: MemoryRecord, payload: MemoryPayload) {
+        id = record.id
+        cube = record.cube
+        subject = record.subject
+        version = record.version
+        supersedes = record.supersedes
+        fields = record.fields
+        self.payload = payload
+    }
+
+    public var status: MemoryStatus { fields.status }
+    public var type: MemoryType { fields.type }
+    public var category: String { fields.category }
+    public var source: SourceKind { fields.source }
+    public var occurredAt: Date? { fields.occurredAt?.date }
+    public var validFrom: Date? { fields.validFrom?.date }
+    public var validUntil: Date? { fields.validUntil?.date }
     /// When the memory (version 1) was stored.
-    public let createdAt: Date
+    public var createdAt: Date { fields.createdAt.date }
     /// When this version was stored.
-    public let updatedAt: Date
+    public var updatedAt: Date { fields.updatedAt.date }
+    public var content: MemoryContent { payload.content }
+    public var tags: [String] { payload.tags }
+    public var sourceDetail: String? { payload.sourceDetail }
+    public var confidence: Double? { payload.confidence }
+    public var attributes: [String: String] { payload.attributes }
 }
 
 /// One page of a listing; pass `nextCursor` back as `after` for the next page. `withheld` says which items the

@@ -18,6 +18,8 @@ public enum MemoryContent: Sendable, Equatable {
         return false
     }
 
+    var kind: ContentKind { isText ? .text : .binary }
+
     var byteCount: Int {
         switch self {
         case .text(let text): text.utf8.count

@@ -6,11 +6,6 @@ import Synchronization
 /// The tenant's MemCubes: creation, reading, listing and deletion.
 extension TenantStore {
     public func createCube(_ new: NewCube) async throws -> MemCube {
-        let owner: SubjectID? = if case .subject(let subject) = new.owner { subject } else { nil }
-        return try await audited("write", subject: owner) { try await createCubeAudited(new) }
-    }
-
-    private func createCubeAudited(_ new: NewCube) async throws -> MemCube {
         guard !new.name.isEmpty else { throw MemVaultError(.invalidArgument, "the cube name is empty") }
         try limits.checkText(new.name, "the cube name", limits.maximumNameBytes)
         for field in [new.provenance.origin, new.provenance.createdBy, new.provenance.importedFrom] {
@@ -18,26 +13,34 @@ extension TenantStore {
         }
         let kind = try Token.validate(new.kind, what: "cube kind")
         let category = try Token.validate(new.defaultCategory, what: "category")
-        var subject: SubjectID?
-        var pseudonym: String?
-        if case .subject(let id) = new.owner {
-            subject = id
-            pseudonym = try await subjectRecord(id).pseudonym
+        let subject: SubjectID? = if case .subject(let subject) = new.owner { subject } else { nil }
+        let admission = try await admit(.createCube, subject: subject)
+        let ownerPseudonym = try await storage.read { [self] reader -> String? in try pseudonym(of: subject, in: reader)
         }
-        let owner = subject.map(DataKeyOwner.subject) ?? .tenant
-        let decision = try await require(.write, category: category, subject: subject, cube: nil)
+        let key = try keys.encryptionKey(tenant, owner: subject.map(DataKeyOwner.subject) ?? .tenant)
         let id = try CubeID.make()
-        let key = try keys.encryptionKey(tenant, owner: owner)
-        let created = StoredTime(now: .now)
-        let metadata = try Envelope.seal(
-            PayloadCodec.encode(CubeMetadata(name: new.name, provenance: new.provenance)), with: key,
-            associatedData: cubeBinding(id, pseudonym: pseudonym, keyVersion: key.version))
+        let created = StoredTime(now: now())
+        let unsealed = CubeRecord(
+            id: id, subject: subject, kind: kind, defaultCategory: category, schemaVersion: MemCube.schemaVersion,
+            metadata: [], keyVersion: key.version, createdAt: created, updatedAt: created)
         let record = CubeRecord(
             id: id, subject: subject, kind: kind, defaultCategory: category, schemaVersion: MemCube.schemaVersion,
-            metadata: metadata.bytes, keyVersion: key.version, createdAt: created, updatedAt: created)
-        try await storage.insertCube(
-            record, audit: draft("write", subject: subject, cube: id, decision: decision, detail: "cube created"))
-        resources.cubeContexts.withLock { $0[id] = CubeContext(record: record, pseudonym: pseudonym) }
+            metadata: try Envelope.seal(
+                PayloadCodec.encode(CubeMetadata(name: new.name, provenance: new.provenance)), with: key,
+                associatedData: Bindings.cube(tenant, pseudonym: ownerPseudonym, unsealed)
+            ).bytes,
+            keyVersion: key.version, createdAt: created, updatedAt: created)
+        try await perform(admission, subject: subject) { work in
+            if let subject { _ = try self.verifiedSubject(subject, in: work.transaction) }
+            // Creating a cube is processing for the purpose, in the cube's default category.
+            try work.require(.write, subject: subject, cube: nil, category: category)
+            try work.transaction.insertCube(record)
+            work.cube = id
+            work.detail = "cube created"
+        }
+        resources.cubeContexts.withLock {
+            $0.insert(CubeContext(record: record, pseudonym: ownerPseudonym), forKey: id)
+        }
         return MemCube(
             id: id, subject: subject, name: new.name, kind: kind, defaultCategory: category,
             provenance: new.provenance, schemaVersion: MemCube.schemaVersion, createdAt: created.date,
@@ -45,15 +48,13 @@ extension TenantStore {
     }
 
     public func cube(_ id: CubeID) async throws -> MemCube {
-        try await audited("read", cube: id) {
-            let context = try await cubeContext(id)
-            let decision = try await require(.read, category: nil, subject: context.record.subject, cube: id)
-            let cube = try openCube(context)
-            try await storage.appendAudit(
-                draft(
-                    "read", subject: context.record.subject, cube: id, decision: decision, returned: 1,
-                    detail: "cube metadata"))
-            return cube
+        try await perform(.readCube, cube: id) { [self] work in
+            let context = try cubeContext(id, in: work.transaction)
+            work.subject = context.record.subject
+            try work.require(.read, subject: context.record.subject, cube: id)
+            work.returned = 1
+            work.detail = "cube metadata"
+            return try openCube(context)
         }
     }
 
@@ -63,45 +64,58 @@ extension TenantStore {
     > {
         try limits.check(pageSize: limit)
         let after = try cursor.map { try CubeID($0) }
-        let filter: SubjectID?? =
+        let filter: CubeFilter =
             switch owner {
-            case .none: .none
-            case .some(.tenant): .some(nil)
-            case .some(.subject(let subject)): .some(subject)
+            case .none: .all
+            case .some(.tenant): .shared
+            case .some(.subject(let subject)): .subject(subject)
             }
-        if case .subject(let subject) = owner { _ = try await subjectRecord(subject) }
-        let records = try await storage.cubes(subject: filter, after: after, limit: limit + 1)
-        var cubes: [MemCube] = []
-        var withheld = WithheldTally()
-        for record in records.prefix(limit) {
-            let decision = try await decide(.read, category: nil, subject: record.subject, cube: record.id)
-            guard decision.isPermitted else {
-                withheld.add(decision)
-                continue
+        let ownerSubject: SubjectID? = if case .subject(let subject) = owner { subject } else { nil }
+        return try await perform(.listCubes, subject: ownerSubject) { [self] work in
+            if let ownerSubject { _ = try verifiedSubject(ownerSubject, in: work.transaction) }
+            let records = try work.transaction.cubes(filter, after: after, limit: limit + 1)
+            var cubes: [MemCube] = []
+            var withheld = WithheldTally()
+            for record in records.prefix(limit) {
+                let decision = work.decide(
+                    .read, category: nil, governance: try work.governance(subject: record.subject, cubes: [record.id]))
+                guard decision.isPermitted else {
+                    withheld.add(decision)
+                    continue
+                }
+                cubes.append(try openCube(try verifiedContext(for: record, in: work.transaction)))
             }
-            cubes.append(try openCube(try await context(for: record)))
+            if cubes.isEmpty, withheld.count > 0 { work.decision = withheld.auditDecision }
+            work.returned = UInt64(cubes.count)
+            work.withheld = UInt64(withheld.count)
+            work.detail = "cube list: " + cubes.map(\.id.rawValue).joined(separator: " ")
+            return Page(
+                items: cubes, nextCursor: records.count > limit ? records[limit - 1].id.rawValue : nil,
+                withheld: withheld.summary)
         }
-        try await storage.appendAudit(
-            draft(
-                "read", subject: owner.flatMap { if case .subject(let subject) = $0 { subject } else { nil } },
-                decision: withheld.count == records.prefix(limit).count && !records.isEmpty
-                    ? withheld.auditDecision : permittedDecision(),
-                returned: UInt64(cubes.count), withheld: UInt64(withheld.count),
-                detail: "cube list: " + cubes.map(\.id.rawValue).joined(separator: " ")))
-        return Page(
-            items: cubes, nextCursor: records.count > limit ? records[limit - 1].id.rawValue : nil,
-            withheld: withheld.summary)
     }
 
-    /// Deletes the cube, its memories and their history.
+    /// Deletes the cube, its memories and their history. Every memory is verified first: one moved in from
+    /// elsewhere (to be deleted in passing) fails its binding, and the deletion is refused.
     public func deleteCube(_ id: CubeID) async throws {
-        try await audited("delete", cube: id) {
-            let context = try await cubeContext(id)
-            let decision = try await require(.delete, category: nil, subject: context.record.subject, cube: id)
-            let audit = try await draft(
-                "delete", subject: context.record.subject, cube: id, decision: decision, detail: "cube deleted")
-            guard try await storage.deleteCube(id, audit: audit) else { throw notFound(cube: id) }
+        try await perform(.deleteCube, cube: id) { [self] work in
+            let context = try cubeContext(id, in: work.transaction)
+            work.subject = context.record.subject
+            try work.require(.delete, subject: context.record.subject, cube: id)
+            var after: MemoryID?
+            while true {
+                let page = try work.transaction.memories(.cube(id), statuses: nil, after: after, limit: 500)
+                for record in page {
+                    for version in try work.transaction.history(record.id) {
+                        _ = try openPayload(version.record, current: version.isCurrent, in: work.transaction)
+                    }
+                }
+                guard page.count == 500 else { break }
+                after = page.last?.id
+            }
+            guard try work.transaction.deleteCube(id) else { throw notFound(cube: id) }
+            work.detail = "cube deleted"
         }
-        _ = resources.cubeContexts.withLock { $0.removeValue(forKey: id) }
+        resources.cubeContexts.withLock { $0.removeValue(forKey: id) }
     }
 }

@@ -6,73 +6,91 @@ import Synchronization
 /// The tenant's subjects: resolution by external id, lookup, and the decrypted external id.
 extension TenantStore {
     /// The subject known to the tenant by `externalID`, created (with its own data key) if `create` and new.
-    /// The external id is stored only sealed under the subject's key; lookups use its keyed pseudonym.
+    /// The external id is stored only sealed under the subject's key; lookups use its keyed pseudonym, and the
+    /// sealed id is checked against the one asked for, so a swapped pseudonym never resolves to someone else.
     public func resolveSubject(externalID: String, create: Bool = true) async throws -> Subject {
-        try await audited("subject") { try await resolveSubjectAudited(externalID: externalID, create: create) }
-    }
-
-    private func resolveSubjectAudited(externalID: String, create: Bool) async throws -> Subject {
-        let decision = try requireRole([.application, .dataProtectionOfficer, .administrator], "resolve subjects")
         guard !externalID.isEmpty else { throw MemVaultError(.invalidArgument, "the external subject id is empty") }
         try limits.checkText(externalID, "the external subject id", limits.maximumExternalIDBytes)
-        let pseudonym = try pseudonymizer.pseudonym(forExternalID: externalID)
-        if let record = try await storage.subject(pseudonym: pseudonym) {
-            try await storage.appendAudit(
-                draft("subject", subject: record.id, decision: decision, returned: 1, detail: "resolved"))
-            return Subject(record)
+        let admission = try await admit(.resolveSubject)
+        let pseudonym = try resources.pseudonymizer.pseudonym(forExternalID: externalID)
+        do {
+            return try await perform(admission) { [self] work -> Subject in
+                // Not found: nothing is recorded here; a creation is recorded as such.
+                guard let record = try work.transaction.subject(pseudonym: pseudonym) else { throw SubjectMissing() }
+                try verify(record, externalID: externalID)
+                work.subject = record.id
+                work.returned = 1
+                work.detail = "resolved"
+                return Subject(record)
+            }
+        } catch is SubjectMissing {
+            guard create else {
+                // Never echo the external id: it is personal data.
+                throw MemVaultError(.notFound, "tenant '\(tenant)' has no subject with that external id")
+            }
+            return try await createSubject(externalID: externalID, pseudonym: pseudonym, admission: admission)
         }
-        guard create else {
-            // Never echo the external id: it is personal data.
-            throw MemVaultError(.notFound, "tenant '\(tenant)' has no subject with that external id")
-        }
+    }
+
+    private struct SubjectMissing: Error {}
+
+    private func createSubject(externalID: String, pseudonym: String, admission: Admission) async throws -> Subject {
         let id = try SubjectID.random()
         try keys.createDataKey(tenant, owner: .subject(id))
         let key = try keys.encryptionKey(tenant, owner: .subject(id))
+        let unsealed = SubjectRecord(
+            id: id, pseudonym: pseudonym, externalID: [], keyVersion: key.version, createdAt: StoredTime(now: now()))
         let record = SubjectRecord(
-            id: id, pseudonym: pseudonym,
-            externalID: try Envelope.seal(
-                Array(externalID.utf8), with: key, associatedData: subjectBinding(id, keyVersion: key.version)
-            ).bytes,
-            keyVersion: key.version, createdAt: StoredTime(now: .now))
-        do {
-            try await storage.insertSubject(
-                record, audit: draft("subject", subject: id, decision: decision, detail: "created"))
-        } catch let error as MemVaultError where error.code == .conflict {
-            // Another request created the same subject first: drop this key and use theirs.
-            _ = try? keys.destroyDataKeys(tenant, owner: .subject(id))
-            if let winner = try await storage.subject(pseudonym: pseudonym) {
-                try await storage.appendAudit(
-                    draft("subject", subject: winner.id, decision: decision, returned: 1, detail: "resolved"))
+            id: id, pseudonym: pseudonym, externalID: try sealExternalID(externalID, for: unsealed, key: key),
+            keyVersion: key.version, createdAt: unsealed.createdAt)
+        let subject = try await perform(admission) { [self] work -> Subject in
+            if let winner = try work.transaction.subject(pseudonym: pseudonym) {
+                // Another request created the same subject first: use theirs.
+                try verify(winner, externalID: externalID)
+                work.subject = winner.id
+                work.returned = 1
+                work.detail = "resolved"
                 return Subject(winner)
             }
-            throw error
+            try work.transaction.insertSubject(record)
+            work.subject = id
+            work.detail = "created"
+            return Subject(record)
         }
-        resources.subjectPseudonyms.withLock { $0[id] = pseudonym }
-        return Subject(record)
+        if subject.id != id {
+            // The key made for the subject that lost the race protects nothing.
+            _ = try? keys.destroyDataKeys(tenant, owner: .subject(id))
+        }
+        return subject
+    }
+
+    /// The subject's sealed external id must be the one that was asked for.
+    private func verify(_ record: SubjectRecord, externalID: String) throws {
+        guard ConstantTime.equals(Array(try openExternalID(record).utf8), Array(externalID.utf8)) else {
+            throw MemVaultError(
+                .integrity,
+                "a subject record of tenant '\(tenant)' does not belong to the pseudonym it is filed under: "
+                    + "it was modified outside MemVault; not obeyed")
+        }
+        resources.subjects.withLock { $0.insert(record, forKey: record.id) }
     }
 
     public func subject(_ id: SubjectID) async throws -> Subject {
-        try await audited("subject", subject: id) {
-            let decision = try requireRole([.application, .dataProtectionOfficer, .administrator], "look up subjects")
-            let record = try await subjectRecord(id)
-            try await storage.appendAudit(draft("subject", subject: id, decision: decision, returned: 1))
+        try await perform(.readSubject, subject: id) { [self] work in
+            let record = try verifiedSubject(id, in: work.transaction)
+            work.returned = 1
             return Subject(record)
         }
     }
 
-    /// The tenant's external id for a subject, decrypted: only for callers entitled to see it.
+    /// The tenant's external id for a subject, decrypted: only for callers the policy lets read the subject.
     public func externalID(of id: SubjectID) async throws -> String {
-        try await audited("read", subject: id) { try await externalIDAudited(of: id) }
-    }
-
-    private func externalIDAudited(of id: SubjectID) async throws -> String {
-        let record = try await subjectRecord(id)
-        let decision = try await require(.read, category: nil, subject: id, cube: nil)
-        try await storage.appendAudit(
-            draft("read", subject: id, decision: decision, returned: 1, detail: "external id"))
-        let plaintext = try openSealed(
-            record.externalID, owner: .subject(id), keyVersion: record.keyVersion,
-            associatedData: subjectBinding(id, keyVersion: record.keyVersion), what: "subject \(id)")
-        return String(decoding: plaintext, as: UTF8.self)
+        try await perform(.readExternalID, subject: id) { [self] work in
+            let record = try verifiedSubject(id, in: work.transaction)
+            try work.require(.read, subject: id, cube: nil)
+            work.returned = 1
+            work.detail = "external id"
+            return try openExternalID(record)
+        }
     }
 }

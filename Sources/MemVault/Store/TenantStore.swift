@@ -1,33 +1,56 @@
 import Foundation
+import Logging
+import MemVaultAudit
+import MemVaultCrypto
 import MemVaultPolicy
 import Synchronization
 
-/// What every `TenantStore` of one tenant shares: storage, keys, the pseudonymizer, the policy and caches.
+/// What every `TenantStore` of one tenant shares in a process: storage, keys, the policy, verified caches.
 final class TenantResources: Sendable {
     let tenant: TenantID
+    let origin: String
     let storage: any TenantStorage
     let keys: KeyHierarchy
     let limits: StoreLimits
-    let pseudonymizer: Pseudonymizer
     let policies: PolicyRegistry
-    let policyName: String
-    /// Cube owner and pseudonym, needed for every seal and open; cubes never change owner.
-    let cubeContexts = Mutex([CubeID: CubeContext]())
-    let subjectPseudonyms = Mutex([SubjectID: String]())
-    let auditPseudonyms = Mutex([SubjectID: String]())
+    let catalog: Catalog
+    let logger: Logger
+    let now: @Sendable () -> Date
+    let pseudonymizer: Pseudonymizer
+    let integrity: IntegrityKey
+    /// The tenant's catalog entry, verified when the tenant was opened (policy, whether it ever had holds).
+    let entry: Mutex<TenantEntryRecord>
+    /// Cube owner and pseudonym, verified against the cube's sealed metadata; cubes never change owner.
+    let cubeContexts: Mutex<BoundedCache<CubeID, CubeContext>>
+    /// Subjects whose pseudonym was verified against their sealed external id.
+    let subjects: Mutex<BoundedCache<SubjectID, SubjectRecord>>
+    /// The verified set of legal holds, for the hold registry generation it was read at.
+    let holds = Mutex<HoldSnapshot?>(nil)
+    /// The key generation the caches above were filled at (see `TenantStore.refreshCaches`).
+    let cacheGeneration = Mutex<UInt64?>(nil)
 
     init(
-        storage: any TenantStorage, keys: KeyHierarchy, limits: StoreLimits, policies: PolicyRegistry,
-        policyName: String
+        entry: TenantEntryRecord, storage: any TenantStorage, keys: KeyHierarchy, limits: StoreLimits,
+        policies: PolicyRegistry, catalog: Catalog, logger: Logger,
+        now: @escaping @Sendable () -> Date
     ) throws {
-        tenant = storage.tenant
+        tenant = entry.tenant
+        origin = AuditOrigins.tenant(entry.tenant)
         self.storage = storage
         self.keys = keys
         self.limits = limits
         self.policies = policies
-        self.policyName = policyName
-        pseudonymizer = try keys.pseudonymizer(storage.tenant)
+        self.catalog = catalog
+        self.logger = logger
+        self.now = now
+        self.entry = Mutex(entry)
+        pseudonymizer = try keys.pseudonymizer(entry.tenant)
+        integrity = try keys.integrityKey(entry.tenant)
+        cubeContexts = Mutex(BoundedCache(capacity: keys.configuration.cacheCapacity))
+        subjects = Mutex(BoundedCache(capacity: keys.configuration.cacheCapacity))
     }
+
+    var policyName: String { entry.withLock { $0.policy } }
 }
 
 struct CubeContext: Sendable {
@@ -39,41 +62,40 @@ struct CubeContext: Sendable {
 /// Everything one tenant can do with its subjects, cubes and memories, on behalf of one access context.
 ///
 /// A `TenantStore` is bound to one tenant's storage and keys: an id that belongs to another tenant is not found,
-/// exactly like an id that never existed. Every operation is decided by the tenant's policy for the context's role
-/// and purpose, with the subject's consent and any legal hold looked up for that very request. Content and metadata
-/// are sealed here, before storage sees them, and opened here, only after the policy permitted it.
+/// exactly like an id that never existed. Every operation goes through `perform`: admitted (actor, purpose, role),
+/// then decided, done and recorded in one unit of work, with the subject's consent and any legal hold read in that
+/// same transaction. Content and metadata are sealed here, before storage sees them, and opened here, only after
+/// the policy permitted it; every clear field the policy depends on is verified before it is obeyed.
 public final class TenantStore: Sendable {
     public let tenant: TenantID
     public let context: AccessContext
     let resources: TenantResources
+    let authorizer: Authorizer
 
     init(resources: TenantResources, context: AccessContext) {
         tenant = resources.tenant
         self.resources = resources
         self.context = context
+        authorizer = Authorizer(context: context)
     }
 
     var storage: any TenantStorage { resources.storage }
     var keys: KeyHierarchy { resources.keys }
     var limits: StoreLimits { resources.limits }
-    var pseudonymizer: Pseudonymizer { resources.pseudonymizer }
+    var logger: Logger { resources.logger }
+    func now() -> Date { resources.now() }
+
+    func engine() throws -> PolicyEngine {
+        try resources.policies.engine(resources.policyName)
+    }
+
+    /// The log's origin and checkpoint key name (C2SP): `memvault.local/<tenant>`.
+    public var auditOrigin: String { resources.origin }
 }
 
 extension Subject {
     init(_ record: SubjectRecord) {
         self.init(id: record.id, pseudonym: record.pseudonym, createdAt: record.createdAt.date)
-    }
-}
-
-extension Memory {
-    init(record: MemoryRecord, payload: MemoryPayload) {
-        self.init(
-            id: record.id, cube: record.cube, subject: record.subject, version: record.version,
-            supersedes: record.supersedes, status: record.status, type: record.type, category: record.category,
-            content: payload.content, tags: payload.tags, source: record.source, sourceDetail: payload.sourceDetail,
-            confidence: payload.confidence, occurredAt: record.occurredAt?.date, validFrom: record.validFrom?.date,
-            validUntil: record.validUntil?.date, attributes: payload.attributes, createdAt: record.createdAt.date,
-            updatedAt: record.updatedAt.date)
     }
 }
 
@@ -99,33 +121,12 @@ struct WithheldTally {
     /// For a listing that withheld everything, the decision that withheld it (the largest group).
     var auditDecision: AuditDecision {
         let top = groups.max { $0.value.count < $1.value.count }
-        return AuditDecision(effect: "deny", ruleIDs: top?.key ?? [], policyRevision: "")
+        return AuditDecision(effect: .deny, ruleIDs: top?.key ?? [], policyRevision: "")
     }
 
     var summary: [Withheld] {
         groups.map { Withheld(count: $0.value.count, ruleIDs: $0.key, reason: $0.value.reason) }
             .sorted { $0.ruleIDs.lexicographicallyPrecedes($1.ruleIDs) }
-    }
-}
-
-/// What a write's decision depends on besides governance.
-struct WriteKind: Hashable, Sendable {
-    let category: String
-    let type: MemoryType
-    let source: SourceKind
-}
-
-/// A policy or role denial on its way to the audit log.
-struct PolicyDenial: Error {
-    let decision: AuditDecision
-    let subject: SubjectID?
-    let cube: CubeID?
-    let message: String
-}
-
-extension AuditDecision {
-    init(_ decision: Decision) {
-        self.init(effect: decision.effect.rawValue, ruleIDs: decision.ruleIDs, policyRevision: decision.policyRevision)
     }
 }
 

@@ -48,6 +48,14 @@ public struct Checkpoint: Sendable, Equatable {
         }
     }
 
+    /// The origin a note claims on its first line, unverified: to find the log (and so the verifier) it belongs to.
+    public static func claimedOrigin(of note: String) -> String? {
+        guard let line = note.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first,
+            !line.isEmpty
+        else { return nil }
+        return String(line)
+    }
+
     /// Parses a signed note and checks its signature by `verifier`; anything else is refused.
     public static func open(_ note: String, verifier: CheckpointVerifier) throws -> Checkpoint {
         guard let split = note.range(of: "\n\n") else { throw Failure.malformed("no blank line before the signatures") }

@@ -1,9 +1,13 @@
 import MemVaultCrypto
 
-/// The hash chain over encoded entries: `hash(n) = SHA-256(hash(n-1) ‖ encoded(n))`, with 32 zero bytes before the
-/// first entry. Changing, removing, inserting or reordering any entry changes every hash after it.
+/// The hash chain over encoded entries: `hash(n) = SHA-256(hash(n-1) ‖ encoded(n))`, starting from a genesis hash
+/// derived from the log's origin. Changing, removing, inserting or reordering any entry changes every hash after it,
+/// and a log copied from another origin (another tenant's database) fails at its first entry.
 public enum AuditChain {
-    public static let genesis = [UInt8](repeating: 0, count: 32)
+    /// `hash(0)`: SHA-256 of "memvault.audit.genesis.v2", a newline and the origin (Audit/SPEC.md).
+    public static func genesis(origin: String) throws -> [UInt8] {
+        try SHA256.hash(Array("memvault.audit.genesis.v2\n\(origin)".utf8))
+    }
 
     public static func hash(previous: [UInt8], encoded: [UInt8]) throws -> [UInt8] {
         var hasher = try SHA256Hasher()
@@ -13,7 +17,7 @@ public enum AuditChain {
     }
 
     /// A stored entry as the verifier sees it.
-    public struct StoredEntry: Sendable {
+    public struct StoredEntry: Sendable, Equatable {
         public let sequence: UInt64
         public let encoded: [UInt8]
         public let hash: [UInt8]
@@ -32,14 +36,14 @@ public enum AuditChain {
         public var description: String { "entry \(sequence): \(reason)" }
     }
 
-    /// Recomputes every hash from the genesis; returns the first problem, or nil if the chain holds.
+    /// Recomputes every hash from the origin's genesis; returns the first problem, or nil if the chain holds.
     ///
     /// Each entry's sequence is read from its fixed place in the encoding (bytes 4–11 after the magic) rather
     /// than by decoding the whole entry: the hash covers every byte, and this keeps verification above a million
     /// entries a second. `AuditEncoding.decode` checks an entry's structure when it is read.
-    public static func verify(_ entries: some Sequence<StoredEntry>) throws -> Problem? {
+    public static func verify(_ entries: some Sequence<StoredEntry>, origin: String) throws -> Problem? {
         let digester = try SHA256Digester()
-        var previous = genesis
+        var previous = try genesis(origin: origin)
         var expected: UInt64 = 1
         for entry in entries {
             guard entry.sequence == expected else {
@@ -59,11 +63,45 @@ public enum AuditChain {
             let hash = try digester.hash(previous, entry.encoded)
             guard ConstantTime.equals(hash, entry.hash) else {
                 return Problem(
-                    sequence: entry.sequence, reason: "hash mismatch: the entry or one before it was changed")
+                    sequence: entry.sequence,
+                    reason: expected == 1
+                        ? "hash mismatch: the entry was changed, or the log belongs to another origin than \(origin)"
+                        : "hash mismatch: the entry or one before it was changed")
             }
             previous = hash
             expected += 1
         }
         return nil
+    }
+}
+
+/// The end of a log: the last sequence and its chain hash. Appending is done here, so every storage backend chains
+/// entries the same way; the backend only has to serialise appends and read the tail inside each transaction.
+public struct AuditChainHead: Sendable, Equatable {
+    /// The last entry's sequence; 0 for an empty log.
+    public private(set) var sequence: UInt64
+    /// The last entry's chain hash; the genesis for an empty log.
+    public private(set) var hash: [UInt8]
+
+    /// The head of an empty log of `origin`.
+    public static func empty(origin: String) throws -> AuditChainHead {
+        AuditChainHead(sequence: 0, hash: try AuditChain.genesis(origin: origin))
+    }
+
+    /// The head after a stored entry.
+    public init(sequence: UInt64, hash: [UInt8]) {
+        self.sequence = sequence
+        self.hash = hash
+    }
+
+    /// Chains `entry` as the next entry: gives it the next sequence, encodes and hashes it, and moves the head.
+    public mutating func append(_ entry: AuditEntry) throws -> AuditChain.StoredEntry {
+        var entry = entry
+        entry.sequence = sequence + 1
+        let encoded = AuditEncoding.encode(entry)
+        let next = try AuditChain.hash(previous: hash, encoded: encoded)
+        sequence = entry.sequence
+        hash = next
+        return AuditChain.StoredEntry(sequence: entry.sequence, encoded: encoded, hash: next)
     }
 }

@@ -19,11 +19,13 @@ public enum AuditEncoding {
         output.reserveCapacity(256)
         append(entry.sequence, to: &output)
         append(UInt64(bitPattern: entry.time), to: &output)
-        for text in [entry.actor, entry.role, entry.action, entry.purpose, entry.subject ?? "", entry.cube ?? ""] {
+        for text in [
+            entry.actor, entry.role, entry.action.rawValue, entry.purpose, entry.subject ?? "", entry.cube ?? "",
+        ] {
             append(text, to: &output)
         }
         appendList(entry.memories, to: &output)
-        append(entry.effect, to: &output)
+        append(entry.effect.rawValue, to: &output)
         appendList(entry.ruleIDs, to: &output)
         append(entry.policyRevision, to: &output)
         append(entry.returned, to: &output)
@@ -44,7 +46,10 @@ public enum AuditEncoding {
         let subject = try reader.string()
         let cube = try reader.string()
         let memories = try reader.list()
-        let effect = try reader.string()
+        let effectName = try reader.string()
+        guard let effect = AuditEffect(rawValue: effectName) else {
+            throw Malformed(reason: "unknown effect '\(effectName.prefix(16))'")
+        }
         let rules = try reader.list()
         let revision = try reader.string()
         let returned = try reader.uint64()
@@ -52,7 +57,8 @@ public enum AuditEncoding {
         let detail = try reader.string()
         guard reader.offset == bytes.count else { throw Malformed(reason: "trailing bytes") }
         return AuditEntry(
-            sequence: sequence, time: time, actor: actor, role: role, action: action, purpose: purpose,
+            sequence: sequence, time: time, actor: actor, role: role, action: AuditAction(rawValue: action),
+            purpose: purpose,
             subject: subject.isEmpty ? nil : subject, cube: cube.isEmpty ? nil : cube, memories: memories,
             effect: effect, ruleIDs: rules, policyRevision: revision, returned: returned, withheld: withheld,
             detail: detail.isEmpty ? nil : detail)

@@ -3,6 +3,7 @@ import GRDB
 import MemVault
 import MemVaultAudit
 import MemVaultCrypto
+import MemVaultSQLite
 
 /// Issue 5: what the audit log costs a write, and how fast a log verifies.
 struct AuditScenario: Scenario {
@@ -17,13 +18,11 @@ struct AuditScenario: Scenario {
         let plain = try PlainBaseline(path: folder.appending(path: "plain.sqlite").path)
         let audited = try PlainBaseline(path: folder.appending(path: "audited.sqlite").path, withAudit: true)
         let sample = Sample()
-        let draft = AuditDraft(
-            actor: "assistant-app", role: "application", action: "write", purpose: "personalisation",
-            subject: "apn_3f1c8a0d5b7e9a2c4d6f8a0b1c2d3e4f", cube: "cube_01M7Z09XPGWVDHFHX463NR2G75",
-            memories: ["mem_01M7Z09XWA2A1WS7RMS1TWVTJT"],
-            decision: AuditDecision(
-                effect: "permit", ruleIDs: ["application-processing"],
-                policyRevision: String(repeating: "7d", count: 32)))
+        let draft = AuditEntry(
+            sequence: 0, time: 1_795_000_000_000, actor: "assistant-app", role: "application", action: .write,
+            purpose: "personalisation", subject: "apn_3f1c8a0d5b7e9a2c4d6f8a0b1c2d3e4f",
+            cube: "cube_01M7Z09XPGWVDHFHX463NR2G75", memories: ["mem_01M7Z09XWA2A1WS7RMS1TWVTJT"], effect: .permit,
+            ruleIDs: ["application-processing"], policyRevision: String(repeating: "7d", count: 32))
         let withoutAudit = try await concurrentRate {
             try await plain.insert([sample.next()], cube: "cube_x", subject: "sub_x")
         }
@@ -37,19 +36,18 @@ struct AuditScenario: Scenario {
 
         // Verification speed on one core, over an in-memory log of realistic entries.
         let count = 200_000
-        var log = AuditLogSnapshot()
+        var log = try AuditLogSnapshot(origin: "memvault.local/bench")
         for sequence in 1...count {
-            var entry = AuditEntry(
-                sequence: UInt64(sequence), time: 1_795_000_000_000 + Int64(sequence), actor: draft.actor,
-                role: draft.role, action: sequence % 3 == 0 ? "read" : "write", purpose: draft.purpose,
-                subject: draft.subject, cube: draft.cube, memories: draft.memories, effect: "permit",
-                ruleIDs: draft.decision.ruleIDs, policyRevision: draft.decision.policyRevision)
+            var entry = draft
+            entry.sequence = UInt64(sequence)
+            entry.time += Int64(sequence)
+            entry.action = sequence % 3 == 0 ? .read : .write
             entry.returned = sequence % 3 == 0 ? 1 : 0
             try log.append(entry)
         }
         let clock = ContinuousClock()
         var start = clock.now
-        guard try AuditChain.verify(log.entries) == nil else { throw CancellationError() }
+        guard try AuditChain.verify(log.entries, origin: log.origin) == nil else { throw CancellationError() }
         let chainSeconds = start.duration(to: clock.now).seconds
         start = clock.now
         var digest = [UInt8]()

@@ -1,7 +1,9 @@
 import Foundation
 import GRDB
 import MemVault
+import MemVaultAudit
 import MemVaultPolicy
+import MemVaultSQLite
 
 /// Issue 3: adds (single and batched) and get latency of the encrypted store, against the same writes into a plain
 /// SQLite table without encryption, with the same pragmas, in the same run.
@@ -16,9 +18,11 @@ struct StoreThroughputScenario: Scenario {
         let folder = FileManager.default.temporaryDirectory.appending(path: "memvault-bench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let installation = try Installation.initialise(
-            at: folder.appending(path: "data").path, masterKey: .keyFile(path: nil))
+            at: folder.appending(path: "data").path,
+            masterKey: .keyFile(path: folder.appending(path: "master.key").path))
         let store = try await MemoryStore.open(installation, policies: PolicyRegistry(folder: policies))
-        try await store.createTenant(TenantID("bench"))
+        try await store.createTenant(
+            TenantID("bench"), as: AccessContext(actor: "bench-admin", role: .administrator))
         let tenant = try await store.tenant(
             TenantID("bench"), as: AccessContext(actor: "bench", role: .application, purpose: "service-delivery"))
         let subject = try await tenant.resolveSubject(externalID: "bench-user")
@@ -180,7 +184,7 @@ final class PlainBaseline: Sendable {
         writer = GroupCommitWriter(database: pool, label: "bench.plain")
     }
 
-    func insert(_ memories: [NewMemory], cube: String, subject: String, audit: AuditDraft? = nil) async throws {
+    func insert(_ memories: [NewMemory], cube: String, subject: String, audit: AuditEntry? = nil) async throws {
         let rows = try memories.map { memory -> StatementArguments in
             let text = if case .text(let text) = memory.content { text } else { "" }
             let now = Int64(Date.now.timeIntervalSince1970 * 1000)
@@ -191,11 +195,11 @@ final class PlainBaseline: Sendable {
                 memory.tags.joined(separator: "\u{1F}"), memory.sourceDetail,
             ]
         }
-        try await writer.write { db in
+        try await writer.write { db, state in
             let statement = try db.cachedStatement(
                 sql: "INSERT INTO memories VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
             for row in rows { try statement.execute(arguments: row) }
-            if let audit { try AuditLogTable.append(db, audit) }
+            if let audit { try AuditLogTable.append(db, audit, origin: "memvault.local/bench", state: state) }
         }
     }
 

@@ -7,18 +7,46 @@ import MemVaultPolicy
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
-        abstract: "Verify, read, checkpoint and prove the tenant's append-only audit log (Audit/SPEC.md).",
-        discussion: "These commands act as --role auditor unless told otherwise.",
+        abstract: "Verify, read, checkpoint and prove the append-only audit logs (Audit/SPEC.md).",
+        discussion: """
+            A tenant's log records every request to its memories; the installation's log (--installation) records \
+            tenant creation, deletion, policy changes and key events. These commands act as --role auditor unless \
+            told otherwise, and each is recorded in the log it reads.
+            """,
         subcommands: [Verify.self, Log.self, Checkpoint.self, Prove.self, Key.self]
     )
 
+    /// Which log a command reads: one tenant's, or the installation's.
+    struct LogSelection: ParsableArguments {
+        @Option(help: "The tenant whose log to use.") var tenant: String?
+        @Flag(help: "Use the installation's log instead of a tenant's.") var installation = false
+
+        func validate() throws {
+            guard (tenant != nil) != installation else {
+                throw ValidationError("give exactly one of --tenant or --installation")
+            }
+        }
+    }
+
+    static func readCheckpoint(_ path: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path), let note = String(data: data, encoding: .utf8)
+        else { throw ValidationError("cannot read checkpoint file \(path)") }
+        return note
+    }
+
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Recompute every hash, the Merkle tree and the checkpoints; non-zero exit on any failure.")
+            abstract: "Recompute every hash, the Merkle tree and the checkpoints; non-zero exit on any failure.",
+            discussion: """
+                Without --tenant or --installation, every log is verified. Each --checkpoint file is checked against \
+                the log its origin names (memvault.local/<tenant>, or memvault.local/_installation).
+                """)
 
-        @OptionGroup var options: GlobalOptions
-        @Option(help: "Only this tenant (default: every tenant).") var tenant: String?
-        @Option(name: .customLong("checkpoint"), help: "A signed checkpoint held outside the database (repeatable).")
+        @OptionGroup var options: StoreOptions
+        @OptionGroup var access: AccessOptions
+        @Option(help: "Only this tenant's log.") var tenant: String?
+        @Flag(help: "Only the installation's log.") var installation = false
+        @Option(name: .customLong("checkpoint"), help: "A signed checkpoint held outside the data (repeatable).")
         var checkpoints: [String] = []
 
         struct Result: Encodable {
@@ -29,28 +57,44 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             var result: Result?
             try await options.run {
-                let notes = try checkpoints.map { path -> String in
-                    guard let data = FileManager.default.contents(atPath: path),
-                        let note = String(data: data, encoding: .utf8)
-                    else { throw ValidationError("cannot read checkpoint file \(path)") }
-                    return note
+                let context = access.context(defaultRole: .auditor)
+                let notes = try checkpoints.map { path in (path, try AuditCommand.readCheckpoint(path)) }
+                let computed = try await options.withStore { store in
+                    let tenants: [TenantID] =
+                        if let tenant { [try TenantID(tenant)] } else if installation { [] } else {
+                            try await store.tenants(as: context).map(\.tenant)
+                        }
+                    let origins = Set(tenants.map(AuditOrigins.tenant)).union(
+                        installation || tenant == nil ? [AuditOrigins.installation] : [])
+                    for (path, note) in notes {
+                        let origin = MemVaultAudit.Checkpoint.claimedOrigin(of: note) ?? "?"
+                        guard origins.contains(origin) else {
+                            throw ValidationError(
+                                "checkpoint \(path) is for the log \(origin), which is not among those verified here")
+                        }
+                    }
+                    func given(_ origin: String) -> [String] {
+                        notes.map(\.1).filter { MemVaultAudit.Checkpoint.claimedOrigin(of: $0) == origin }
+                    }
+                    var verifications: [AuditVerification] = []
+                    for tenant in tenants {
+                        verifications.append(
+                            try await store.tenant(tenant, as: context).verifyAudit(
+                                checkpoints: given(AuditOrigins.tenant(tenant))))
+                    }
+                    if origins.contains(AuditOrigins.installation) {
+                        verifications.append(
+                            try await store.installationAudit(as: context).verify(
+                                checkpoints: given(AuditOrigins.installation)))
+                    }
+                    return Result(valid: verifications.allSatisfy(\.isValid), tenants: verifications)
                 }
-                let store = try await options.openStore()
-                let tenants: [TenantID] =
-                    if let tenant { [try TenantID(tenant)] } else { try await store.tenants() }
-                var verifications: [AuditVerification] = []
-                for tenant in tenants {
-                    let audit = try await store.tenant(tenant, as: options.accessContext(defaultRole: .auditor))
-                    verifications.append(try await audit.verifyAudit(checkpoints: notes))
-                }
-                try await store.close()
-                let computed = Result(valid: verifications.allSatisfy(\.isValid), tenants: verifications)
                 result = computed
                 return computed
             } text: { result in
                 result.tenants.map { verification in
                     var lines = [
-                        "tenant \(verification.tenant): \(verification.entries) entries, root \(verification.root.prefix(16))… "
+                        "\(verification.origin): \(verification.entries) entries, root \(verification.root.prefix(16))… "
                             + (verification.isValid ? "OK" : "FAILED")
                     ]
                     if let sequence = verification.firstBadSequence {
@@ -71,8 +115,10 @@ struct AuditCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show audit entries, filtered; --json prints JSON lines.")
 
-        @OptionGroup var options: GlobalOptions
-        @Option(help: "The tenant.") var tenant: String
+        @OptionGroup var options: StoreOptions
+        @OptionGroup var access: AccessOptions
+        @OptionGroup var selection: LogSelection
+        @OptionGroup var purposeOptions: PurposeOptions
         @Option(help: "From this time (ISO 8601).") var from: String?
         @Option(help: "Until this time (ISO 8601).") var until: String?
         @Option(help: "Only this action.") var action: String?
@@ -81,22 +127,27 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: "Only this subject (sub_…); matched by its audit pseudonym.") var subject: String?
         @Option(
             name: .customLong("external-id"),
-            help: "Only the subject with this external id (needs a role that may resolve subjects).")
+            help: "Only the subject with this external id (needs a role that may resolve subjects, and --purpose).")
         var externalID: String?
 
         func run() async throws {
             do {
                 var filter = AuditFilter(
                     from: try from.map { try Timestamps.parse($0, option: "--from") },
-                    until: try until.map { try Timestamps.parse($0, option: "--until") }, action: action,
-                    actor: actorFilter, cube: try cube.map { try CubeID($0) },
-                    subject: try subject.map { try SubjectID($0) })
-                let entries = try await options.withTenant(tenant, defaultRole: .auditor) { store in
+                    until: try until.map { try Timestamps.parse($0, option: "--until") },
+                    action: action.map(AuditAction.init(rawValue:)), actor: actorFilter,
+                    cube: try cube.map { try CubeID($0) }, subject: try subject.map { try SubjectID($0) })
+                let context = access.context(defaultRole: .auditor, purpose: purposeOptions.purpose)
+                let entries = try await options.withStore { store in
+                    guard let tenant = selection.tenant else {
+                        return try await store.installationAudit(as: context).entries(filter)
+                    }
+                    let tenantStore = try await store.tenant(TenantID(tenant), as: context)
                     // The pseudonym is computed from the external id only for a role that may resolve subjects.
                     if let externalID {
-                        filter.subject = try await store.resolveSubject(externalID: externalID, create: false).id
+                        filter.subject = try await tenantStore.resolveSubject(externalID: externalID, create: false).id
                     }
-                    return try await store.auditLog(filter)
+                    return try await tenantStore.auditLog(filter)
                 }
                 for entry in entries {
                     print(
@@ -104,7 +155,8 @@ struct AuditCommand: AsyncParsableCommand {
                             ? try JSONOutput.encode(entry, pretty: false)
                             : "\(entry.sequence)  \(Timestamps.format(Date(timeIntervalSince1970: Double(entry.time) / 1000)))  "
                                 + "\(entry.actor) (\(entry.role))  \(entry.action)  \(entry.effect) "
-                                + "[\(entry.ruleIDs.joined(separator: ","))]  purpose \(entry.purpose)"
+                                + "[\(entry.ruleIDs.joined(separator: ","))]"
+                                + (entry.purpose.isEmpty ? "" : "  purpose \(entry.purpose)")
                                 + (entry.subject.map { "  \($0)" } ?? "") + (entry.cube.map { "  \($0)" } ?? "")
                                 + (entry.memories.isEmpty ? "" : "  \(entry.memories.count) memories")
                                 + (entry.detail.map { "  (\($0))" } ?? ""))
@@ -117,10 +169,11 @@ struct AuditCommand: AsyncParsableCommand {
 
     struct Checkpoint: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Sign a checkpoint (C2SP signed note) of the log as it is now; keep a copy outside the database.")
+            abstract: "Sign a checkpoint (C2SP signed note) of the log as it is now; keep a copy outside the data.")
 
-        @OptionGroup var options: GlobalOptions
-        @Option(help: "The tenant.") var tenant: String
+        @OptionGroup var options: StoreOptions
+        @OptionGroup var access: AccessOptions
+        @OptionGroup var selection: LogSelection
         @Option(help: "Also write the signed note to this file.") var output: String?
 
         struct Result: Encodable {
@@ -129,8 +182,12 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await options.run {
-                let note = try await options.withTenant(tenant, defaultRole: .auditor) {
-                    try await $0.signAuditCheckpoint()
+                let context = access.context(defaultRole: .auditor)
+                let note = try await options.withStore { store in
+                    guard let tenant = selection.tenant else {
+                        return try await store.installationAudit(as: context).signCheckpoint()
+                    }
+                    return try await store.tenant(TenantID(tenant), as: context).signAuditCheckpoint()
                 }
                 if let output { try note.write(toFile: output, atomically: true, encoding: .utf8) }
                 return Result(checkpoint: note)
@@ -144,8 +201,9 @@ struct AuditCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "An inclusion proof of one entry (--seq N), or a consistency proof from a checkpoint you hold.")
 
-        @OptionGroup var options: GlobalOptions
-        @Option(help: "The tenant.") var tenant: String
+        @OptionGroup var options: StoreOptions
+        @OptionGroup var access: AccessOptions
+        @OptionGroup var selection: LogSelection
         @Option(help: "The entry's sequence number.") var seq: UInt64?
         @Option(name: .customLong("from-checkpoint"), help: "A signed checkpoint file.") var fromCheckpoint: String?
 
@@ -156,10 +214,14 @@ struct AuditCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
+            let context = access.context(defaultRole: .auditor)
             if let seq {
                 try await options.run {
-                    try await options.withTenant(tenant, defaultRole: .auditor) {
-                        try await $0.auditInclusionProof(sequence: seq)
+                    try await options.withStore { store in
+                        guard let tenant = selection.tenant else {
+                            return try await store.installationAudit(as: context).inclusionProof(sequence: seq)
+                        }
+                        return try await store.tenant(TenantID(tenant), as: context).auditInclusionProof(sequence: seq)
                     }
                 } text: { proof in
                     "entry \(proof.sequence) of \(proof.treeSize), leaf \(proof.leafHash)\nroot \(proof.root)\n"
@@ -167,11 +229,12 @@ struct AuditCommand: AsyncParsableCommand {
                 }
             } else if let fromCheckpoint {
                 try await options.run {
-                    guard let data = FileManager.default.contents(atPath: fromCheckpoint),
-                        let note = String(data: data, encoding: .utf8)
-                    else { throw ValidationError("cannot read checkpoint file \(fromCheckpoint)") }
-                    return try await options.withTenant(tenant, defaultRole: .auditor) {
-                        try await $0.auditConsistencyProof(from: note)
+                    let note = try AuditCommand.readCheckpoint(fromCheckpoint)
+                    return try await options.withStore { store in
+                        guard let tenant = selection.tenant else {
+                            return try await store.installationAudit(as: context).consistencyProof(from: note)
+                        }
+                        return try await store.tenant(TenantID(tenant), as: context).auditConsistencyProof(from: note)
                     }
                 } text: { proof in
                     "from \(proof.oldSize) to \(proof.newSize): \(proof.verified ? "consistent" : "INCONSISTENT")\n"
@@ -183,10 +246,11 @@ struct AuditCommand: AsyncParsableCommand {
 
     struct Key: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print the verifier key of the tenant's checkpoints, for auditors to keep.")
+            abstract: "Print the verifier key of the log's checkpoints, for auditors to keep.")
 
-        @OptionGroup var options: GlobalOptions
-        @Option(help: "The tenant.") var tenant: String
+        @OptionGroup var options: StoreOptions
+        @OptionGroup var access: AccessOptions
+        @OptionGroup var selection: LogSelection
 
         struct Result: Encodable {
             let verifierKey: String
@@ -194,9 +258,13 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await options.run {
-                Result(
-                    verifierKey: try await options.withTenant(tenant, defaultRole: .auditor) {
-                        try $0.auditVerifierKey().verifierKey
+                let context = access.context(defaultRole: .auditor)
+                return Result(
+                    verifierKey: try await options.withStore { store in
+                        guard let tenant = selection.tenant else {
+                            return try await store.installationAudit(as: context).verifierKey().verifierKey
+                        }
+                        return try await store.tenant(TenantID(tenant), as: context).auditVerifierKey().verifierKey
                     })
             } text: {
                 $0.verifierKey

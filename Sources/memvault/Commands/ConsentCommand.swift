@@ -18,7 +18,7 @@ struct ConsentCommand: AsyncParsableCommand {
     }
 
     static func record(
-        _ state: ConsentState, _ target: Target, _ options: GlobalOptions
+        _ state: ConsentState, _ target: Target, _ options: TenantDataOptions
     ) async throws {
         try await options.run {
             let subject = try SubjectID(target.subject)
@@ -33,7 +33,7 @@ struct ConsentCommand: AsyncParsableCommand {
 
     struct Grant: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Record consent as given.")
-        @OptionGroup var options: GlobalOptions
+        @OptionGroup var options: TenantDataOptions
         @OptionGroup var target: Target
         func run() async throws { try await ConsentCommand.record(.given, target, options) }
     }
@@ -41,7 +41,7 @@ struct ConsentCommand: AsyncParsableCommand {
     struct Withdraw: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record consent as withdrawn; it takes effect for the very next request.")
-        @OptionGroup var options: GlobalOptions
+        @OptionGroup var options: TenantDataOptions
         @OptionGroup var target: Target
         func run() async throws { try await ConsentCommand.record(.withdrawn, target, options) }
     }
@@ -49,7 +49,7 @@ struct ConsentCommand: AsyncParsableCommand {
     struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record any consent state: \(ConsentState.allCases.map(\.rawValue).joined(separator: ", ")).")
-        @OptionGroup var options: GlobalOptions
+        @OptionGroup var options: TenantDataOptions
         @OptionGroup var target: Target
         @Option(help: "The state.") var state: ConsentState
         func run() async throws { try await ConsentCommand.record(state, target, options) }
@@ -57,7 +57,7 @@ struct ConsentCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a subject's consent history, oldest first.")
-        @OptionGroup var options: GlobalOptions
+        @OptionGroup var options: TenantDataOptions
         @Option(help: "The tenant.") var tenant: String
         @Option(help: "The subject (sub_…).") var subject: String
 

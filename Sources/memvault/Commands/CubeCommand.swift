@@ -11,7 +11,7 @@ struct CubeCommand: AsyncParsableCommand {
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a cube.")
 
-        @OptionGroup var options: GlobalOptions
+        @OptionGroup var options: TenantDataOptions
         @Option(help: "The tenant.") var tenant: String
         @Option(help: "The cube's name (encrypted).") var name: String
         @Option(help: "The owning subject's MemVault id (sub_…); see `memvault subject resolve`.") var subject: String?
@@ -47,7 +47,7 @@ struct CubeCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List cubes, all or by owner.")
 
-        @OptionGroup var options: GlobalOptions
+        @OptionGroup var options: TenantDataOptions
         @Option(help: "The tenant.") var tenant: String
         @Option(help: "Only this subject's cubes.") var subject: String?
         @Flag(help: "Only tenant-shared cubes.") var shared = false
@@ -74,7 +74,7 @@ struct CubeCommand: AsyncParsableCommand {
     struct Get: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a cube's metadata.")
 
-        @OptionGroup var options: GlobalOptions
+        @OptionGroup var options: TenantDataOptions
         @Option(help: "The tenant.") var tenant: String
         @Argument(help: "The cube id (cube_…).") var cube: String
 
@@ -91,7 +91,7 @@ struct CubeCommand: AsyncParsableCommand {
     struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Delete a cube with all its memories.")
 
-        @OptionGroup var options: GlobalOptions
+        @OptionGroup var options: TenantDataOptions
         @Option(help: "The tenant.") var tenant: String
         @Argument(help: "The cube id (cube_…).") var cube: String
 

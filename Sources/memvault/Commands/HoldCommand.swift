@@ -11,7 +11,7 @@ struct HoldCommand: AsyncParsableCommand {
 
     struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Put a subject or a cube under legal hold.")
-        @OptionGroup var options: GlobalOptions
+        @OptionGroup var options: TenantDataOptions
         @Option(help: "The tenant.") var tenant: String
         @Option(help: "Hold this subject (sub_…).") var subject: String?
         @Option(help: "Hold this cube (cube_…).") var cube: String?
@@ -35,7 +35,7 @@ struct HoldCommand: AsyncParsableCommand {
 
     struct Clear: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Clear a legal hold.")
-        @OptionGroup var options: GlobalOptions
+        @OptionGroup var options: TenantDataOptions
         @Option(help: "The tenant.") var tenant: String
         @Argument(help: "The hold id (hold_…).") var hold: String
 
@@ -50,7 +50,7 @@ struct HoldCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List legal holds.")
-        @OptionGroup var options: GlobalOptions
+        @OptionGroup var options: TenantDataOptions
         @Option(help: "The tenant.") var tenant: String
         @Flag(help: "Include cleared holds.") var all = false
 

@@ -1,37 +1,46 @@
 import ArgumentParser
 import Foundation
 import MemVault
+import MemVaultSQLite
 
-struct InitCommand: ParsableCommand {
+struct InitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Create a data folder, its master key and its key store.",
         discussion: """
-            Writes a new random master key to DATA/master.key (mode 0600), or to --key-file, unless
-            MEMVAULT_MASTER_KEY is set. Keep the master key and DATA/keys out of the backups of DATA/tenants:
-            whoever holds data and keys together can read everything.
+            Writes a new random master key (mode 0600) outside the data folder: to --key-file, else to a file named \
+            after the installation in $MEMVAULT_KEY_DIR (default ~/.config/memvault/keys), unless \
+            MEMVAULT_MASTER_KEY is set. A copy or backup of the data folder then does not carry the key that \
+            decrypts it. Keep the master key and DATA/keys out of the backups of DATA/tenants: whoever holds data \
+            and keys together can read everything.
             """
     )
 
-    @OptionGroup var options: GlobalOptions
+    @OptionGroup var options: FolderOptions
 
     struct Result: Encodable {
         let dataFolder: String
         let keyStore: String
         let masterKey: String
+        let masterKeyLocation: String
+        let installation: String
     }
 
-    func run() throws {
-        try options.run {
+    func run() async throws {
+        try await options.output.run {
             let installation = try Installation.initialise(at: options.dataPath, masterKey: options.masterKeySource)
+            defer { try? installation.close() }
             return Result(
                 dataFolder: installation.folder.path, keyStore: installation.folder.keyStore.path,
-                masterKey: installation.keys.masterKeySource)
+                masterKey: installation.keys.masterKeySource, masterKeyLocation: installation.masterKeyLocation,
+                installation: installation.keys.installationID)
         } text: { result in
             """
-            Initialised MemVault data folder \(result.dataFolder)
-              master key: \(result.masterKey)
+            Initialised MemVault data folder \(result.dataFolder) (installation \(result.installation))
               key store:  \(result.keyStore)
+              master key: \(result.masterKeyLocation)
+            The master key is kept outside the data folder, so that a copy or backup of the folder cannot decrypt
+            itself: back it up separately, and keep it away from copies of the data.
             Next: memvault tenant create NAME --data \(options.dataPath)
             """
         }

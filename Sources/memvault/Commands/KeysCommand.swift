@@ -6,14 +6,17 @@ struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
         abstract: "Inspect and rotate the key hierarchy.",
+        discussion: "These commands act as --role administrator unless told otherwise; each is recorded in the "
+            + "installation's audit log, and key events in the tenant's too.",
         subcommands: [Status.self, Rotate.self, Rewrap.self, Retire.self]
     )
 
-    struct Status: ParsableCommand {
+    struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show tenant key versions, data key counts and encryption counts.")
+            abstract: "Show tenant key versions, data key counts and the encryptions done under them.")
 
-        @OptionGroup var options: GlobalOptions
+        @OptionGroup var options: StoreOptions
+        @OptionGroup var access: AccessOptions
         @Option(help: "Only this tenant.") var tenant: String?
 
         struct Result: Encodable {
@@ -21,10 +24,14 @@ struct KeysCommand: AsyncParsableCommand {
             let tenants: [TenantKeyStatus]
         }
 
-        func run() throws {
-            try options.run {
-                let keys = try options.openInstallation().keys
-                return Result(masterKey: keys.masterKeySource, tenants: try keys.status(tenant.map(TenantID.init)))
+        func run() async throws {
+            try await options.run {
+                let tenant = try tenant.map(TenantID.init)
+                return try await options.withStore { store in
+                    Result(
+                        masterKey: store.keys.masterKeySource,
+                        tenants: try await store.keyStatus(tenant, as: access.context(defaultRole: .administrator)))
+                }
             } text: { result in
                 var lines = ["master key: \(result.masterKey)"]
                 if result.tenants.isEmpty { lines.append("no tenants") }
@@ -41,8 +48,9 @@ struct KeysCommand: AsyncParsableCommand {
                     let data = status.dataKeys
                     lines.append(
                         "  data keys: \(data.owners) owners (\(data.subjects) subjects), \(data.versions) versions, "
-                            + "\(data.encryptions) encryptions counted; most on one key \(data.maximumEncryptionsPerKey) "
-                            + "of \(data.rotationThreshold) before rotation")
+                            + "\(data.encryptions) encryptions done (\(data.encryptionsReserved) reserved); most "
+                            + "reserved on one key \(data.maximumEncryptionsPerKey) of \(data.rotationThreshold) before "
+                            + "rotation")
                 }
                 return lines.joined(separator: "\n")
             }
@@ -57,7 +65,8 @@ struct KeysCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a tenant key version and make it primary (data keys stay wrapped until `keys rewrap`).")
 
-        @OptionGroup var options: GlobalOptions
+        @OptionGroup var options: StoreOptions
+        @OptionGroup var access: AccessOptions
         @Option(help: "The tenant whose key to rotate.") var tenant: String
 
         struct Result: Encodable {
@@ -67,7 +76,7 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await options.run {
-                let version = try await options.withTenant(tenant, defaultRole: .administrator) {
+                let version = try await options.withTenant(tenant, as: access.context(defaultRole: .administrator)) {
                     try await $0.rotateTenantKey()
                 }
                 return Result(tenant: tenant, primaryVersion: version)
@@ -82,7 +91,8 @@ struct KeysCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Re-wrap a tenant's data keys under its primary tenant key; no data is re-encrypted.")
 
-        @OptionGroup var options: GlobalOptions
+        @OptionGroup var options: StoreOptions
+        @OptionGroup var access: AccessOptions
         @Option(help: "The tenant whose data keys to re-wrap.") var tenant: String
 
         struct Result: Encodable {
@@ -93,10 +103,11 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await options.run {
-                let count = try await options.withTenant(tenant, defaultRole: .administrator) {
-                    try await $0.rewrapDataKeys()
+                let (count, primary) = try await options.withTenant(
+                    tenant, as: access.context(defaultRole: .administrator)
+                ) { store in
+                    (try await store.rewrapDataKeys(), try await store.primaryKeyVersion())
                 }
-                let primary = try options.openInstallation().keys.status(TenantID(tenant)).first?.primaryVersion ?? 0
                 return Result(tenant: tenant, rewrapped: count, primaryVersion: primary)
             } text: {
                 "Tenant \($0.tenant): re-wrapped \($0.rewrapped) data keys under tenant key version \($0.primaryVersion)."
@@ -108,7 +119,8 @@ struct KeysCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Destroy an old tenant key version that no data key depends on any more.")
 
-        @OptionGroup var options: GlobalOptions
+        @OptionGroup var options: StoreOptions
+        @OptionGroup var access: AccessOptions
         @Option(help: "The tenant.") var tenant: String
         @Option(help: "The tenant key version to retire.") var version: UInt32
 
@@ -119,7 +131,7 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await options.run {
-                try await options.withTenant(tenant, defaultRole: .administrator) {
+                try await options.withTenant(tenant, as: access.context(defaultRole: .administrator)) {
                     try await $0.retireTenantKey(version: version)
                 }
                 return Result(tenant: tenant, retiredVersion: version)

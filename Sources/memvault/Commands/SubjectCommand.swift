@@ -17,7 +17,7 @@ struct SubjectCommand: AsyncParsableCommand {
                 pseudonym. Pass it with --external-id, or on standard input to keep it out of shell history.
                 """)
 
-        @OptionGroup var options: GlobalOptions
+        @OptionGroup var options: TenantDataOptions
         @Option(help: "The tenant.") var tenant: String
         @Option(name: .customLong("external-id"), help: "The tenant's id for the user (default: read from stdin).")
         var externalID: String?

@@ -1,6 +1,7 @@
 public import ArgumentParser
 public import MemVault
 public import MemVaultPolicy
+public import MemVaultSQLite
 
 // The library's enums parse from their raw values on the command line. Declared here because the library
 // deliberately does not depend on ArgumentParser.

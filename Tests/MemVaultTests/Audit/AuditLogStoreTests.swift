@@ -4,6 +4,7 @@ import MemVault
 import MemVaultAudit
 import MemVaultCrypto
 import MemVaultPolicy
+import MemVaultSQLite
 import Testing
 
 @Suite("Audit log in the store")
@@ -43,7 +44,10 @@ struct AuditLogStoreTests {
         #expect(try await auditor.auditLog(AuditFilter(subject: alice)).count == entries.count)
         #expect(try await auditor.auditLog(AuditFilter(action: "delete")).count == 1)
         let verification = try await auditor.verifyAudit()
-        #expect(verification.isValid && verification.entries == UInt64(entries.count))
+        // The four reads of the log above are operations too, recorded after each returned.
+        #expect(verification.isValid && verification.entries == UInt64(entries.count) + 4)
+        let reads = try await auditor.auditLog(AuditFilter(action: .audit))
+        #expect(reads.count == 5 && reads.allSatisfy { $0.actor == "auditor-1" && $0.effect == .permit })
         // The application may not read the log.
         await #expect(throws: MemVaultError.self) { try await fixture.tenant().auditLog() }
     }
@@ -111,7 +115,7 @@ struct AuditLogStoreTests {
         let (fixture, _, _) = try await populated()
         let auditor = try await fixture.tenant(as: Self.auditor)
         let held = try await auditor.signAuditCheckpoint()
-        let verifier = try auditor.auditVerifierKey()
+        let verifier = try await auditor.auditVerifierKey()
         #expect(try Checkpoint.open(held, verifier: verifier).size > 8)
         #expect(try await auditor.verifyAudit(checkpoints: [held]).isValid)
         // More activity, then a consistency proof from the held checkpoint.
@@ -140,7 +144,7 @@ struct AuditLogStoreTests {
         try await rewrittenFixture.store.close()
         let rewritten = try await verifyAfter(rewrittenFixture, checkpoints: [note]) { db in
             let rows = try Row.fetchAll(db, sql: "SELECT sequence, entry FROM audit_log ORDER BY sequence")
-            var previous = AuditChain.genesis
+            var previous = try AuditChain.genesis(origin: "memvault.local/acme")
             for row in rows {
                 var entry = try AuditEncoding.decode(Array(row["entry"] as Data))
                 if entry.sequence >= 5 { entry.actor = "someone-else" }
@@ -256,7 +260,10 @@ struct PeriodicCheckpointTests {
         let quietAudit = try await reopened.tenant(TenantID("quiet"), as: auditor).verifyAudit()
         #expect(quietAudit.checkpoints.isEmpty)
         let log = try await reopened.tenant(TenantID("busy"), as: auditor).auditLog()
-        #expect(log.last?.actor == "memvault:system" && log.last?.detail == "checkpoint")
+        // The checkpoint covers its own entry: the last it covers is the system's checkpoint entry (the reads of
+        // the log since are recorded after it).
+        let covered = log[Int(busyAudit.checkpoints[0].size ?? 0) - 1]
+        #expect(covered.actor == "memvault:system" && covered.detail == "checkpoint")
     }
 }
 

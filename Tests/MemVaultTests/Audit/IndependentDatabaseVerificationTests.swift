@@ -3,6 +3,7 @@ import GRDB
 import MemVault
 import MemVaultAudit
 import MemVaultPolicy
+import MemVaultSQLite
 import Testing
 
 /// Audit/verify_audit.py, which shares no code with MemVault, checks a real tenant database and a checkpoint.
@@ -38,7 +39,7 @@ struct IndependentDatabaseVerificationTests {
             as: AccessContext(actor: "auditor", role: .auditor, purpose: "service-delivery"))
         let checkpoint = fixture.root.appending("checkpoint.txt")
         try await auditor.signAuditCheckpoint().write(toFile: checkpoint, atomically: true, encoding: .utf8)
-        let key = try auditor.auditVerifierKey().verifierKey
+        let key = try await auditor.auditVerifierKey().verifierKey
         try await fixture.store.close()
 
         let (status, output) = try verify(fixture, checkpoint: checkpoint, key: key)

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import MemVault
 import MemVaultPolicy
+import MemVaultSQLite
 import Testing
 
 @Suite("Policy enforcement in the store")
@@ -64,14 +65,12 @@ struct PolicyEnforcementTests {
         let alice = try await app.resolveSubject(externalID: "alice")
         let cube = try await app.createCube(
             NewCube(owner: .subject(alice.id), name: "chat", defaultCategory: "conversation"))
+        // Stored 100 days ago: the store's clock is set back for the write (the storage time is authenticated, so
+        // it cannot simply be edited in the file).
+        fixture.clock.advance(by: -100 * 86_400)
         let old = try await app.addMemory(.text("said 100 days ago"), to: cube.id)
+        fixture.clock.advance(by: 100 * 86_400)
         let recent = try await app.addMemory(.text("said today"), to: cube.id)
-        let hundredDaysAgo = StoredTime(Date.now.addingTimeInterval(-100 * 86_400).timeIntervalSince1970 * 1000)
-        try fixture.tamper { db in
-            try db.execute(
-                sql: "UPDATE memories SET created_at = ? WHERE memory_id = ?",
-                arguments: [hundredDaysAgo, old.id.rawValue])
-        }
 
         try await expectDenied("memvault:retention") { _ = try await app.memory(old.id) }
         let page = try await app.memories(in: .cube(cube.id))
@@ -132,10 +131,13 @@ struct PolicyEnforcementTests {
         try await expectDenied("memvault:purpose-limitation") {
             _ = try await fixture.tenant(as: safety).memory(memory.id)
         }
-        try await expectDenied("memvault:unknown-purpose") {
+        // An undeclared purpose is the caller's mistake: refused before anything is decided or recorded.
+        let undeclared = try await #require(throws: MemVaultError.self) {
             _ = try await fixture.tenant(as: AccessContext(actor: "x", role: .application, purpose: "ads")).memory(
                 memory.id)
         }
+        #expect(undeclared.code == .invalidArgument && undeclared.message.contains("unknown purpose 'ads'"))
+        #expect(undeclared.message.contains("must declare a purpose the policy 'default' declares"))
         // A rejected batch stores nothing.
         try await expectDenied("memvault:unknown-category") {
             _ = try await app.addMemories([.text("ok"), .text("bad", category: "finance")], to: cube.id)

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import MemVault
 import MemVaultCrypto
+import MemVaultSQLite
 import Testing
 
 @Suite("Key hierarchy")
@@ -122,7 +123,12 @@ struct KeyHierarchyTests {
         // Three versions of the shared data key, one of the pseudonym key.
         #expect(status.dataKeys.versions == 4)
         #expect(status.dataKeys.maximumEncryptionsPerKey == 10)
-        #expect(status.dataKeys.encryptions == 10 + 10 + 8)
+        #expect(status.dataKeys.encryptionsReserved == 10 + 10 + 8)
+        // Status counts what was done, not the budget reserved; after a flush, so does the key store.
+        #expect(status.dataKeys.encryptions == 25)
+        try keys.flushBudget()
+        let flushed = try #require(try keys.status(acme).first)
+        #expect(flushed.dataKeys.encryptions == 25 && flushed.dataKeys.encryptionsReserved == 10 + 10 + 5)
         for (index, envelope) in envelopes.enumerated() {
             #expect(try open(keys, .tenant, envelope) == "message \(index)")
         }
@@ -142,7 +148,11 @@ struct KeyHierarchyTests {
         }
         // 30 single encryptions take 5 blocks of 7. A block of 7 serves two triples; the remainder is counted
         // as spent, never handed out again, so 30 triples take 15 blocks. Every block is counted exactly once.
-        #expect(try first.status(acme).first?.dataKeys.encryptions == 5 * 7 + 15 * 7)
+        #expect(try first.status(acme).first?.dataKeys.encryptionsReserved == 5 * 7 + 15 * 7)
+        // Work done, as each process reports it: 30 single encryptions here, 90 in the other.
+        try first.flushBudget()
+        try second.flushBudget()
+        #expect(try first.status(acme).first?.dataKeys.encryptions == 30 + 90)
     }
 
     @Test("crypto-shredding a subject: its ciphertext (any copy) no longer opens and the wrapped key leaves no trace")

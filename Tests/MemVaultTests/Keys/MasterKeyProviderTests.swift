@@ -1,6 +1,7 @@
 import Foundation
 import MemVault
 import MemVaultCrypto
+import MemVaultSQLite
 import Testing
 
 @Suite("Master key providers")

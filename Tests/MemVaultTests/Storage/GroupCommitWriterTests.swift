@@ -1,9 +1,11 @@
+import Dispatch
 import Foundation
 import GRDB
+import MemVault
 import Synchronization
 import Testing
 
-@testable import MemVault
+@testable import MemVaultSQLite
 
 @Suite("Group commit")
 struct GroupCommitWriterTests {
@@ -29,14 +31,28 @@ struct GroupCommitWriterTests {
         let counter = CommitCounter()
         pool.add(transactionObserver: counter, extent: .databaseLifetime)
         let writer = GroupCommitWriter(database: pool, label: "test")
+        // A first write holds the writer until the others are all waiting, so they are truly concurrent (an idle
+        // writer runs a lone write at once, on its caller's thread).
+        let release = DispatchSemaphore(value: 0)
+        let waiting = CommitCounter()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for value in 0..<2_000 {
+            group.addTask {
+                try await writer.write { db in
+                    try db.execute(sql: "INSERT INTO items VALUES (?)", arguments: [-1])
+                    release.wait()
+                }
+            }
+            for value in 0..<1_999 {
                 group.addTask {
+                    waiting.commits.withLock { $0 += 1 }
                     try await writer.write { db in
                         try db.execute(sql: "INSERT INTO items VALUES (?)", arguments: [value])
                     }
                 }
             }
+            while waiting.commits.withLock({ $0 }) < 1_999 { try await Task.sleep(for: .milliseconds(1)) }
+            try await Task.sleep(for: .milliseconds(20))
+            release.signal()
             try await group.waitForAll()
         }
         #expect(try await pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM items") } == 2_000)
@@ -97,7 +113,7 @@ struct GroupCommitWriterTests {
         var configuration = SQLiteConfiguration()
         configuration.synchronous = mode
         let storage = try SQLiteTenantStorage(
-            tenant: TenantID("acme"), path: folder.appending("acme.sqlite"), configuration: configuration)
+            tenant: TenantID("acme"), path: folder.appending("acme.sqlite"), configuration: configuration, create: true)
         let values = try await storage.pool.read { db in
             [
                 try Int.fetchOne(db, sql: "PRAGMA synchronous"), try Int.fetchOne(db, sql: "PRAGMA secure_delete"),

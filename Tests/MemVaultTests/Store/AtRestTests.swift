@@ -1,6 +1,7 @@
 import Foundation
 import MemVault
 import MemVaultPolicy
+import MemVaultSQLite
 import Testing
 
 @Suite("Nothing personal at rest")

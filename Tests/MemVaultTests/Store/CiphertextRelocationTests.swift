@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import MemVault
+import MemVaultSQLite
 import Testing
 
 @Suite("Moved ciphertext does not open")

@@ -1,5 +1,6 @@
 import Foundation
 import MemVault
+import MemVaultSQLite
 import Testing
 
 @Suite("Limits and input validation")

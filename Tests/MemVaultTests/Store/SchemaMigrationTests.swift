@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MemVaultSQLite
 import Testing
 
 @testable import MemVault
@@ -28,10 +29,11 @@ struct SchemaMigrationTests {
                     DROP TABLE consent_history;
                     DROP TABLE consents;
                     DROP TABLE legal_holds;
+                    DROP TABLE hold_registry;
                     DROP INDEX memories_by_subject;
                     DROP TABLE memory_history;
                     ALTER TABLE memories DROP COLUMN supersedes;
-                    DELETE FROM grdb_migrations WHERE identifier IN ('v2', 'v3', 'v4');
+                    DELETE FROM grdb_migrations WHERE identifier IN ('v2', 'v3', 'v4', 'v5');
                     """)
         }
         let reference = try DatabaseQueue()

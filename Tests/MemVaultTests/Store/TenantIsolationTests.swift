@@ -1,5 +1,6 @@
 import Foundation
 import MemVault
+import MemVaultSQLite
 import Testing
 
 @Suite("Tenant isolation")

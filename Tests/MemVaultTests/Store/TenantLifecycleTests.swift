@@ -1,7 +1,9 @@
 import Foundation
 import GRDB
-import MemVault
+import MemVaultSQLite
 import Testing
+
+@testable import MemVault
 
 @Suite("Tenant lifecycle")
 struct TenantLifecycleTests {
@@ -33,12 +35,15 @@ struct TenantLifecycleTests {
     @Test("a deletion interrupted by a crash is completed when the store next opens")
     func interruptedDeletion() async throws {
         let fixture = try await StoreFixture.make(tenants: ["acme", "globex"])
-        try await fixture.store.close()
-        let catalog = try DatabaseQueue(path: fixture.root.appending("data/catalog.sqlite"))
-        try await catalog.write { db in
-            try db.execute(sql: "UPDATE tenants SET state = 'deleting' WHERE tenant_id = 'globex'")
+        // What deleteTenant writes before it destroys anything: the sealed entry in the deleting state. Then the
+        // process dies (the store is closed without going further).
+        let globex = try TenantID("globex")
+        let catalog = fixture.store.catalog
+        try await catalog.storage.unitOfWork { transaction in
+            let entry = try catalog.verified(try #require(try transaction.tenantEntry(globex)))
+            try transaction.saveTenantEntry(try catalog.resealed(entry, state: .deleting))
         }
-        try catalog.close()
+        try await fixture.store.close()
 
         let reopened = try await fixture.reopened()
         #expect(try await reopened.tenants().map(\.rawValue) == ["acme"])

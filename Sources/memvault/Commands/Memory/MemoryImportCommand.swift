@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
 import MemVault
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 struct MemoryImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,14 +14,18 @@ struct MemoryImportCommand: AsyncParsableCommand {
         discussion: """
             Each input line is one memory: {"text": "…"} or {"base64": "…", "mediaType": "…"}, with optional \
             type, category, tags, source, sourceDetail, confidence, occurredAt, validFrom, validUntil, attributes.
-            Each output line acknowledges one input line after its write has committed: {"line": N, "id": "mem_…"} \
-            or {"line": N, "error": {…}}; a last line sums up. Writes run concurrently and share commits.
+            Lines are added in batches (one unit of work and one audit entry per batch, listing its ids); while \
+            the store is busy, batches grow. A line is acknowledged after its batch has committed. With --json, \
+            each output line acknowledges one input line: {"line": N, "id": "mem_…"} or {"line": N, "error": {…}}, \
+            and a last line sums up; without it, errors are printed per line and a summary at the end. A batch \
+            that fails as a whole is retried line by line, so each line gets its own answer.
             """)
 
-    @OptionGroup var options: GlobalOptions
+    @OptionGroup var options: TenantDataOptions
     @Option(help: "The tenant.") var tenant: String
     @Option(help: "The cube (cube_…).") var cube: String
-    @Option(help: "Writes in flight at once.") var concurrency = 16
+    @Option(help: "Batches in flight at once.") var concurrency = 4
+    @Option(name: .customLong("batch-size"), help: "The most lines in one batch.") var batchSize = 500
 
     struct Line: Decodable {
         var text: String?
@@ -63,73 +72,168 @@ struct MemoryImportCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
-        guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency takes 1 to 256") }
+        guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency takes 1 to 64") }
+        guard (1...1_000).contains(batchSize) else { throw ValidationError("--batch-size takes 1 to 1000") }
     }
 
     func run() async throws {
         let summary: Summary
         do {
             let cube = try CubeID(cube)
-            summary = try await options.withTenant(tenant) { store in try await importLines(into: store, cube: cube) }
+            let output = Output(json: options.json)
+            summary = try await options.withTenant(tenant) { store in
+                try await importLines(into: store, cube: cube, output: output)
+            }
         } catch {
             try options.fail(error)
         }
-        Self.write(try JSONOutput.encode(summary, pretty: false))
+        if options.json {
+            Output.write(try JSONOutput.encode(summary, pretty: false) + "\n")
+        } else {
+            print("Imported \(summary.imported) memories; \(summary.failed) lines failed.")
+        }
         if summary.failed > 0 { throw ExitCode.failure }
     }
 
-    private func importLines(into store: TenantStore, cube: CubeID) async throws -> Summary {
-        try await withThrowingTaskGroup(of: Bool.self) { group in
+    private func importLines(into store: TenantStore, cube: CubeID, output: Output) async throws -> Summary {
+        try await withThrowingTaskGroup(of: Void.self) { group in
             var inFlight = 0
-            var imported = 0
-            var failed = 0
-            var number = 0
-            for await text in Self.standardInputLines() {
-                number += 1
-                if inFlight == concurrency, let ok = try await group.next() {
+            var pending: [(Int, Data)] = []
+            let batchSize = batchSize
+            func dispatch(_ lines: [(Int, Data)]) async throws {
+                if inFlight == concurrency {
+                    try await group.next()
                     inFlight -= 1
-                    if ok { imported += 1 } else { failed += 1 }
                 }
-                let line = number
-                group.addTask {
-                    var acknowledgement = Acknowledgement(line: line)
-                    do {
-                        let memory = try JSONDecoder().decode(Line.self, from: Data(text.utf8)).memory()
-                        acknowledgement.id = try await store.addMemory(memory, to: cube).id
-                    } catch let error as MemVaultError {
-                        acknowledgement.error = .init(code: error.code.name, message: error.message)
-                    } catch let error as ValidationError {
-                        acknowledgement.error = .init(code: "invalid_argument", message: error.message)
-                    } catch is DecodingError {
-                        // The decoder's message may quote the input, which may be personal data: say only where.
-                        acknowledgement.error = .init(
-                            code: "invalid_argument", message: "line \(line) is not a valid memory object")
-                    }
-                    Self.write(try JSONOutput.encode(acknowledgement, pretty: false))
-                    return acknowledgement.id != nil
-                }
+                group.addTask { await Self.add(lines, to: cube, in: store, output: output) }
                 inFlight += 1
             }
-            for try await ok in group {
-                if ok { imported += 1 } else { failed += 1 }
+            for await chunk in Self.standardInputChunks() {
+                pending += chunk
+                while pending.count >= batchSize {
+                    try await dispatch(Array(pending.prefix(batchSize)))
+                    pending.removeFirst(batchSize)
+                }
+                // With a free slot, what arrived goes out now; while every slot is busy, the batch keeps growing.
+                if !pending.isEmpty, inFlight < concurrency {
+                    try await dispatch(pending)
+                    pending = []
+                }
             }
-            return Summary(imported: imported, failed: failed)
+            if !pending.isEmpty { try await dispatch(pending) }
+            try await group.waitForAll()
+            return output.summary
         }
     }
 
-    /// One unbuffered write per line: a line is on its way out before the next write starts, and lines from
-    /// concurrent tasks never interleave (each is far below the pipe's atomic-write size).
-    private static func write(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    /// Decodes and adds one batch; acknowledges every line of it in one write.
+    private static func add(_ lines: [(Int, Data)], to cube: CubeID, in store: TenantStore, output: Output) async {
+        var acknowledgements: [Acknowledgement] = []
+        var valid: [(Int, NewMemory)] = []
+        let decoder = JSONDecoder()
+        for (number, text) in lines {
+            do {
+                valid.append((number, try decoder.decode(Line.self, from: text).memory()))
+            } catch let error as ValidationError {
+                acknowledgements.append(
+                    .init(line: number, error: .init(code: "invalid_argument", message: error.message)))
+            } catch {
+                // The decoder's message may quote the input, which may be personal data: say only where.
+                acknowledgements.append(
+                    .init(
+                        line: number,
+                        error: .init(code: "invalid_argument", message: "line \(number) is not a valid memory object")))
+            }
+        }
+        if !valid.isEmpty {
+            do {
+                let added = try await store.addMemories(valid.map(\.1), to: cube)
+                acknowledgements += zip(valid, added).map { Acknowledgement(line: $0.0.0, id: $0.1.id) }
+            } catch {
+                // One bad line fails its whole batch: retry line by line so each gets its own answer.
+                for (number, memory) in valid {
+                    do {
+                        acknowledgements.append(.init(line: number, id: try await store.addMemory(memory, to: cube).id))
+                    } catch {
+                        let (code, message) = ErrorDocument.describe(error)
+                        acknowledgements.append(.init(line: number, error: .init(code: code, message: message)))
+                    }
+                }
+            }
+        }
+        output.acknowledge(acknowledgements.sorted { $0.line < $1.line })
     }
 
-    /// Lines of standard input, read on a thread of their own so blocking reads never hold up the tasks writing.
-    private static func standardInputLines() -> AsyncStream<String> {
+    /// Where acknowledgements go: JSON lines, or errors and progress as text. One locked write per batch, so lines
+    /// of concurrent batches never interleave.
+    final class Output: Sendable {
+        let json: Bool
+        private let counts = Mutex((imported: 0, failed: 0, reported: 0))
+
+        init(json: Bool) { self.json = json }
+
+        var summary: Summary { counts.withLock { Summary(imported: $0.imported, failed: $0.failed) } }
+
+        func acknowledge(_ acknowledgements: [Acknowledgement]) {
+            counts.withLock { counts in
+                let text: String
+                if json {
+                    text = acknowledgements.compactMap { try? JSONOutput.encode($0, pretty: false) + "\n" }.joined()
+                } else {
+                    text = acknowledgements.compactMap { ack in
+                        ack.error.map { "line \(ack.line): error: \($0.message)\n" }
+                    }.joined()
+                }
+                if !text.isEmpty { Self.write(text) }
+                counts.imported += acknowledgements.filter { $0.id != nil }.count
+                counts.failed += acknowledgements.filter { $0.error != nil }.count
+                if !json, counts.imported + counts.failed >= counts.reported + 10_000 {
+                    counts.reported = counts.imported + counts.failed
+                    FileHandle.standardError.write(
+                        Data("… \(counts.imported) imported, \(counts.failed) failed\n".utf8))
+                }
+            }
+        }
+
+        static func write(_ text: String) {
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
+
+    /// Standard input as chunks of numbered, non-empty lines (raw bytes: invalid UTF-8 fails its line, never repaired): whatever each read returned, read on a thread of its
+    /// own so blocking reads never hold up the tasks writing.
+    private static func standardInputChunks() -> AsyncStream<[(Int, Data)]> {
         AsyncStream { continuation in
             let thread = Thread {
-                while let line = readLine(strippingNewline: true) {
-                    if !line.isEmpty { continuation.yield(line) }
+                var buffer = [UInt8](repeating: 0, count: 1 << 16)
+                var partial: [UInt8] = []
+                var number = 0
+                func lines(from bytes: ArraySlice<UInt8>, final: Bool) -> [(Int, Data)] {
+                    var chunk: [(Int, Data)] = []
+                    partial += bytes
+                    var start = partial.startIndex
+                    while let newline = partial[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                        number += 1
+                        if newline > start { chunk.append((number, Data(partial[start..<newline]))) }
+                        start = newline + 1
+                    }
+                    partial.removeSubrange(..<start)
+                    if final, !partial.isEmpty {
+                        number += 1
+                        chunk.append((number, Data(partial)))
+                        partial = []
+                    }
+                    return chunk
                 }
+                while true {
+                    let count = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+                    if count < 0, errno == EINTR { continue }
+                    guard count > 0 else { break }
+                    let chunk = lines(from: buffer[0..<count], final: false)
+                    if !chunk.isEmpty { continuation.yield(chunk) }
+                }
+                let rest = lines(from: [], final: true)
+                if !rest.isEmpty { continuation.yield(rest) }
                 continuation.finish()
             }
             thread.start()

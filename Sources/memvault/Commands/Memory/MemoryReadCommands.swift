@@ -5,7 +5,7 @@ struct MemoryGetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "get", abstract: "Show a memory: its current version, or --version N.")
 
-    @OptionGroup var options: GlobalOptions
+    @OptionGroup var options: TenantDataOptions
     @Option(help: "The tenant.") var tenant: String
     @Argument(help: "The memory (mem_…).") var memory: String
     @Option(help: "A specific version.") var version: Int?
@@ -24,7 +24,7 @@ struct MemoryListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "List a cube's or a subject's memories, a page at a time.")
 
-    @OptionGroup var options: GlobalOptions
+    @OptionGroup var options: TenantDataOptions
     @Option(help: "The tenant.") var tenant: String
     @Option(help: "List this cube (cube_…).") var cube: String?
     @Option(help: "List this subject's memories across its cubes (sub_…).") var subject: String?
@@ -58,7 +58,7 @@ struct MemoryHistoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history", abstract: "Show every version of a memory, oldest first.")
 
-    @OptionGroup var options: GlobalOptions
+    @OptionGroup var options: TenantDataOptions
     @Option(help: "The tenant.") var tenant: String
     @Argument(help: "The memory (mem_…).") var memory: String
 

@@ -5,7 +5,7 @@ struct MemoryAddCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add", abstract: "Add a memory to a cube; content from --text, --file or --stdin.")
 
-    @OptionGroup var options: GlobalOptions
+    @OptionGroup var options: TenantDataOptions
     @Option(help: "The tenant.") var tenant: String
     @Option(help: "The cube (cube_…).") var cube: String
     @OptionGroup var content: ContentOptions
@@ -29,7 +29,7 @@ struct MemoryUpdateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "update", abstract: "Store a new version of a memory; the previous one stays in its history.")
 
-    @OptionGroup var options: GlobalOptions
+    @OptionGroup var options: TenantDataOptions
     @Option(help: "The tenant.") var tenant: String
     @Argument(help: "The memory (mem_…).") var memory: String
     @OptionGroup var content: ContentOptions
@@ -50,7 +50,7 @@ struct MemoryArchiveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "archive", abstract: "Archive a memory: kept, but no longer listed by default.")
 
-    @OptionGroup var options: GlobalOptions
+    @OptionGroup var options: TenantDataOptions
     @Option(help: "The tenant.") var tenant: String
     @Argument(help: "The memory (mem_…).") var memory: String
 
@@ -68,7 +68,7 @@ struct MemoryDeleteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "delete", abstract: "Delete a memory with all its versions.")
 
-    @OptionGroup var options: GlobalOptions
+    @OptionGroup var options: TenantDataOptions
     @Option(help: "The tenant.") var tenant: String
     @Argument(help: "The memory (mem_…).") var memory: String
 

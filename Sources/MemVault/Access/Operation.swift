@@ -1,0 +1,154 @@
+public import MemVaultAudit
+public import MemVaultPolicy
+
+/// Every operation MemVault offers, and how each is authorised: the one place role sets are spelled.
+///
+/// An operation is either decided by the tenant's policy (data operations: the policy's rules say which role may
+/// do what for which purpose) or confined to roles (identity, consent, holds, audit, keys, tenants). Either way it
+/// runs through `Authorizer` — decide, act, record — and lands in an audit log. `docs/role-matrix.md` lists every
+/// role against every operation; a test checks that table against what the store does.
+public enum Operation: String, CaseIterable, Sendable, Comparable {
+    // The installation: recorded in the installation audit log.
+    case createTenant = "tenant create"
+    case listTenants = "tenant list"
+    case setTenantPolicy = "tenant set-policy"
+    case deleteTenant = "tenant delete"
+    case readKeyStatus = "keys status"
+    case rotateTenantKey = "keys rotate"
+    case rewrapDataKeys = "keys rewrap"
+    case retireTenantKey = "keys retire"
+    // A tenant's subjects, cubes and memories: recorded in the tenant's audit log.
+    case resolveSubject = "subject resolve"
+    case readSubject = "subject read"
+    case readExternalID = "subject external-id"
+    case createCube = "cube create"
+    case readCube = "cube get"
+    case listCubes = "cube list"
+    case deleteCube = "cube delete"
+    case addMemories = "memory add"
+    case readMemory = "memory get"
+    case listMemories = "memory list"
+    case readHistory = "memory history"
+    case updateMemory = "memory update"
+    case archiveMemory = "memory archive"
+    case deleteMemory = "memory delete"
+    case recordConsent = "consent record"
+    case readConsent = "consent list"
+    case setHold = "hold set"
+    case clearHold = "hold clear"
+    case listHolds = "hold list"
+    // Audit logs (a tenant's or the installation's).
+    case readAuditLog = "audit log"
+    case verifyAuditLog = "audit verify"
+    case proveAuditLog = "audit prove"
+    case signAuditCheckpoint = "audit checkpoint"
+    case readVerifierKey = "audit key"
+
+    public static func < (lhs: Operation, rhs: Operation) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+
+    /// How an operation is decided.
+    public enum Authority: Sendable, Equatable {
+        /// By the tenant's policy, as this policy action.
+        case policy(Action)
+        /// By role alone.
+        case roles(Set<Role>)
+    }
+
+    static let auditRoles: Set<Role> = [.auditor, .dataProtectionOfficer, .administrator]
+    static let keyRoles: Set<Role> = [.administrator, .dataProtectionOfficer]
+    static let identityRoles: Set<Role> = [.application, .dataProtectionOfficer, .administrator]
+    static let consentRoles: Set<Role> = [.application, .dataProtectionOfficer]
+    static let holdRoles: Set<Role> = [.administrator, .dataProtectionOfficer]
+
+    public var authority: Authority {
+        switch self {
+        case .createTenant, .setTenantPolicy, .deleteTenant: .roles([.administrator])
+        case .listTenants, .readKeyStatus: .roles(Self.auditRoles)
+        case .rotateTenantKey, .rewrapDataKeys, .retireTenantKey: .roles(Self.keyRoles)
+        case .resolveSubject, .readSubject: .roles(Self.identityRoles)
+        case .readExternalID, .readCube, .listCubes, .readMemory, .listMemories, .readHistory: .policy(.read)
+        case .createCube, .addMemories: .policy(.write)
+        case .updateMemory, .archiveMemory: .policy(.update)
+        case .deleteCube, .deleteMemory: .policy(.delete)
+        case .recordConsent, .readConsent: .roles(Self.consentRoles)
+        case .setHold, .clearHold, .listHolds: .roles(Self.holdRoles)
+        case .readAuditLog, .verifyAuditLog, .proveAuditLog, .signAuditCheckpoint, .readVerifierKey:
+            .roles(Self.auditRoles)
+        }
+    }
+
+    /// Operations that process a tenant's personal data need a purpose the tenant's policy declares; governance
+    /// operations take none.
+    public var needsPurpose: Bool {
+        switch self {
+        case .createTenant, .listTenants, .setTenantPolicy, .deleteTenant, .readKeyStatus, .rotateTenantKey,
+            .rewrapDataKeys, .retireTenantKey, .readAuditLog, .verifyAuditLog, .proveAuditLog, .signAuditCheckpoint,
+            .readVerifierKey:
+            false
+        default: true
+        }
+    }
+
+    /// Operations on the installation rather than one tenant's records.
+    public var isInstallationOperation: Bool {
+        switch self {
+        case .createTenant, .listTenants, .setTenantPolicy, .deleteTenant, .readKeyStatus: true
+        default: false
+        }
+    }
+
+    public var auditAction: AuditAction {
+        switch self {
+        case .createTenant, .listTenants, .setTenantPolicy, .deleteTenant: .tenant
+        case .readKeyStatus, .rotateTenantKey, .rewrapDataKeys, .retireTenantKey: .key
+        case .resolveSubject, .readSubject: .subject
+        case .readExternalID, .readCube, .listCubes, .readMemory, .listMemories, .readHistory: .read
+        case .createCube, .addMemories: .write
+        case .updateMemory, .archiveMemory: .update
+        case .deleteCube, .deleteMemory: .delete
+        case .recordConsent, .readConsent: .consent
+        case .setHold, .clearHold, .listHolds: .hold
+        case .readAuditLog, .verifyAuditLog, .proveAuditLog, .signAuditCheckpoint, .readVerifierKey: .audit
+        }
+    }
+
+    /// What a denial says the role may not do.
+    var summary: String {
+        switch self {
+        case .createTenant: "create tenants"
+        case .listTenants: "list tenants"
+        case .setTenantPolicy: "change a tenant's policy"
+        case .deleteTenant: "delete tenants"
+        case .readKeyStatus: "read the key status"
+        case .rotateTenantKey: "rotate the tenant key"
+        case .rewrapDataKeys: "re-wrap data keys"
+        case .retireTenantKey: "retire tenant keys"
+        case .resolveSubject: "resolve subjects"
+        case .readSubject: "look up subjects"
+        case .readExternalID: "read external ids"
+        case .createCube: "create cubes"
+        case .readCube: "read cubes"
+        case .listCubes: "list cubes"
+        case .deleteCube: "delete cubes"
+        case .addMemories: "add memories"
+        case .readMemory: "read memories"
+        case .listMemories: "list memories"
+        case .readHistory: "read memory history"
+        case .updateMemory: "update memories"
+        case .archiveMemory: "archive memories"
+        case .deleteMemory: "delete memories"
+        case .recordConsent: "record consent"
+        case .readConsent: "read consent records"
+        case .setHold: "set legal holds"
+        case .clearHold: "clear legal holds"
+        case .listHolds: "list legal holds"
+        case .readAuditLog: "read the audit log"
+        case .verifyAuditLog: "verify the audit log"
+        case .proveAuditLog: "read audit proofs"
+        case .signAuditCheckpoint: "sign checkpoints"
+        case .readVerifierKey: "read the audit verifier key"
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import MemVaultCrypto
+import MemVaultPolicy
+
+/// What every sealed or MAC'd record is bound to: the associated data of envelopes and the fields of seals, each a
+/// `BindingContext` with its own domain label. A ciphertext or seal moved to another place, or left in place while
+/// a clear field beside it is edited, no longer verifies.
+enum Bindings {
+    /// Where a memory version's payload lives, and every clear field of that version: tenant, subject pseudonym
+    /// ("-" for shared cubes), cube, memory, version, whether it is the current version or a superseded one, its
+    /// lineage, the clear fields (`MemoryFields`) and the key version.
+    static func memory(_ tenant: TenantID, pseudonym: String?, _ record: MemoryRecord, current: Bool) -> [UInt8] {
+        var context = BindingContext(domain: "memvault.memory.v2", capacity: 384)
+        context.append("tenant", tenant.rawValue)
+        context.append("subject", pseudonym ?? "-")
+        context.append("cube", record.cube.rawValue)
+        context.append("memory", record.id.rawValue)
+        context.append("version", String(record.version))
+        context.append("placement", current ? "current" : "superseded")
+        context.append("supersedes", record.supersedes.map(String.init) ?? "-")
+        let fields = record.fields
+        context.append("status", fields.status.rawValue)
+        context.append("type", fields.type.rawValue)
+        context.append("category", fields.category)
+        context.append("source", fields.source.rawValue)
+        context.append("content-kind", fields.contentKind.rawValue)
+        context.append("content-size", String(fields.contentSize))
+        context.append("occurred-at", fields.occurredAt.map(String.init) ?? "-")
+        context.append("valid-from", fields.validFrom.map(String.init) ?? "-")
+        context.append("valid-until", fields.validUntil.map(String.init) ?? "-")
+        context.append("created-at", String(fields.createdAt))
+        context.append("updated-at", String(fields.updatedAt))
+        context.append("key-version", String(record.keyVersion))
+        return context.bytes
+    }
+
+    /// A cube's metadata: its owner (as pseudonym) and every clear field of the cube.
+    static func cube(_ tenant: TenantID, pseudonym: String?, _ record: CubeRecord) -> [UInt8] {
+        BindingContext(domain: "memvault.cube.v2").with("tenant", tenant.rawValue).with("subject", pseudonym ?? "-")
+            .with("cube", record.id.rawValue).with("owner", record.subject?.rawValue ?? "-").with("kind", record.kind)
+            .with("default-category", record.defaultCategory).with("schema-version", String(record.schemaVersion))
+            .with("created-at", String(record.createdAt)).with("updated-at", String(record.updatedAt))
+            .with("key-version", record.keyVersion).bytes
+    }
+
+    /// A subject's sealed external id, bound to the subject id, its pseudonym and its creation: a pseudonym swapped
+    /// between two subjects fails to open.
+    static func subject(_ tenant: TenantID, _ record: SubjectRecord) -> [UInt8] {
+        BindingContext(domain: "memvault.subject.v2").with("tenant", tenant.rawValue)
+            .with("subject", record.id.rawValue).with("pseudonym", record.pseudonym)
+            .with("created-at", String(record.createdAt)).with("key-version", record.keyVersion).bytes
+    }
+
+    static func consentEvidence(_ tenant: TenantID, subject: SubjectID, change: String, keyVersion: UInt32) -> [UInt8] {
+        BindingContext(domain: "memvault.consent.v1").with("tenant", tenant.rawValue)
+            .with("subject", subject.rawValue).with("change", change).with("key-version", keyVersion).bytes
+    }
+
+    static func holdReason(_ tenant: TenantID, hold: String, keyVersion: UInt32) -> [UInt8] {
+        BindingContext(domain: "memvault.hold.v1").with("tenant", tenant.rawValue).with("hold", hold)
+            .with("key-version", keyVersion).bytes
+    }
+
+    // MARK: - Seals of clear governance state
+
+    static func consentState(_ tenant: TenantID, _ record: ConsentStateRecord) -> BindingContext {
+        BindingContext(domain: "memvault.seal.consent-state.v1").with("tenant", tenant.rawValue)
+            .with("subject", record.subject.rawValue).with("purpose", record.purpose)
+            .with("state", record.state.rawValue).with("changed-at", String(record.changedAt))
+            .with("change", record.changeID)
+    }
+
+    static func consentChange(_ tenant: TenantID, _ record: ConsentChangeRecord) -> BindingContext {
+        BindingContext(domain: "memvault.seal.consent-change.v1").with("tenant", tenant.rawValue)
+            .with("change", record.id).with("subject", record.subject.rawValue).with("purpose", record.purpose)
+            .with("state", record.state.rawValue).with("changed-at", String(record.changedAt))
+            .with("actor", record.actor).with("evidence", record.evidence.map { Hex.encode($0) } ?? "-")
+            .with("key-version", record.keyVersion.map(String.init) ?? "-").with("previous", record.previous ?? "-")
+    }
+
+    static func hold(_ tenant: TenantID, _ record: LegalHoldRecord) -> BindingContext {
+        BindingContext(domain: "memvault.seal.hold.v1").with("tenant", tenant.rawValue).with("hold", record.id)
+            .with("target-kind", record.target.kind).with("target", record.target.id)
+            .with("reason", Hex.encode(record.reason)).with("key-version", record.keyVersion)
+            .with("set-by", record.setBy).with("set-at", String(record.setAt))
+            .with("cleared-by", record.clearedBy ?? "-").with("cleared-at", record.clearedAt.map(String.init) ?? "-")
+    }
+
+    static func holdRegistry(_ tenant: TenantID, generation: UInt64, digest: [UInt8]) -> BindingContext {
+        BindingContext(domain: "memvault.seal.hold-registry.v1").with("tenant", tenant.rawValue)
+            .with("generation", String(generation)).with("digest", Hex.encode(digest))
+    }
+
+    /// What the hold registry's digest covers: every hold's id, target and whether it is still active.
+    static func holdSet(_ holds: [LegalHoldRecord]) -> [UInt8] {
+        var context = BindingContext(domain: "memvault.hold-set.v1")
+        for hold in holds.sorted(by: { $0.id < $1.id }) {
+            context.append(hold.id, "\(hold.target.kind):\(hold.target.id):\(hold.isActive ? "active" : "cleared")")
+        }
+        return context.bytes
+    }
+
+    static func tenantEntry(installation: String, _ record: TenantEntryRecord) -> BindingContext {
+        BindingContext(domain: "memvault.seal.tenant-entry.v1").with("installation", installation)
+            .with("tenant", record.tenant.rawValue).with("state", record.state.rawValue)
+            .with("policy", record.policy).with("created-at", String(record.createdAt))
+            .with("has-holds", record.hasHolds ? "yes" : "no").with("checkpoint", record.checkpoint ?? "-")
+    }
+}

@@ -1,0 +1,116 @@
+public import MemVaultAudit
+
+/// What one unit of work can do with a tenant's records, split by concern. Every call is synchronous and runs
+/// inside the unit's transaction.
+public typealias TenantTransaction = SubjectRecords & CubeRecords & MemoryRecords & ConsentRecords & HoldRecords
+    & AuditLogRecords
+
+/// What a read-only snapshot of a tenant's records offers.
+public typealias TenantReader = SubjectReader & CubeReader & MemoryReader & HoldReader & AuditLogReader
+
+public protocol SubjectReader {
+    func subject(pseudonym: String) throws -> SubjectRecord?
+    func subject(id: SubjectID) throws -> SubjectRecord?
+}
+
+public protocol SubjectRecords: SubjectReader {
+    /// `conflict` if a subject with that id or pseudonym exists.
+    func insertSubject(_ record: SubjectRecord) throws
+}
+
+public protocol CubeReader {
+    func cube(_ id: CubeID) throws -> CubeRecord?
+    /// Cubes in id order after `after`.
+    func cubes(_ filter: CubeFilter, after: CubeID?, limit: Int) throws -> [CubeRecord]
+}
+
+public protocol CubeRecords: CubeReader {
+    /// `notFound` if the owning subject does not exist; `conflict` if the id is taken.
+    func insertCube(_ record: CubeRecord) throws
+    /// Deletes the cube with all its memories and their history. False if it did not exist.
+    func deleteCube(_ id: CubeID) throws -> Bool
+}
+
+public protocol MemoryReader {
+    /// The current version.
+    func memory(_ id: MemoryID) throws -> MemoryRecord?
+    /// One version, current or superseded.
+    func memory(_ id: MemoryID, version: Int) throws -> MemoryVersion?
+    /// Current versions in id order after `after`, with one of `statuses` (all statuses if nil).
+    func memories(
+        _ scope: MemoryScope, statuses: Set<MemoryStatus>?, after: MemoryID?, limit: Int
+    ) throws -> [MemoryRecord]
+    /// Every version, oldest first; empty if the memory does not exist.
+    func history(_ id: MemoryID) throws -> [MemoryVersion]
+    /// The highest superseded version kept, if any: a current version must be above it.
+    func latestSupersededVersion(_ id: MemoryID) throws -> Int?
+}
+
+public protocol MemoryRecords: MemoryReader {
+    /// Inserts new memories; `notFound` if the cube or subject is gone, `conflict` if an id is taken.
+    func insertMemories(_ records: [MemoryRecord]) throws
+    /// Moves a new version in: `superseded` (the current version, sealed again for its place in the history)
+    /// goes to the history, and `next` becomes current. False if the current version is no longer
+    /// `superseded.version` (another update came first) or the memory is gone.
+    func replaceCurrent(with next: MemoryRecord, superseded: MemoryRecord) throws -> Bool
+    /// Replaces the current version in place (same version: a status change). False if it is no longer current.
+    func updateCurrent(_ record: MemoryRecord) throws -> Bool
+    /// Deletes a memory with all its versions. False if it did not exist.
+    func deleteMemory(_ id: MemoryID) throws -> Bool
+}
+
+public protocol ConsentRecords {
+    /// The subject's current consent record for `purpose` and the newest change in its history, read together.
+    func consent(subject: SubjectID, purpose: String) throws -> ConsentLookup
+    /// Stores a change in the history and makes `current` the subject's state for the purpose.
+    func recordConsent(_ change: ConsentChangeRecord, current: ConsentStateRecord) throws
+    /// Every change of the subject, oldest first.
+    func consentHistory(subject: SubjectID) throws -> [ConsentChangeRecord]
+}
+
+public protocol HoldReader {
+    func holdRegistry() throws -> HoldRegistryRecord?
+    /// Holds in id order; active ones only unless `includeCleared`.
+    func holds(includeCleared: Bool) throws -> [LegalHoldRecord]
+    func hold(_ id: String) throws -> LegalHoldRecord?
+}
+
+public protocol HoldRecords: HoldReader {
+    func saveHoldRegistry(_ registry: HoldRegistryRecord) throws
+    func insertHold(_ record: LegalHoldRecord) throws
+    /// Replaces a stored hold (clearing it). False if it does not exist.
+    func updateHold(_ record: LegalHoldRecord) throws -> Bool
+}
+
+public protocol AuditLogReader {
+    /// The number of entries (the last sequence number).
+    func auditSize() throws -> UInt64
+    /// Stored entries with sequence above `after`, in order, at most `limit`.
+    func auditEntries(after: UInt64, limit: Int) throws -> [StoredAuditEntry]
+    /// Signed checkpoints, smallest first.
+    func checkpoints() throws -> [StoredCheckpoint]
+}
+
+public protocol AuditLogRecords: AuditLogReader {
+    /// Chains `entry` onto the log (its sequence is assigned here) and stores it in this transaction; returns the
+    /// sequence. The backend builds the link with `AuditChainHead`, from the tail it read in this transaction.
+    @discardableResult
+    func appendAudit(_ entry: AuditEntry) throws -> UInt64
+    func insertCheckpoint(_ checkpoint: StoredCheckpoint) throws
+}
+
+/// What a unit of work can do with the catalog.
+public typealias CatalogTransaction = TenantEntryRecords & AuditLogRecords
+public typealias CatalogReader = TenantEntryReader & AuditLogReader
+
+public protocol TenantEntryReader {
+    /// Every tenant the catalog lists, by id.
+    func tenantEntries() throws -> [TenantEntryRecord]
+    func tenantEntry(_ tenant: TenantID) throws -> TenantEntryRecord?
+}
+
+public protocol TenantEntryRecords: TenantEntryReader {
+    /// Inserts or replaces the tenant's entry.
+    func saveTenantEntry(_ entry: TenantEntryRecord) throws
+    func deleteTenantEntry(_ tenant: TenantID) throws
+}

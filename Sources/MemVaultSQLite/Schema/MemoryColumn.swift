@@ -1,0 +1,98 @@
+import Foundation
+import GRDB
+import MemVault
+
+/// The columns of a memory version, shared by `memories` (current versions) and `memory_history` (superseded
+/// ones): declared once, in the order rows are selected, inserted and decoded. Decoding is by position, because
+/// name lookups cost a case-insensitive comparison per column and dominated the read path.
+enum MemoryColumn: Int, CaseIterable {
+    case memoryID, cubeID, subjectID, version, supersedes, status, type, category, source, contentKind, contentSize
+    case occurredAt, validFrom, validUntil, createdAt, updatedAt, keyVersion, payload
+
+    var name: String {
+        switch self {
+        case .memoryID: "memory_id"
+        case .cubeID: "cube_id"
+        case .subjectID: "subject_id"
+        case .version: "version"
+        case .supersedes: "supersedes"
+        case .status: "status"
+        case .type: "memory_type"
+        case .category: "category"
+        case .source: "source_kind"
+        case .contentKind: "content_kind"
+        case .contentSize: "content_size"
+        case .occurredAt: "occurred_at"
+        case .validFrom: "valid_from"
+        case .validUntil: "valid_until"
+        case .createdAt: "created_at"
+        case .updatedAt: "updated_at"
+        case .keyVersion: "key_version"
+        case .payload: "payload"
+        }
+    }
+
+    /// `memory_id, cube_id, …` for SELECT and INSERT.
+    static let list = allCases.map(\.name).joined(separator: ", ")
+    /// `?, ?, …` for INSERT.
+    static let placeholders = databaseQuestionMarks(count: allCases.count)
+
+    /// A row selected with `list`.
+    static func record(_ row: Row) throws -> MemoryRecord {
+        func decode<T: RawRepresentable<String>>(_ column: MemoryColumn, as type: T.Type) throws -> T {
+            guard let value = T(rawValue: row[column.rawValue]) else { throw malformed("memory \(column.name)") }
+            return value
+        }
+        let id: MemoryID
+        let cube: CubeID
+        let subject: SubjectID?
+        do {
+            id = try MemoryID(row[MemoryColumn.memoryID.rawValue] as String)
+            cube = try CubeID(row[MemoryColumn.cubeID.rawValue] as String)
+            subject = try (row[MemoryColumn.subjectID.rawValue] as String?).map(SubjectID.init)
+        } catch {
+            throw malformed("memory id")
+        }
+        return MemoryRecord(
+            id: id, cube: cube, subject: subject, version: row[MemoryColumn.version.rawValue],
+            supersedes: row[MemoryColumn.supersedes.rawValue],
+            fields: MemoryFields(
+                status: try decode(.status, as: MemoryStatus.self), type: try decode(.type, as: MemoryType.self),
+                category: row[MemoryColumn.category.rawValue], source: try decode(.source, as: SourceKind.self),
+                contentKind: try decode(.contentKind, as: ContentKind.self),
+                contentSize: row[MemoryColumn.contentSize.rawValue], occurredAt: row[MemoryColumn.occurredAt.rawValue],
+                validFrom: row[MemoryColumn.validFrom.rawValue], validUntil: row[MemoryColumn.validUntil.rawValue],
+                createdAt: row[MemoryColumn.createdAt.rawValue], updatedAt: row[MemoryColumn.updatedAt.rawValue]),
+            keyVersion: row[MemoryColumn.keyVersion.rawValue],
+            payload: Array(row[MemoryColumn.payload.rawValue] as Data))
+    }
+
+    /// A record's values in `list` order.
+    static func arguments(_ record: MemoryRecord) -> StatementArguments {
+        StatementArguments(allCases.map { $0.value(in: record) })
+    }
+
+    private func value(in record: MemoryRecord) -> (any DatabaseValueConvertible)? {
+        let fields = record.fields
+        return switch self {
+        case .memoryID: record.id.rawValue
+        case .cubeID: record.cube.rawValue
+        case .subjectID: record.subject?.rawValue
+        case .version: record.version
+        case .supersedes: record.supersedes
+        case .status: fields.status.rawValue
+        case .type: fields.type.rawValue
+        case .category: fields.category
+        case .source: fields.source.rawValue
+        case .contentKind: fields.contentKind.rawValue
+        case .contentSize: fields.contentSize
+        case .occurredAt: fields.occurredAt
+        case .validFrom: fields.validFrom
+        case .validUntil: fields.validUntil
+        case .createdAt: fields.createdAt
+        case .updatedAt: fields.updatedAt
+        case .keyVersion: record.keyVersion
+        case .payload: Data(record.payload)
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package import GRDB
+
+/// The schema of one tenant's database, as GRDB migrations. Never edit a shipped migration: add one.
+package enum TenantSchema {
+    package static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE subjects (
+                        subject_id TEXT PRIMARY KEY NOT NULL,
+                        pseudonym TEXT NOT NULL UNIQUE,
+                        external_id BLOB NOT NULL,
+                        key_version INTEGER NOT NULL,
+                        created_at INTEGER NOT NULL
+                    ) STRICT;
+                    CREATE TABLE cubes (
+                        cube_id TEXT PRIMARY KEY NOT NULL,
+                        subject_id TEXT REFERENCES subjects(subject_id),
+                        kind TEXT NOT NULL,
+                        default_category TEXT NOT NULL,
+                        schema_version INTEGER NOT NULL,
+                        metadata BLOB NOT NULL,
+                        key_version INTEGER NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    ) STRICT;
+                    CREATE INDEX cubes_by_subject ON cubes(subject_id, cube_id);
+                    CREATE TABLE memories (
+                        memory_id TEXT PRIMARY KEY NOT NULL,
+                        cube_id TEXT NOT NULL REFERENCES cubes(cube_id),
+                        subject_id TEXT REFERENCES subjects(subject_id),
+                        version INTEGER NOT NULL CHECK (version > 0),
+                        status TEXT NOT NULL,
+                        memory_type TEXT NOT NULL,
+                        category TEXT NOT NULL,
+                        source_kind TEXT NOT NULL,
+                        content_kind TEXT NOT NULL CHECK (content_kind IN ('text', 'binary')),
+                        content_size INTEGER NOT NULL,
+                        occurred_at INTEGER,
+                        valid_from INTEGER,
+                        valid_until INTEGER,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        key_version INTEGER NOT NULL,
+                        payload BLOB NOT NULL
+                    ) STRICT;
+                    CREATE INDEX memories_by_cube ON memories(cube_id, memory_id);
+                    """)
+        }
+        // Versions and lineage: an update keeps the version it supersedes in memory_history.
+        migrator.registerMigration("v2") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE memories ADD COLUMN supersedes INTEGER;
+                    CREATE TABLE memory_history (
+                        memory_id TEXT NOT NULL,
+                        cube_id TEXT NOT NULL,
+                        subject_id TEXT,
+                        version INTEGER NOT NULL,
+                        supersedes INTEGER,
+                        status TEXT NOT NULL,
+                        memory_type TEXT NOT NULL,
+                        category TEXT NOT NULL,
+                        source_kind TEXT NOT NULL,
+                        content_kind TEXT NOT NULL,
+                        content_size INTEGER NOT NULL,
+                        occurred_at INTEGER,
+                        valid_from INTEGER,
+                        valid_until INTEGER,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        key_version INTEGER NOT NULL,
+                        payload BLOB NOT NULL,
+                        PRIMARY KEY (memory_id, version)
+                    ) STRICT;
+                    CREATE INDEX memories_by_subject ON memories(subject_id, memory_id);
+                    """)
+        }
+        // Consent records (current state and every change, evidence sealed) and legal holds (reason sealed).
+        migrator.registerMigration("v3") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE consents (
+                        subject_id TEXT NOT NULL REFERENCES subjects(subject_id),
+                        purpose TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        changed_at INTEGER NOT NULL,
+                        PRIMARY KEY (subject_id, purpose)
+                    ) STRICT;
+                    CREATE TABLE consent_history (
+                        change_id TEXT PRIMARY KEY NOT NULL,
+                        subject_id TEXT NOT NULL REFERENCES subjects(subject_id),
+                        purpose TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        changed_at INTEGER NOT NULL,
+                        actor TEXT NOT NULL,
+                        evidence BLOB,
+                        key_version INTEGER
+                    ) STRICT;
+                    CREATE INDEX consent_history_by_subject ON consent_history(subject_id, change_id);
+                    CREATE TABLE legal_holds (
+                        hold_id TEXT PRIMARY KEY NOT NULL,
+                        target_kind TEXT NOT NULL CHECK (target_kind IN ('subject', 'cube')),
+                        target_id TEXT NOT NULL,
+                        reason BLOB NOT NULL,
+                        key_version INTEGER NOT NULL,
+                        set_by TEXT NOT NULL,
+                        set_at INTEGER NOT NULL,
+                        cleared_by TEXT,
+                        cleared_at INTEGER
+                    ) STRICT;
+                    CREATE INDEX legal_holds_by_target ON legal_holds(target_kind, target_id) WHERE cleared_at IS NULL;
+                    """)
+        }
+        // The audit log (Audit/SPEC.md): canonical entries with their chain hashes, and signed checkpoints.
+        migrator.registerMigration("v4") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE audit_log (
+                        sequence INTEGER PRIMARY KEY NOT NULL CHECK (sequence > 0),
+                        entry BLOB NOT NULL,
+                        hash BLOB NOT NULL
+                    ) STRICT;
+                    CREATE TABLE audit_checkpoints (
+                        size INTEGER PRIMARY KEY NOT NULL,
+                        root BLOB NOT NULL,
+                        note TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    ) STRICT;
+                    """)
+        }
+        // Authenticated governance state: consent and holds sealed under the tenant's integrity key, each consent
+        // change chained to the previous one for its purpose, and the hold registry that all holds must match.
+        migrator.registerMigration("v5") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE consents ADD COLUMN change_id TEXT;
+                    ALTER TABLE consents ADD COLUMN seal BLOB;
+                    ALTER TABLE consent_history ADD COLUMN previous TEXT;
+                    ALTER TABLE consent_history ADD COLUMN seal BLOB;
+                    CREATE INDEX consent_history_by_purpose ON consent_history(subject_id, purpose);
+                    ALTER TABLE legal_holds ADD COLUMN seal BLOB;
+                    CREATE TABLE hold_registry (
+                        registry INTEGER PRIMARY KEY NOT NULL CHECK (registry = 1),
+                        generation INTEGER NOT NULL,
+                        digest BLOB NOT NULL,
+                        seal BLOB NOT NULL
+                    ) STRICT;
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,162 @@
+import Dispatch
+package import GRDB
+package import MemVaultAudit
+import Synchronization
+
+/// One writer per database that batches concurrent writes into shared transactions (group commit).
+///
+/// - A write that finds the writer idle runs at once, on the caller's thread, in a transaction of its own: no
+///   thread hop, so an uncontended write costs one transaction.
+/// - Writes that arrive while it is busy wait in a queue; a drain loop takes everything queued (up to
+///   `maximumBatch`) and runs it in one transaction, each write in its own savepoint, so one failing write does not
+///   undo the others.
+/// - A write's caller is resumed only after the transaction that holds it has committed: an acknowledged write is
+///   durable. If a commit fails, every write in that batch fails and nothing of it is stored.
+/// - Writes in one transaction share a `TransactionState` (the audit chain's head, read once per transaction); a
+///   write whose savepoint rolls back leaves it as it found it.
+package final class GroupCommitWriter: Sendable {
+    private let database: any DatabaseWriter
+    private let queue: DispatchQueue
+    private let maximumBatch: Int
+    private let state = Mutex(State())
+
+    private struct State {
+        var pending: [Job] = []
+        var draining = false
+    }
+
+    private struct Job: Sendable {
+        let run: @Sendable (Database, TransactionState) throws -> Void
+        let complete: @Sendable ((any Error)?) -> Void
+    }
+
+    package init(database: any DatabaseWriter, label: String, maximumBatch: Int = 512) {
+        self.database = database
+        self.queue = DispatchQueue(label: label)
+        self.maximumBatch = maximumBatch
+    }
+
+    package func write<T: Sendable>(
+        _ operation: @escaping @Sendable (Database, TransactionState) throws -> T
+    ) async throws -> T {
+        if let outcome = runIfIdle(operation) { return try outcome.get() }
+        return try await withCheckedThrowingContinuation { continuation in
+            let result = ResultSlot<T>()
+            enqueue(
+                Job(
+                    run: { db, state in result.value = try operation(db, state) },
+                    complete: { error in
+                        if let error {
+                            continuation.resume(throwing: error)
+                        } else {
+                            continuation.resume(returning: result.value!)
+                        }
+                    }))
+        }
+    }
+
+    /// Convenience for writes that need no transaction state.
+    package func write<T: Sendable>(_ operation: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await write { db, _ in try operation(db) }
+    }
+
+    /// Runs `operation` at once on this thread if no write is running or waiting; nil otherwise.
+    private func runIfIdle<T>(_ operation: (Database, TransactionState) throws -> T) -> Result<T, any Error>? {
+        let idle = state.withLock { state in
+            guard !state.draining, state.pending.isEmpty else { return false }
+            state.draining = true
+            return true
+        }
+        guard idle else { return nil }
+        defer { handOff() }
+        return Result {
+            var result: T?
+            try database.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    result = try operation(db, TransactionState())
+                    return .commit
+                }
+            }
+            return result!
+        }
+    }
+
+    /// After an inline write: whatever queued up meanwhile is drained on the writer's queue.
+    private func handOff() {
+        let drain = state.withLock { state in
+            if state.pending.isEmpty { state.draining = false }
+            return !state.pending.isEmpty
+        }
+        if drain { queue.async { self.drain() } }
+    }
+
+    private func enqueue(_ job: Job) {
+        let startDrain = state.withLock { state in
+            state.pending.append(job)
+            guard !state.draining else { return false }
+            state.draining = true
+            return true
+        }
+        if startDrain { queue.async { self.drain() } }
+    }
+
+    private func nextBatch() -> [Job]? {
+        state.withLock { state in
+            guard !state.pending.isEmpty else {
+                state.draining = false
+                return nil
+            }
+            let batch = Array(state.pending.prefix(maximumBatch))
+            state.pending.removeFirst(batch.count)
+            return batch
+        }
+    }
+
+    private func drain() {
+        while let batch = nextBatch() {
+            var failures = [(any Error)?](repeating: nil, count: batch.count)
+            do {
+                try database.writeWithoutTransaction { db in
+                    try db.inTransaction(.immediate) {
+                        let transactionState = TransactionState()
+                        if batch.count == 1 {
+                            try batch[0].run(db, transactionState)
+                        } else {
+                            for (index, job) in batch.enumerated() {
+                                let saved = transactionState.auditHead
+                                do {
+                                    try db.inSavepoint {
+                                        try job.run(db, transactionState)
+                                        return .commit
+                                    }
+                                } catch {
+                                    transactionState.auditHead = saved
+                                    failures[index] = error
+                                }
+                            }
+                        }
+                        return .commit
+                    }
+                }
+                for (job, failure) in zip(batch, failures) { job.complete(failure) }
+            } catch {
+                for job in batch { job.complete(error) }
+            }
+        }
+    }
+}
+
+/// What the writes of one transaction share. Used only on the thread running that transaction.
+package final class TransactionState: @unchecked Sendable {
+    /// The audit chain's head as of the last entry appended in this transaction; nil until the first append reads
+    /// the stored tail.
+    package var auditHead: AuditChainHead?
+
+    package init() {}
+}
+
+/// Carries one write's result from the writer queue to its caller. Written once on the writer queue before the
+/// caller is resumed, and read only after, so the accesses never overlap.
+private final class ResultSlot<T>: @unchecked Sendable {
+    var value: T?
+}

@@ -1,0 +1,193 @@
+import Foundation
+import GRDB
+import MemVault
+import MemVaultPolicy
+
+extension SQLiteRecords: ConsentRecords {
+    func consent(subject: SubjectID, purpose: String) throws -> ConsentLookup {
+        try run("reading consent") {
+            let current = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT state, changed_at, change_id, seal FROM consents WHERE subject_id = ? AND purpose = ?"),
+                arguments: [subject.rawValue, purpose]
+            ).map { row in
+                guard let state = ConsentState(rawValue: row["state"]) else { throw malformed("consent state") }
+                return ConsentStateRecord(
+                    subject: subject, purpose: purpose, state: state, changedAt: row["changed_at"],
+                    changeID: row["change_id"] ?? "", seal: (row["seal"] as Data?).map(Array.init) ?? [])
+            }
+            // The history is ordered by when changes were recorded (rowid), not by their ids.
+            let latest = try String.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT change_id FROM consent_history WHERE subject_id = ? AND purpose = ?
+                        ORDER BY rowid DESC LIMIT 1
+                        """),
+                arguments: [subject.rawValue, purpose])
+            return ConsentLookup(current: current, latestChange: latest)
+        }
+    }
+
+    func recordConsent(_ change: ConsentChangeRecord, current: ConsentStateRecord) throws {
+        try run("recording consent") {
+            try db.execute(
+                sql: """
+                    INSERT INTO consent_history (change_id, subject_id, purpose, state, changed_at, actor, evidence,
+                                                 key_version, previous, seal)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    change.id, change.subject.rawValue, change.purpose, change.state.rawValue, change.changedAt,
+                    change.actor, change.evidence.map { Data($0) }, change.keyVersion, change.previous,
+                    Data(change.seal),
+                ])
+            try db.execute(
+                sql: """
+                    INSERT INTO consents (subject_id, purpose, state, changed_at, change_id, seal)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (subject_id, purpose) DO UPDATE SET state = excluded.state,
+                        changed_at = excluded.changed_at, change_id = excluded.change_id, seal = excluded.seal
+                    """,
+                arguments: [
+                    current.subject.rawValue, current.purpose, current.state.rawValue, current.changedAt,
+                    current.changeID, Data(current.seal),
+                ])
+        }
+    }
+
+    func consentHistory(subject: SubjectID) throws -> [ConsentChangeRecord] {
+        try run("reading consent history") {
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM consent_history WHERE subject_id = ? ORDER BY rowid",
+                arguments: [subject.rawValue]
+            ).map { row in
+                guard let state = ConsentState(rawValue: row["state"]) else { throw malformed("consent state") }
+                return ConsentChangeRecord(
+                    id: row["change_id"], subject: subject, purpose: row["purpose"], state: state,
+                    changedAt: row["changed_at"], actor: row["actor"],
+                    evidence: (row["evidence"] as Data?).map(Array.init), keyVersion: row["key_version"],
+                    previous: row["previous"], seal: (row["seal"] as Data?).map(Array.init) ?? [])
+            }
+        }
+    }
+}
+
+extension SQLiteRecords: HoldRecords {
+    func holdRegistry() throws -> HoldRegistryRecord? {
+        try run("reading the legal hold registry") {
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT generation, digest, seal FROM hold_registry WHERE registry = 1")
+            ).map { row in
+                HoldRegistryRecord(
+                    generation: UInt64(row["generation"] as Int64), digest: Array(row["digest"] as Data),
+                    seal: Array(row["seal"] as Data))
+            }
+        }
+    }
+
+    func saveHoldRegistry(_ registry: HoldRegistryRecord) throws {
+        try run("writing the legal hold registry") {
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO hold_registry (registry, generation, digest, seal) VALUES (1, ?, ?, ?)",
+                arguments: [Int64(registry.generation), Data(registry.digest), Data(registry.seal)])
+        }
+    }
+
+    func holds(includeCleared: Bool) throws -> [LegalHoldRecord] {
+        try run("listing legal holds") {
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: "SELECT * FROM legal_holds" + (includeCleared ? "" : " WHERE cleared_at IS NULL")
+                        + " ORDER BY hold_id")
+            ).map(Self.hold)
+        }
+    }
+
+    func hold(_ id: String) throws -> LegalHoldRecord? {
+        try run("reading a legal hold") {
+            try Row.fetchOne(db, sql: "SELECT * FROM legal_holds WHERE hold_id = ?", arguments: [id]).map(Self.hold)
+        }
+    }
+
+    func insertHold(_ record: LegalHoldRecord) throws {
+        try run("setting a legal hold") {
+            try db.execute(
+                sql: """
+                    INSERT INTO legal_holds (hold_id, target_kind, target_id, reason, key_version, set_by, set_at,
+                                             cleared_by, cleared_at, seal)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: Self.arguments(record))
+        }
+    }
+
+    func updateHold(_ record: LegalHoldRecord) throws -> Bool {
+        try run("clearing a legal hold") {
+            try db.execute(
+                sql: """
+                    UPDATE legal_holds SET cleared_by = ?, cleared_at = ?, seal = ? WHERE hold_id = ?
+                    """,
+                arguments: [record.clearedBy, record.clearedAt, Data(record.seal), record.id])
+            return db.changesCount > 0
+        }
+    }
+
+    private static func arguments(_ record: LegalHoldRecord) -> StatementArguments {
+        [
+            record.id, record.target.kind, record.target.id, Data(record.reason), record.keyVersion, record.setBy,
+            record.setAt, record.clearedBy, record.clearedAt, Data(record.seal),
+        ]
+    }
+
+    private static func hold(_ row: Row) throws -> LegalHoldRecord {
+        LegalHoldRecord(
+            id: row["hold_id"], target: try HoldTarget(kind: row["target_kind"], id: row["target_id"]),
+            reason: Array(row["reason"] as Data), keyVersion: row["key_version"], setBy: row["set_by"],
+            setAt: row["set_at"], clearedBy: row["cleared_by"], clearedAt: row["cleared_at"],
+            seal: (row["seal"] as Data?).map(Array.init) ?? [])
+    }
+}
+
+extension SQLiteRecords: TenantEntryRecords {
+    func tenantEntries() throws -> [TenantEntryRecord] {
+        try run("reading the catalog") {
+            try Row.fetchAll(db, sql: "SELECT * FROM tenants ORDER BY tenant_id").map(Self.entry)
+        }
+    }
+
+    func tenantEntry(_ tenant: TenantID) throws -> TenantEntryRecord? {
+        try run("reading the catalog") {
+            try Row.fetchOne(db, sql: "SELECT * FROM tenants WHERE tenant_id = ?", arguments: [tenant.rawValue])
+                .map(Self.entry)
+        }
+    }
+
+    func saveTenantEntry(_ entry: TenantEntryRecord) throws {
+        try run("writing the catalog") {
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO tenants (tenant_id, state, created_at, policy, has_holds, checkpoint, seal)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    entry.tenant.rawValue, entry.state.rawValue, entry.createdAt, entry.policy, entry.hasHolds,
+                    entry.checkpoint, Data(entry.seal),
+                ])
+        }
+    }
+
+    func deleteTenantEntry(_ tenant: TenantID) throws {
+        try run("writing the catalog") {
+            try db.execute(sql: "DELETE FROM tenants WHERE tenant_id = ?", arguments: [tenant.rawValue])
+        }
+    }
+
+    private static func entry(_ row: Row) throws -> TenantEntryRecord {
+        guard let tenant = try? TenantID(row["tenant_id"] as String), let state = TenantState(rawValue: row["state"])
+        else { throw malformed("catalog entry") }
+        return TenantEntryRecord(
+            tenant: tenant, state: state, policy: row["policy"], createdAt: row["created_at"],
+            hasHolds: row["has_holds"], checkpoint: row["checkpoint"],
+            seal: (row["seal"] as Data?).map(Array.init) ?? [])
+    }
+}

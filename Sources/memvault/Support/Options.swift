@@ -1,0 +1,220 @@
+import ArgumentParser
+import Foundation
+import MemVault
+import MemVaultPolicy
+import MemVaultSQLite
+
+/// Where the data folder and its master key are, and how to print. Every command that touches a data folder.
+struct FolderOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The data folder (default: $MEMVAULT_DATA, else ./memvault-data).", valueName: "dir"))
+    var data: String?
+
+    @Option(
+        name: .customLong("key-file"),
+        help: ArgumentHelp(
+            "The master key file (default: MEMVAULT_MASTER_KEY if set, else a file named after the installation in "
+                + "$MEMVAULT_KEY_DIR, else ~/.config/memvault/keys).", valueName: "path"))
+    var keyFile: String?
+
+    @OptionGroup var output: OutputOptions
+
+    var json: Bool { output.json }
+
+    var dataPath: String {
+        data ?? ProcessInfo.processInfo.environment["MEMVAULT_DATA"] ?? "./memvault-data"
+    }
+
+    var masterKeySource: Installation.MasterKeySource {
+        .resolve(keyFile: keyFile, environment: ProcessInfo.processInfo.environment)
+    }
+
+    func openInstallation() throws -> Installation {
+        try Installation.open(at: dataPath, masterKey: masterKeySource)
+    }
+}
+
+/// `--json`, for every command.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print JSON instead of text (JSON lines for streams); errors too.")
+    var json = false
+
+    /// Runs `body`, printing its result as JSON or text, and any error in the same format with a non-zero exit.
+    func run<Result: Encodable>(_ body: () async throws -> Result, text: (Result) -> String) async throws {
+        let result: Result
+        do { result = try await body() } catch { try fail(error) }
+        print(json ? try JSONOutput.encode(result) : text(result))
+    }
+
+    func fail(_ error: any Error) throws -> Never {
+        let (code, message) = ErrorDocument.describe(error)
+        if json {
+            print(try JSONOutput.encode(ErrorDocument(error: .init(code: code, message: message))))
+        } else {
+            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        }
+        throw ExitCode.failure
+    }
+}
+
+/// How a command that opens the store opens it.
+struct StoreOptions: ParsableArguments {
+    @OptionGroup var folder: FolderOptions
+
+    @Option(
+        help: ArgumentHelp(
+            "SQLite durability: normal (survives process crashes) or full (also power loss; an fsync per commit).",
+            valueName: "mode"))
+    var synchronous: SQLiteConfiguration.Synchronous = .normal
+
+    @Option(help: ArgumentHelp("The policies folder (default: $MEMVAULT_POLICIES, else ./Policies).", valueName: "dir"))
+    var policies: String?
+
+    var json: Bool { folder.json }
+    var output: OutputOptions { folder.output }
+
+    var policyRegistry: PolicyRegistry {
+        let environment = ProcessInfo.processInfo.environment
+        return PolicyRegistry(folder: URL(filePath: policies ?? environment["MEMVAULT_POLICIES"] ?? "Policies"))
+    }
+
+    /// The store, open for the duration of `body`, then closed with its installation.
+    func withStore<T>(_ body: (MemoryStore) async throws -> T) async throws -> T {
+        let installation = try folder.openInstallation()
+        var sqlite = SQLiteConfiguration()
+        sqlite.synchronous = synchronous
+        let store: MemoryStore
+        do {
+            store = try await MemoryStore.open(installation, policies: policyRegistry, sqlite: sqlite)
+        } catch {
+            try? installation.close()
+            throw error
+        }
+        do {
+            let result = try await body(store)
+            try await store.close()
+            try installation.close()
+            return result
+        } catch {
+            try? await store.close()
+            try? installation.close()
+            throw error
+        }
+    }
+
+    /// The store of one tenant for `context`, open for the duration of `body`.
+    func withTenant<T>(
+        _ tenant: String, as context: AccessContext, _ body: (TenantStore) async throws -> T
+    ) async throws -> T {
+        let tenant = try TenantID(tenant)
+        return try await withStore { store in try await body(try await store.tenant(tenant, as: context)) }
+    }
+
+    func run<Result: Encodable>(_ body: () async throws -> Result, text: (Result) -> String) async throws {
+        try await output.run(body, text: text)
+    }
+
+    func fail(_ error: any Error) throws -> Never { try output.fail(error) }
+}
+
+/// Who is acting: the role and credential id. On the command line these stand in for the credential a server takes
+/// them from; whoever holds the master key can act in any role.
+struct AccessOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "The role to act in: \(Role.allCases.map(\.rawValue).joined(separator: ", ")) (default: this command's).",
+            valueName: "role"))
+    var role: Role?
+
+    @Option(
+        help: ArgumentHelp(
+            "The credential id recorded in the audit log (default: cli:$USER): letters, digits, '.', '_', ':', '-'.",
+            valueName: "id"))
+    var actor: String?
+
+    func context(defaultRole: Role, purpose: String? = nil) -> AccessContext {
+        AccessContext(actor: actor ?? Self.defaultActor, role: role ?? defaultRole, purpose: purpose)
+    }
+
+    /// `cli:` and the user name, if it is a well-formed actor id; else `cli:operator`.
+    static var defaultActor: String {
+        let user = ProcessInfo.processInfo.environment["USER"] ?? ""
+        let candidate = "cli:\(user)"
+        return (try? ActorID.validate(candidate)) != nil && !user.isEmpty ? candidate : "cli:operator"
+    }
+}
+
+/// The purpose of a request that processes personal data, which the tenant's policy must declare.
+struct PurposeOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "The purpose of the request, as the tenant's policy declares it (e.g. personalisation).",
+            valueName: "purpose"))
+    var purpose: String?
+}
+
+struct ErrorDocument: Encodable {
+    struct Detail: Encodable {
+        let code: String
+        let message: String
+    }
+
+    let error: Detail
+
+    static func describe(_ error: any Error) -> (code: String, message: String) {
+        switch error {
+        case let error as MemVaultError: (error.code.name, error.message)
+        case let error as ValidationError: ("invalid_argument", error.message)
+        // Crypto and storage errors carry no secrets by construction; still, report them under one code.
+        default: ("internal_error", String(describing: error))
+        }
+    }
+}
+
+enum JSONOutput {
+    static func encode(_ value: some Encodable, pretty: Bool = true) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Timestamps.format(date))
+        }
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}
+
+/// ISO 8601 with milliseconds, the precision MemVault stores.
+enum Timestamps {
+    static func format(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
+    static func parse(_ text: String, option: String) throws -> Date {
+        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
+        if let date = try? Date.ISO8601FormatStyle().parse(text) { return date }
+        throw ValidationError("\(option): '\(text.prefix(40))' is not an ISO 8601 time such as 2026-11-21T10:00:00Z")
+    }
+}
+
+/// The options of commands on a tenant's subjects, cubes, memories, consent and holds: the store, who is acting
+/// (application by default) and the purpose, which the tenant's policy must declare.
+struct TenantDataOptions: ParsableArguments {
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var access: AccessOptions
+    @OptionGroup var purposeOptions: PurposeOptions
+
+    var json: Bool { store.json }
+
+    var context: AccessContext { access.context(defaultRole: .application, purpose: purposeOptions.purpose) }
+
+    func withTenant<T>(_ tenant: String, _ body: (TenantStore) async throws -> T) async throws -> T {
+        try await store.withTenant(tenant, as: context, body)
+    }
+
+    func run<Result: Encodable>(_ body: () async throws -> Result, text: (Result) -> String) async throws {
+        try await store.run(body, text: text)
+    }
+
+    func fail(_ error: any Error) throws -> Never { try store.fail(error) }
+}
