@@ -15,8 +15,21 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Seconds to spend on each measurement.") var seconds = 1.0
     @Option(help: "Run only scenarios whose name contains this text.") var only: String?
     @Option(help: "The policies folder.") var policies = "Policies"
+    @Option(
+        help: ArgumentHelp(
+            "Instead of the report, run one workload for --seconds, for a profiler: "
+                + ProfileWorkload.Kind.allCases.map(\.rawValue).joined(separator: ", ") + ".",
+            valueName: "workload"))
+    var profile: String?
 
     func run() async throws {
+        if let profile {
+            guard let kind = ProfileWorkload.Kind(rawValue: profile) else {
+                throw ValidationError("unknown workload '\(profile)'")
+            }
+            try await ProfileWorkload(kind: kind, seconds: seconds, policies: URL(filePath: policies)).run()
+            return
+        }
         let budget = Duration.milliseconds(Int(seconds * 1000))
         let scenarios: [any Scenario] = [
             CryptoThroughputScenario(budget: budget),

@@ -29,16 +29,20 @@ public struct AccessContext: Sendable, Equatable {
 /// with a letter or digit. No spaces, no '@': an e-mail address or a person's name cannot slip into the audit log.
 public enum ActorID {
     public static func validate(_ actor: String) throws {
-        let utf8 = Array(actor.utf8)
-        func allowed(_ byte: UInt8) -> Bool {
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
-                || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-                || [UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"), UInt8(ascii: "-")].contains(byte)
+        func alphanumeric(_ byte: UInt8) -> Bool {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"):
+                true
+            default: false
+            }
         }
-        guard (1...64).contains(utf8.count), utf8.allSatisfy(allowed), let first = utf8.first,
-            allowed(first),
-            ![UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"), UInt8(ascii: "-")].contains(first)
+        func allowed(_ byte: UInt8) -> Bool {
+            alphanumeric(byte) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ":")
+                || byte == UInt8(ascii: "-")
+        }
+        let utf8 = actor.utf8
+        guard (1...64).contains(utf8.count), let first = utf8.first, alphanumeric(first), utf8.allSatisfy(allowed)
         else {
             throw MemVaultError(
                 .invalidArgument,

@@ -14,7 +14,7 @@ struct Authorizer: Sendable {
         try ActorID.validate(context.actor)
         guard operation.needsPurpose else { return "" }
         guard let policy else { return "" }
-        let declared = policy.purposes.keys.sorted().joined(separator: ", ")
+        var declared: String { policy.purposes.keys.sorted().joined(separator: ", ") }
         guard let purpose = context.purpose, !purpose.isEmpty else {
             throw MemVaultError(.invalidArgument, "this request must declare a purpose: one of \(declared)")
         }

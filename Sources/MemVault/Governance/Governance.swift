@@ -70,10 +70,11 @@ extension TenantWork {
 
     private func loadActiveHoldTargets() throws -> Set<HoldTarget> {
         let cached = resources.holds.withLock { $0 }
-        guard let registry = try transaction.holdRegistry() else {
+        let (stored, anyHolds) = try transaction.holdRegistry()
+        guard let registry = stored else {
             // No registry: this tenant never had a hold. Anything else means the registry was deleted.
             let everHeld = resources.entry.withLock { $0.hasHolds } || (cached?.generation ?? 0) > 0
-            guard !everHeld, try transaction.holds(includeCleared: true).isEmpty else {
+            guard !everHeld, !anyHolds else {
                 throw MemVaultError(.integrity, "the legal hold registry is missing; holds are not obeyed")
             }
             return []

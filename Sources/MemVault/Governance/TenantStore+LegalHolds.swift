@@ -74,7 +74,7 @@ extension TenantStore {
     /// Every hold, verified against the registry, with the registry's generation (0 before the first hold).
     private func currentHolds(in work: TenantWork) throws -> (generation: UInt64, holds: [LegalHoldRecord]) {
         _ = try work.activeHoldTargets()
-        guard let registry = try work.transaction.holdRegistry() else {
+        guard let registry = try work.transaction.holdRegistry().registry else {
             // Before the first hold (the check above refused a missing registry where there should be one).
             return (0, [])
         }

@@ -58,7 +58,8 @@ public struct CubeID: Hashable, Sendable, Comparable, CustomStringConvertible, C
         self.rawValue = rawValue
     }
 
-    init(unchecked rawValue: String) { self.rawValue = rawValue }
+    /// For ids read back from storage: a wrong one fails the envelope binding it is part of, so it is not parsed twice.
+    package init(unchecked rawValue: String) { self.rawValue = rawValue }
 
     public var description: String { rawValue }
     public static func < (lhs: CubeID, rhs: CubeID) -> Bool { lhs.rawValue < rhs.rawValue }
@@ -90,7 +91,8 @@ public struct MemoryID: Hashable, Sendable, Comparable, CustomStringConvertible,
         self.rawValue = rawValue
     }
 
-    init(unchecked rawValue: String) { self.rawValue = rawValue }
+    /// For ids read back from storage: a wrong one fails the envelope binding it is part of, so it is not parsed twice.
+    package init(unchecked rawValue: String) { self.rawValue = rawValue }
 
     public var description: String { rawValue }
     public static func < (lhs: MemoryID, rhs: MemoryID) -> Bool { lhs.rawValue < rhs.rawValue }

@@ -26,6 +26,9 @@ public final class KeyHierarchy: Sendable {
         public var reservationBlock: UInt64 = 4096
         /// Unwrapped keys and derived secrets kept in memory at most.
         public var cacheCapacity = 4096
+        /// How often `refresh` asks the key store whether another process changed keys: the longest a key destroyed
+        /// elsewhere can still decrypt here. One check costs a few microseconds.
+        public var refreshInterval = Duration.milliseconds(1)
 
         public init() {}
     }
@@ -42,6 +45,7 @@ public final class KeyHierarchy: Sendable {
     /// Signs the installation audit log's checkpoints.
     let installationSigningKey: Ed25519.PrivateKey
     private let cache: Mutex<Cache>
+    private let lastRefresh = Mutex<ContinuousClock.Instant?>(nil)
     /// Encryption budget per owner. Never held across a key-store write: a reservation is made unlocked, and
     /// concurrent reservations are both kept (an over-count is safe).
     private let budgets = Mutex([OwnerReference: Budget]())
@@ -238,9 +242,18 @@ public final class KeyHierarchy: Sendable {
     // MARK: - Keeping caches honest
 
     /// Drops every cached key and secret of a tenant whose keys another process destroyed, rotated or retired since
-    /// the last call. Cheap when nothing changed; called once per operation, so erasure in one process stops
-    /// decryption in every other from their next request.
+    /// the last check. Called before every operation; it asks the key store at most once per
+    /// `Configuration.refreshInterval`, so a key destroyed by another process stops decrypting here within that
+    /// interval (this process's own changes take effect at once).
     public func refresh() throws {
+        let now = ContinuousClock.now
+        guard
+            lastRefresh.withLock({ last in
+                guard last.map({ now - $0 >= configuration.refreshInterval }) ?? true else { return false }
+                last = now
+                return true
+            })
+        else { return }
         let counter = try store.changeCounter()
         guard cache.withLock({ $0.changeCounter != counter }) else { return }
         let generations = try store.read { try $0.generations() }

@@ -32,8 +32,9 @@ public protocol CubeRecords: CubeReader {
 }
 
 public protocol MemoryReader {
-    /// The current version.
-    func memory(_ id: MemoryID) throws -> MemoryRecord?
+    /// The current version, with the highest superseded version the history keeps (a current version must be
+    /// above it), read together.
+    func memory(_ id: MemoryID) throws -> (current: MemoryRecord, latestSuperseded: Int?)?
     /// One version, current or superseded.
     func memory(_ id: MemoryID, version: Int) throws -> MemoryVersion?
     /// Current versions in id order after `after`, with one of `statuses` (all statuses if nil).
@@ -42,8 +43,6 @@ public protocol MemoryReader {
     ) throws -> [MemoryRecord]
     /// Every version, oldest first; empty if the memory does not exist.
     func history(_ id: MemoryID) throws -> [MemoryVersion]
-    /// The highest superseded version kept, if any: a current version must be above it.
-    func latestSupersededVersion(_ id: MemoryID) throws -> Int?
 }
 
 public protocol MemoryRecords: MemoryReader {
@@ -69,7 +68,8 @@ public protocol ConsentRecords {
 }
 
 public protocol HoldReader {
-    func holdRegistry() throws -> HoldRegistryRecord?
+    /// The hold registry, if there is one, and whether any hold is stored, read together.
+    func holdRegistry() throws -> (registry: HoldRegistryRecord?, anyHolds: Bool)
     /// Holds in id order; active ones only unless `includeCleared`.
     func holds(includeCleared: Bool) throws -> [LegalHoldRecord]
     func hold(_ id: String) throws -> LegalHoldRecord?

@@ -188,7 +188,7 @@ public final class MemoryStore: Sendable {
             entry: entry, storage: storage, keys: keys, limits: limits, policies: policies, catalog: catalog,
             logger: logger, now: now)
         // A hold whose catalog note a crash prevented: record it now, so the registry is required from here on.
-        if !entry.hasHolds, try await storage.read({ try $0.holdRegistry() }) != nil {
+        if !entry.hasHolds, try await storage.read({ try $0.holdRegistry().registry }) != nil {
             try await catalog.noteHolds(of: tenant, resources: resources)
         }
         return tenantResources.withLock { cache in

@@ -21,20 +21,26 @@ extension TenantStore {
         let key = try keys.encryptionKey(tenant, owner: cube.owner, encryptions: UInt64(memories.count))
         let time = StoredTime(now: now())
         let ids = try MemoryID.make(count: memories.count, at: time.date)
-        var records: [MemoryRecord] = []
-        var added: [Memory] = []
-        records.reserveCapacity(memories.count)
-        added.reserveCapacity(memories.count)
-        for (memory, id) in zip(memories, ids) {
-            let payload = memory.payload
-            let unsealed = MemoryRecord(
+        let unsealed = zip(memories, ids).map { memory, id in
+            MemoryRecord(
                 id: id, cube: cubeID, subject: cube.record.subject, version: 1, supersedes: nil,
                 fields: memory.fields(defaultCategory: cube.record.defaultCategory, at: time), keyVersion: key.version,
                 payload: [])
-            let record = try sealed(unsealed, payload, key: key, pseudonym: cube.pseudonym, current: true)
-            records.append(record)
-            added.append(Memory(record: record, payload: payload))
         }
+        let payloads = memories.map(\.payload)
+        let envelopes = try Envelope.seal(
+            zip(unsealed, payloads).map { record, payload in
+                (
+                    PayloadCodec.encode(payload),
+                    Bindings.memory(tenant, pseudonym: cube.pseudonym, record, current: true)
+                )
+            }, with: key)
+        let records = zip(unsealed, envelopes).map { record, envelope in
+            var record = record
+            record.payload = envelope.bytes
+            return record
+        }
+        let added = zip(records, payloads).map { Memory(record: $0, payload: $1) }
         let kinds = Set(
             records.map { WriteKind(category: $0.fields.category, type: $0.fields.type, source: $0.fields.source) })
         let inserted = records
@@ -232,8 +238,8 @@ extension TenantStore {
 
     /// The current version, refused if the history holds a version at or above it (a rolled-back row).
     func current(_ id: MemoryID, in reader: any MemoryReader) throws -> MemoryRecord {
-        guard let record = try reader.memory(id) else { throw notFound(memory: id) }
-        if let superseded = try reader.latestSupersededVersion(id), superseded >= record.version {
+        guard let (record, latestSuperseded) = try reader.memory(id) else { throw notFound(memory: id) }
+        if let superseded = latestSuperseded, superseded >= record.version {
             throw MemVaultError(
                 .integrity,
                 "memory \(id) of tenant '\(tenant)' is at version \(record.version) but its history holds version "

@@ -68,6 +68,26 @@ public struct Envelope: Sendable, Equatable {
         }
     }
 
+    /// Seals several plaintexts under one key, each bound to its own associated data. The nonces are drawn from the
+    /// random generator in one call for the whole batch rather than one per message.
+    public static func seal(
+        _ messages: [(plaintext: [UInt8], associatedData: [UInt8])], with key: EnvelopeKey
+    ) throws -> [Envelope] {
+        let nonces = try SecureRandom.bytes(count: AES256GCM.nonceByteCount * messages.count)
+        return try nonces.withUnsafeBytes { nonces in
+            try messages.enumerated().map { index, message in
+                try message.plaintext.withUnsafeBytes { plaintext in
+                    try message.associatedData.withUnsafeBytes { associatedData in
+                        let start = index * AES256GCM.nonceByteCount
+                        return try seal(
+                            plaintext, key: key, associatedData: associatedData,
+                            nonce: UnsafeRawBufferPointer(rebasing: nonces[start..<(start + AES256GCM.nonceByteCount)]))
+                    }
+                }
+            }
+        }
+    }
+
     /// Seals a key (for wrapping), reading its bytes in place.
     public static func seal(
         secret: SymmetricKey, with key: EnvelopeKey, associatedData: some ContiguousBytes
@@ -113,8 +133,10 @@ public struct Envelope: Sendable, Equatable {
         self.headerByteCount = headerByteCount
     }
 
+    /// Seals with a fresh random nonce (`nonce` nil), or with one drawn for it by a batch.
     private static func seal(
-        _ plaintext: UnsafeRawBufferPointer, key: EnvelopeKey, associatedData: UnsafeRawBufferPointer
+        _ plaintext: UnsafeRawBufferPointer, key: EnvelopeKey, associatedData: UnsafeRawBufferPointer,
+        nonce drawn: UnsafeRawBufferPointer? = nil
     ) throws -> Envelope {
         let keyID = Array(key.keyID.utf8)
         let headerByteCount = fixedHeaderByteCount + keyID.count + keyVersionByteCount + AES256GCM.nonceByteCount
@@ -130,16 +152,17 @@ public struct Envelope: Sendable, Equatable {
             buffer.storeBytes(of: key.version.bigEndian, toByteOffset: offset, as: UInt32.self)
             offset += keyVersionByteCount
             let nonce = UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<headerByteCount])
-            try SecureRandom.fillPublic(nonce)
+            if let drawn { nonce.copyMemory(from: drawn) } else { try SecureRandom.fillPublic(nonce) }
             let header = UnsafeRawBufferPointer(rebasing: buffer[0..<headerByteCount])
             let commitment = try key.commitment.authenticationCode(for: [header, associatedData])
             UnsafeMutableRawBufferPointer(rebasing: buffer[headerByteCount..<ciphertextOffset]).copyBytes(
                 from: commitment)
-            try AES256GCM.seal(
-                plaintext, key: key.encryptionKey, nonce: UnsafeRawBufferPointer(nonce),
-                associatedData: [header, associatedData],
-                into: UnsafeMutableRawBufferPointer(rebasing: buffer[ciphertextOffset..<tagOffset]),
-                tag: UnsafeMutableRawBufferPointer(rebasing: buffer[tagOffset...]))
+            try key.cipherContexts.withContext(encrypting: true, nonce: UnsafeRawBufferPointer(nonce)) { context in
+                try AES256GCM.seal(
+                    plaintext, context: context, associatedData: [header, associatedData],
+                    into: UnsafeMutableRawBufferPointer(rebasing: buffer[ciphertextOffset..<tagOffset]),
+                    tag: UnsafeMutableRawBufferPointer(rebasing: buffer[tagOffset...]))
+            }
         }
         return Envelope(bytes: output, keyID: key.keyID, keyVersion: key.version, headerByteCount: headerByteCount)
     }
@@ -157,14 +180,14 @@ public struct Envelope: Sendable, Equatable {
             guard ConstantTime.equals(UnsafeRawBufferPointer(rebasing: buffer[commitmentRange]), expected) else {
                 throw CryptoError.authenticationFailure
             }
-            try AES256GCM.open(
-                UnsafeRawBufferPointer(rebasing: buffer[ciphertextRange]),
-                key: key.encryptionKey,
-                nonce: UnsafeRawBufferPointer(
-                    rebasing: buffer[(headerByteCount - AES256GCM.nonceByteCount)..<headerByteCount]),
-                tag: UnsafeRawBufferPointer(rebasing: buffer[(bytes.count - AES256GCM.tagByteCount)...]),
-                associatedData: [header, associatedData],
-                into: output)
+            let nonce = UnsafeRawBufferPointer(
+                rebasing: buffer[(headerByteCount - AES256GCM.nonceByteCount)..<headerByteCount])
+            try key.cipherContexts.withContext(encrypting: false, nonce: nonce) { context in
+                try AES256GCM.open(
+                    UnsafeRawBufferPointer(rebasing: buffer[ciphertextRange]), context: context,
+                    tag: UnsafeRawBufferPointer(rebasing: buffer[(bytes.count - AES256GCM.tagByteCount)...]),
+                    associatedData: [header, associatedData], into: output)
+            }
         }
     }
 }

@@ -7,7 +7,8 @@ public struct EnvelopeKey: Sendable {
     /// Names the key in the envelope header, e.g. a key-hierarchy identifier; never secret, never personal data.
     public let keyID: String
     public let version: UInt32
-    let encryptionKey: SymmetricKey
+    /// AES-256-GCM contexts keyed with the encryption subkey, reused across messages.
+    let cipherContexts: KeyedCipherContexts
     let commitment: HMACSHA256Authenticator
 
     public static let maximumKeyIDByteCount = 64
@@ -19,8 +20,10 @@ public struct EnvelopeKey: Sendable {
         try Self.validate(keyID: keyID)
         self.keyID = keyID
         self.version = version
-        encryptionKey = try HKDFSHA256.deriveKey(
-            from: dataKey, salt: Self.salt, info: Array("encryption".utf8), outputByteCount: AES256GCM.keyByteCount)
+        cipherContexts = try KeyedCipherContexts(
+            key: HKDFSHA256.deriveKey(
+                from: dataKey, salt: Self.salt, info: Array("encryption".utf8), outputByteCount: AES256GCM.keyByteCount)
+        )
         let commitmentKey = try HKDFSHA256.deriveKey(
             from: dataKey, salt: Self.salt, info: Array("commitment".utf8), outputByteCount: HMACSHA256.byteCount)
         commitment = try HMACSHA256Authenticator(key: commitmentKey)

@@ -1,7 +1,10 @@
 internal import COpenSSL
 
 /// Owns one `EVP_CIPHER_CTX`; freed (and wiped by OpenSSL, which cleanses the key schedule) in `deinit`.
-final class CipherContext {
+///
+/// Sendable only so that `KeyedCipherContexts` can hand a context from one caller to the next through its lock: a
+/// context is used by one thread at a time, never concurrently.
+final class CipherContext: @unchecked Sendable {
     let pointer: OpaquePointer
 
     init() throws {

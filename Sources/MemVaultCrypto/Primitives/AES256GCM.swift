@@ -106,8 +106,20 @@ public enum AES256GCM {
         into output: UnsafeMutableRawBufferPointer,
         tag: UnsafeMutableRawBufferPointer
     ) throws {
+        try seal(
+            plaintext, context: initialise(encrypting: true, key: key, nonce: nonce), associatedData: associatedData,
+            into: output, tag: tag)
+    }
+
+    /// Seals on a context that already has its key and nonce set.
+    static func seal(
+        _ plaintext: UnsafeRawBufferPointer,
+        context: CipherContext,
+        associatedData: [UnsafeRawBufferPointer],
+        into output: UnsafeMutableRawBufferPointer,
+        tag: UnsafeMutableRawBufferPointer
+    ) throws {
         precondition(output.count >= plaintext.count && tag.count == tagByteCount)
-        let context = try initialise(encrypting: true, key: key, nonce: nonce)
         let offset = try feed(context, associatedData: associatedData, input: plaintext, into: output)
         var written: Int32 = 0
         try OpenSSLError.check(
@@ -125,11 +137,23 @@ public enum AES256GCM {
         associatedData: [UnsafeRawBufferPointer],
         into output: UnsafeMutableRawBufferPointer
     ) throws {
+        try open(
+            ciphertext, context: initialise(encrypting: false, key: key, nonce: nonce), tag: tag,
+            associatedData: associatedData, into: output)
+    }
+
+    /// Opens on a context that already has its key and nonce set.
+    static func open(
+        _ ciphertext: UnsafeRawBufferPointer,
+        context: CipherContext,
+        tag: UnsafeRawBufferPointer,
+        associatedData: [UnsafeRawBufferPointer],
+        into output: UnsafeMutableRawBufferPointer
+    ) throws {
         precondition(output.count >= ciphertext.count)
         guard tag.count == tagByteCount else {
             throw CryptoError.incorrectTagSize(expected: tagByteCount, actual: tag.count)
         }
-        let context = try initialise(encrypting: false, key: key, nonce: nonce)
         let offset = try feed(context, associatedData: associatedData, input: ciphertext, into: output)
         var written: Int32 = 0
         try OpenSSLError.check(

@@ -59,6 +59,12 @@ public struct ISODuration: Sendable, Hashable, Codable, CustomStringConvertible 
 
     /// `date` plus this duration.
     public func added(to date: Date) -> Date {
+        // Without years and months the length is fixed (UTC has no daylight saving): no calendar needed, which
+        // matters because retention is checked on every read.
+        if years == 0, months == 0 {
+            let days = Double(weeks * 7 + days)
+            return date.addingTimeInterval(days * 86_400 + Double(hours * 3_600 + minutes * 60 + seconds))
+        }
         var components = DateComponents()
         components.year = years
         components.month = months

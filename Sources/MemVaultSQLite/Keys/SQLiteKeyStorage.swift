@@ -42,7 +42,7 @@ public final class SQLiteKeyStorage: KeyStorage {
     public func changeCounter() throws -> UInt64 {
         try mapErrors {
             try database.writeWithoutTransaction { db in
-                UInt64(try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? 0)
+                UInt64(try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0)
             }
         }
     }

@@ -37,6 +37,17 @@ enum MemoryColumn: Int, CaseIterable {
     /// `?, ?, …` for INSERT.
     static let placeholders = databaseQuestionMarks(count: allCases.count)
 
+    // Statements on the hot paths, spelled once (the statement cache is keyed by the SQL text).
+    /// The current version and the newest version in the history, by memory id.
+    static let selectCurrent = """
+        SELECT \(list), (SELECT MAX(version) FROM memory_history h WHERE h.memory_id = m.memory_id)
+        FROM memories m WHERE memory_id = ?
+        """
+    static let insertCurrent = "INSERT INTO memories (\(list)) VALUES (\(placeholders))"
+    static let insertSuperseded = "INSERT INTO memory_history (\(list)) VALUES (\(placeholders))"
+    static let selectSuperseded = "SELECT \(list) FROM memory_history WHERE memory_id = ? AND version = ?"
+    static let selectHistory = "SELECT \(list) FROM memory_history WHERE memory_id = ? ORDER BY version"
+
     /// A row selected with `list`.
     static func record(_ row: Row) throws -> MemoryRecord {
         func decode<T: RawRepresentable<String>>(_ column: MemoryColumn, as type: T.Type) throws -> T {
@@ -47,8 +58,9 @@ enum MemoryColumn: Int, CaseIterable {
         let cube: CubeID
         let subject: SubjectID?
         do {
-            id = try MemoryID(row[MemoryColumn.memoryID.rawValue] as String)
-            cube = try CubeID(row[MemoryColumn.cubeID.rawValue] as String)
+            // Ids are bound into the payload's envelope: a wrong one fails to open, so they are not parsed here.
+            id = MemoryID(unchecked: row[MemoryColumn.memoryID.rawValue] as String)
+            cube = CubeID(unchecked: row[MemoryColumn.cubeID.rawValue] as String)
             subject = try (row[MemoryColumn.subjectID.rawValue] as String?).map(SubjectID.init)
         } catch {
             throw malformed("memory id")

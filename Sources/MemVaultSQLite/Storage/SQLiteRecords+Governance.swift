@@ -6,24 +6,24 @@ import MemVaultPolicy
 extension SQLiteRecords: ConsentRecords {
     func consent(subject: SubjectID, purpose: String) throws -> ConsentLookup {
         try run("reading consent") {
-            let current = try Row.fetchOne(
-                db.cachedStatement(
-                    sql: "SELECT state, changed_at, change_id, seal FROM consents WHERE subject_id = ? AND purpose = ?"),
-                arguments: [subject.rawValue, purpose]
-            ).map { row in
-                guard let state = ConsentState(rawValue: row["state"]) else { throw malformed("consent state") }
-                return ConsentStateRecord(
-                    subject: subject, purpose: purpose, state: state, changedAt: row["changed_at"],
-                    changeID: row["change_id"] ?? "", seal: (row["seal"] as Data?).map(Array.init) ?? [])
-            }
-            // The history is ordered by when changes were recorded (rowid), not by their ids.
-            let latest = try String.fetchOne(
+            // One statement on every decision's path: the current state (if any) and the newest change in the
+            // history, ordered by when changes were recorded (rowid), not by their ids.
+            let cursor = try Row.fetchCursor(
                 db.cachedStatement(
                     sql: """
-                        SELECT change_id FROM consent_history WHERE subject_id = ? AND purpose = ?
-                        ORDER BY rowid DESC LIMIT 1
+                        SELECT c.state, c.changed_at, c.change_id, c.seal,
+                               (SELECT change_id FROM consent_history
+                                WHERE subject_id = ?1 AND purpose = ?2 ORDER BY rowid DESC LIMIT 1)
+                        FROM (SELECT 1) LEFT JOIN consents c ON c.subject_id = ?1 AND c.purpose = ?2
                         """),
                 arguments: [subject.rawValue, purpose])
+            guard let row = try cursor.next() else { return ConsentLookup(current: nil, latestChange: nil) }
+            let latest: String? = row[4]
+            guard let stateName = row[0] as String? else { return ConsentLookup(current: nil, latestChange: latest) }
+            guard let state = ConsentState(rawValue: stateName) else { throw malformed("consent state") }
+            let current = ConsentStateRecord(
+                subject: subject, purpose: purpose, state: state, changedAt: row[1], changeID: row[2] ?? "",
+                seal: (row[3] as Data?).map(Array.init) ?? [])
             return ConsentLookup(current: current, latestChange: latest)
         }
     }
@@ -73,15 +73,22 @@ extension SQLiteRecords: ConsentRecords {
 }
 
 extension SQLiteRecords: HoldRecords {
-    func holdRegistry() throws -> HoldRegistryRecord? {
+    func holdRegistry() throws -> (registry: HoldRegistryRecord?, anyHolds: Bool) {
         try run("reading the legal hold registry") {
-            try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT generation, digest, seal FROM hold_registry WHERE registry = 1")
-            ).map { row in
+            let cursor = try Row.fetchCursor(
+                db.cachedStatement(
+                    sql: """
+                        SELECT r.generation, r.digest, r.seal, EXISTS (SELECT 1 FROM legal_holds)
+                        FROM (SELECT 1) LEFT JOIN hold_registry r ON r.registry = 1
+                        """))
+            guard let row = try cursor.next() else { return (nil, false) }
+            let anyHolds: Bool = row[3]
+            guard let generation = row[0] as Int64? else { return (nil, anyHolds) }
+            return (
                 HoldRegistryRecord(
-                    generation: UInt64(row["generation"] as Int64), digest: Array(row["digest"] as Data),
-                    seal: Array(row["seal"] as Data))
-            }
+                    generation: UInt64(generation), digest: Array(row[1] as Data), seal: Array(row[2] as Data)),
+                anyHolds
+            )
         }
     }
 

@@ -5,32 +5,30 @@ import MemVault
 extension SQLiteRecords: MemoryRecords {
     func insertMemories(_ records: [MemoryRecord]) throws {
         try run("adding memories") {
-            let statement = try db.cachedStatement(
-                sql: "INSERT INTO memories (\(MemoryColumn.list)) VALUES (\(MemoryColumn.placeholders))")
+            let statement = try db.cachedStatement(sql: MemoryColumn.insertCurrent)
             for record in records {
                 try statement.execute(arguments: MemoryColumn.arguments(record))
             }
         }
     }
 
-    func memory(_ id: MemoryID) throws -> MemoryRecord? {
+    func memory(_ id: MemoryID) throws -> (current: MemoryRecord, latestSuperseded: Int?)? {
         try run("reading a memory") {
-            try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT \(MemoryColumn.list) FROM memories WHERE memory_id = ?"),
-                arguments: [id.rawValue]
-            ).map(MemoryColumn.record)
+            // One statement for the hot path of every read: the row, and the newest version in the history.
+            let cursor = try Row.fetchCursor(
+                db.cachedStatement(sql: MemoryColumn.selectCurrent), arguments: [id.rawValue])
+            guard let row = try cursor.next() else { return nil }
+            return (try MemoryColumn.record(row), row[MemoryColumn.allCases.count])
         }
     }
 
     func memory(_ id: MemoryID, version: Int) throws -> MemoryVersion? {
         try run("reading a memory version") {
-            if let current = try memory(id), current.version == version {
+            if let current = try memory(id)?.current, current.version == version {
                 return MemoryVersion(record: current, isCurrent: true)
             }
             return try Row.fetchOne(
-                db.cachedStatement(
-                    sql: "SELECT \(MemoryColumn.list) FROM memory_history WHERE memory_id = ? AND version = ?"),
-                arguments: [id.rawValue, version]
+                db.cachedStatement(sql: MemoryColumn.selectSuperseded), arguments: [id.rawValue, version]
             ).map { MemoryVersion(record: try MemoryColumn.record($0), isCurrent: false) }
         }
     }
@@ -66,19 +64,9 @@ extension SQLiteRecords: MemoryRecords {
     func history(_ id: MemoryID) throws -> [MemoryVersion] {
         try run("reading a memory's history") {
             let superseded = try Row.fetchAll(
-                db.cachedStatement(
-                    sql: "SELECT \(MemoryColumn.list) FROM memory_history WHERE memory_id = ? ORDER BY version"),
-                arguments: [id.rawValue]
+                db.cachedStatement(sql: MemoryColumn.selectHistory), arguments: [id.rawValue]
             ).map { MemoryVersion(record: try MemoryColumn.record($0), isCurrent: false) }
-            return superseded + (try memory(id).map { [MemoryVersion(record: $0, isCurrent: true)] } ?? [])
-        }
-    }
-
-    func latestSupersededVersion(_ id: MemoryID) throws -> Int? {
-        try run("reading a memory's history") {
-            try Int.fetchOne(
-                db.cachedStatement(sql: "SELECT MAX(version) FROM memory_history WHERE memory_id = ?"),
-                arguments: [id.rawValue])
+            return superseded + (try memory(id).map { [MemoryVersion(record: $0.current, isCurrent: true)] } ?? [])
         }
     }
 
@@ -88,12 +76,9 @@ extension SQLiteRecords: MemoryRecords {
                 sql: "DELETE FROM memories WHERE memory_id = ? AND version = ?",
                 arguments: [superseded.id.rawValue, superseded.version])
             guard db.changesCount > 0 else { return false }
-            try db.cachedStatement(
-                sql: "INSERT INTO memory_history (\(MemoryColumn.list)) VALUES (\(MemoryColumn.placeholders))"
-            ).execute(arguments: MemoryColumn.arguments(superseded))
-            try db.cachedStatement(
-                sql: "INSERT INTO memories (\(MemoryColumn.list)) VALUES (\(MemoryColumn.placeholders))"
-            ).execute(arguments: MemoryColumn.arguments(next))
+            try db.cachedStatement(sql: MemoryColumn.insertSuperseded)
+                .execute(arguments: MemoryColumn.arguments(superseded))
+            try db.cachedStatement(sql: MemoryColumn.insertCurrent).execute(arguments: MemoryColumn.arguments(next))
             return true
         }
     }
@@ -104,9 +89,7 @@ extension SQLiteRecords: MemoryRecords {
                 sql: "DELETE FROM memories WHERE memory_id = ? AND version = ?",
                 arguments: [record.id.rawValue, record.version])
             guard db.changesCount > 0 else { return false }
-            try db.cachedStatement(
-                sql: "INSERT INTO memories (\(MemoryColumn.list)) VALUES (\(MemoryColumn.placeholders))"
-            ).execute(arguments: MemoryColumn.arguments(record))
+            try db.cachedStatement(sql: MemoryColumn.insertCurrent).execute(arguments: MemoryColumn.arguments(record))
             return true
         }
     }

@@ -42,11 +42,10 @@ extension SQLiteRecords: AuditLogRecords {
     }
 
     private func tail() throws -> AuditChainHead {
-        guard
-            let row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1"))
-        else { return try .empty(origin: origin) }
-        return AuditChainHead(sequence: UInt64(row["sequence"] as Int64), hash: Array(row["hash"] as Data))
+        let cursor = try Row.fetchCursor(
+            db.cachedStatement(sql: "SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1"))
+        guard let row = try cursor.next() else { return try .empty(origin: origin) }
+        return AuditChainHead(sequence: UInt64(row[0] as Int64), hash: Array(row[1] as Data))
     }
 
     func auditSize() throws -> UInt64 {

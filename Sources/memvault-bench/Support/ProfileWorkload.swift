@@ -1,0 +1,54 @@
+import Foundation
+import MemVault
+import MemVaultPolicy
+import MemVaultSQLite
+
+/// One store operation run over and over, with no baseline: for `perf record` and other profilers
+/// (`memvault-bench --profile get --seconds 10`).
+struct ProfileWorkload {
+    enum Kind: String, CaseIterable {
+        case get, add, concurrentAdd = "concurrent-add", batch
+    }
+
+    let kind: Kind
+    let seconds: Double
+    let policies: URL
+
+    func run() async throws {
+        let folder = FileManager.default.temporaryDirectory.appending(path: "memvault-profile-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let installation = try Installation.initialise(
+            at: folder.appending(path: "data").path,
+            masterKey: .keyFile(path: folder.appending(path: "master.key").path))
+        let store = try await MemoryStore.open(installation, policies: PolicyRegistry(folder: policies))
+        try await store.createTenant(TenantID("bench"), as: AccessContext(actor: "bench-admin", role: .administrator))
+        let tenant = try await store.tenant(
+            TenantID("bench"), as: AccessContext(actor: "bench", role: .application, purpose: "service-delivery"))
+        let subject = try await tenant.resolveSubject(externalID: "bench-user")
+        let cube = try await tenant.createCube(
+            NewCube(owner: .subject(subject.id), name: "bench", defaultCategory: "profile"))
+        let sample = Sample()
+        let ids = try await tenant.addMemories((0..<1_000).map { _ in sample.next() }, to: cube.id).map(\.id)
+        let budget = Duration.milliseconds(Int(seconds * 1000))
+        let operations: Double
+        switch kind {
+        case .get:
+            operations = try await sequentialRate(budget: budget) { _ = try await tenant.memory(ids.randomElement()!) }
+        case .add:
+            operations = try await sequentialRate(budget: budget) {
+                _ = try await tenant.addMemory(sample.next(), to: cube.id)
+            }
+        case .concurrentAdd:
+            operations = try await concurrentOperationsPerSecond(budget: budget, workers: 64) {
+                _ = try await tenant.addMemory(sample.next(), to: cube.id)
+            }
+        case .batch:
+            operations =
+                try await sequentialRate(budget: budget) {
+                    _ = try await tenant.addMemories((0..<500).map { _ in sample.next() }, to: cube.id)
+                } * 500
+        }
+        try await store.close()
+        print("\(kind.rawValue): \(format(operations)) operations/s")
+    }
+}
