@@ -40,7 +40,11 @@ extension TenantWork {
     }
 
     func verifiedConsentState(subject: SubjectID, purpose: String) throws -> ConsentState {
-        let lookup = try transaction.consent(subject: subject, purpose: purpose)
+        try verifiedConsentState(try transaction.consent(subject: subject, purpose: purpose), purpose: purpose)
+    }
+
+    /// A consent lookup's state, checked against its seal and its history.
+    func verifiedConsentState(_ lookup: ConsentLookup, purpose: String) throws -> ConsentState {
         guard let current = lookup.current else {
             // A history without a current state means the current state was deleted.
             guard lookup.latestChange == nil else {
@@ -69,8 +73,13 @@ extension TenantWork {
     }
 
     private func loadActiveHoldTargets() throws -> Set<HoldTarget> {
+        let (registry, anyHolds) = try transaction.holdRegistry()
+        return try activeHoldTargets(registry: registry, anyHolds: anyHolds)
+    }
+
+    /// The active hold targets for a registry as read (nil: none stored) and whether any hold row exists.
+    private func activeHoldTargets(registry stored: HoldRegistryRecord?, anyHolds: Bool) throws -> Set<HoldTarget> {
         let cached = resources.holds.withLock { $0 }
-        let (stored, anyHolds) = try transaction.holdRegistry()
         guard let registry = stored else {
             // No registry: this tenant never had a hold. Anything else means the registry was deleted.
             let everHeld = resources.entry.withLock { $0.hasHolds } || (cached?.generation ?? 0) > 0
@@ -94,6 +103,22 @@ extension TenantWork {
             activeTargets: Set(holds.filter(\.isActive).map(\.target)))
         resources.holds.withLock { $0 = snapshot }
         return snapshot.activeTargets
+    }
+
+    /// A memory read together with its governance: the current version, checked against a rolled-back row, with
+    /// the consent and holds its decision needs taken from the same read.
+    func prime(_ governed: GovernedMemory) throws -> MemoryRecord {
+        let record = governed.current
+        if let superseded = governed.latestSuperseded, superseded >= record.version {
+            throw store.rolledBack(record.id, version: record.version, superseded: superseded)
+        }
+        if let subject = record.subject, consentStates[subject] == nil {
+            consentStates[subject] = try verifiedConsentState(governed.consent, purpose: purpose)
+        }
+        if heldTargets == nil {
+            heldTargets = try activeHoldTargets(registry: governed.holdRegistry, anyHolds: governed.anyHolds)
+        }
+        return record
     }
 
     /// Every hold, each checked against its seal and all together against the registry's digest: a deleted,

@@ -28,6 +28,18 @@ public struct BindingContext: Sendable, Equatable {
         append(value)
     }
 
+    /// Appends an integer field without formatting it: the label, then a length-prefixed value of 8 big-endian
+    /// bytes, or of no bytes for nil (the same framing as text, so still unambiguous).
+    public mutating func append(_ label: String, integer value: Int64?) {
+        append(label)
+        guard let value else {
+            withUnsafeBytes(of: UInt32(0).bigEndian) { bytes.append(contentsOf: $0) }
+            return
+        }
+        withUnsafeBytes(of: UInt32(8).bigEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+    }
+
     private mutating func append(_ text: String) {
         var text = text
         text.withUTF8 { utf8 in

@@ -36,9 +36,19 @@ extension TenantStore {
     /// The cube's owner and pseudonym, verified against its sealed metadata (which binds owner, kind, category and
     /// times), and cached: cubes never change owner.
     func cubeContext(_ id: CubeID, in reader: any SubjectReader & CubeReader) throws -> CubeContext {
-        if let cached = resources.cubeContexts.withLock({ $0.value(forKey: id) }) { return cached }
+        if let cached = cachedCubeContext(id) { return cached }
         guard let record = try reader.cube(id) else { throw notFound(cube: id) }
         return try verifiedContext(for: record, in: reader)
+    }
+
+    /// The cube's context outside a unit of work: from the cache, else read from a snapshot.
+    func cubeContext(_ id: CubeID) async throws -> CubeContext {
+        if let cached = cachedCubeContext(id) { return cached }
+        return try await storage.read { [self] in try cubeContext(id, in: $0) }
+    }
+
+    private func cachedCubeContext(_ id: CubeID) -> CubeContext? {
+        resources.cubeContexts.withLock { $0.value(forKey: id) }
     }
 
     func verifiedContext(for record: CubeRecord, in reader: any SubjectReader) throws -> CubeContext {

@@ -216,6 +216,27 @@ public struct ConsentLookup: Sendable, Equatable {
     }
 }
 
+/// A memory's current version with what deciding on it needs (see `GovernedMemoryReader`).
+public struct GovernedMemory: Sendable, Equatable {
+    public let current: MemoryRecord
+    public let latestSuperseded: Int?
+    /// The consent of the memory's subject for the purpose asked about; empty for a shared cube's memory.
+    public let consent: ConsentLookup
+    public let holdRegistry: HoldRegistryRecord?
+    public let anyHolds: Bool
+
+    public init(
+        current: MemoryRecord, latestSuperseded: Int?, consent: ConsentLookup, holdRegistry: HoldRegistryRecord?,
+        anyHolds: Bool
+    ) {
+        self.current = current
+        self.latestSuperseded = latestSuperseded
+        self.consent = consent
+        self.holdRegistry = holdRegistry
+        self.anyHolds = anyHolds
+    }
+}
+
 /// What a legal hold applies to.
 public enum HoldTarget: Sendable, Hashable {
     case subject(SubjectID)

@@ -3,7 +3,7 @@ public import MemVaultAudit
 /// What one unit of work can do with a tenant's records, split by concern. Every call is synchronous and runs
 /// inside the unit's transaction.
 public typealias TenantTransaction = SubjectRecords & CubeRecords & MemoryRecords & ConsentRecords & HoldRecords
-    & AuditLogRecords
+    & GovernedMemoryReader & AuditLogRecords
 
 /// What a read-only snapshot of a tenant's records offers.
 public typealias TenantReader = SubjectReader & CubeReader & MemoryReader & HoldReader & AuditLogReader
@@ -56,6 +56,13 @@ public protocol MemoryRecords: MemoryReader {
     func updateCurrent(_ record: MemoryRecord) throws -> Bool
     /// Deletes a memory with all its versions. False if it did not exist.
     func deleteMemory(_ id: MemoryID) throws -> Bool
+}
+
+/// Everything a decision on one memory needs, read in one go: the hottest path (every read of a memory by id).
+public protocol GovernedMemoryReader {
+    /// The current version with its newest superseded version, the consent of its subject for `purpose`, and the
+    /// hold registry with whether any hold exists; nil if the memory does not exist.
+    func governedMemory(_ id: MemoryID, purpose: String) throws -> GovernedMemory?
 }
 
 public protocol ConsentRecords {

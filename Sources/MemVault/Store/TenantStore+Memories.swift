@@ -17,7 +17,7 @@ extension TenantStore {
         try limits.check(batch: memories.count)
         for memory in memories { try limits.check(memory) }
         let admission = try await admit(.addMemories, cube: cubeID)
-        let cube = try await storage.read { [self] in try cubeContext(cubeID, in: $0) }
+        let cube = try await cubeContext(cubeID)
         let key = try keys.encryptionKey(tenant, owner: cube.owner, encryptions: UInt64(memories.count))
         let time = StoredTime(now: now())
         let ids = try MemoryID.make(count: memories.count, at: time.date)
@@ -76,7 +76,7 @@ extension TenantStore {
                 found = stored
                 work.detail = "version \(version)"
             } else {
-                found = MemoryVersion(record: try current(id, in: work.transaction), isCurrent: true)
+                found = MemoryVersion(record: try governedCurrent(id, in: work), isCurrent: true)
             }
             let record = found.record
             work.subject = record.subject
@@ -145,7 +145,7 @@ extension TenantStore {
         try limits.checkText(changes.sourceDetail, "source detail", limits.maximumDetailBytes)
         try limits.check(confidence: changes.confidence)
         return try await perform(.updateMemory, memories: [id]) { [self] work in
-            let record = try current(id, in: work.transaction)
+            let record = try governedCurrent(id, in: work)
             work.subject = record.subject
             work.cube = record.cube
             let payload = try openPayload(record, current: true, in: work.transaction)
@@ -173,7 +173,7 @@ extension TenantStore {
     /// Archives the current version: it is kept, but no longer listed by default.
     public func archiveMemory(_ id: MemoryID) async throws -> Memory {
         try await perform(.archiveMemory, memories: [id]) { [self] work in
-            var record = try current(id, in: work.transaction)
+            var record = try governedCurrent(id, in: work)
             work.subject = record.subject
             work.cube = record.cube
             let payload = try openPayload(record, current: true, in: work.transaction)
@@ -195,7 +195,7 @@ extension TenantStore {
     /// decision (and the legal-hold check) rests on.
     public func deleteMemory(_ id: MemoryID) async throws {
         try await perform(.deleteMemory, memories: [id]) { [self] work in
-            let record = try current(id, in: work.transaction)
+            let record = try governedCurrent(id, in: work)
             work.subject = record.subject
             work.cube = record.cube
             _ = try openPayload(record, current: true, in: work.transaction)
@@ -240,12 +240,24 @@ extension TenantStore {
     func current(_ id: MemoryID, in reader: any MemoryReader) throws -> MemoryRecord {
         guard let (record, latestSuperseded) = try reader.memory(id) else { throw notFound(memory: id) }
         if let superseded = latestSuperseded, superseded >= record.version {
-            throw MemVaultError(
-                .integrity,
-                "memory \(id) of tenant '\(tenant)' is at version \(record.version) but its history holds version "
-                    + "\(superseded): it was rolled back outside MemVault; not obeyed")
+            throw rolledBack(id, version: record.version, superseded: superseded)
         }
         return record
+    }
+
+    /// The current version with its governance, read in one go (see `TenantWork.prime`).
+    func governedCurrent(_ id: MemoryID, in work: TenantWork) throws -> MemoryRecord {
+        guard let governed = try work.transaction.governedMemory(id, purpose: work.purpose) else {
+            throw notFound(memory: id)
+        }
+        return try work.prime(governed)
+    }
+
+    func rolledBack(_ id: MemoryID, version: Int, superseded: Int) -> MemVaultError {
+        MemVaultError(
+            .integrity,
+            "memory \(id) of tenant '\(tenant)' is at version \(version) but its history holds version \(superseded): "
+                + "it was rolled back outside MemVault; not obeyed")
     }
 
     /// Versions 1…n without gaps, each superseding the one before, only the last one current.

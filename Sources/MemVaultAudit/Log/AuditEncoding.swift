@@ -69,9 +69,8 @@ public enum AuditEncoding {
     }
 
     private static func append(_ text: String, to output: inout [UInt8]) {
-        let utf8 = Array(text.utf8)
-        withUnsafeBytes(of: UInt32(utf8.count).bigEndian) { output.append(contentsOf: $0) }
-        output.append(contentsOf: utf8)
+        withUnsafeBytes(of: UInt32(text.utf8.count).bigEndian) { output.append(contentsOf: $0) }
+        output.append(contentsOf: text.utf8)
     }
 
     private static func appendList(_ list: [String], to output: inout [UInt8]) {

@@ -100,12 +100,11 @@ public final class PolicyEngine: Sendable {
                     "the storage time of a '\(name)' memory is unknown; retention cannot be checked"
                 )
             }
-            let end = retention.added(to: storedAt)
-            if end <= request.now {
+            if retention.hasElapsed(since: storedAt, at: request.now) {
                 return (
                     "memvault:retention",
                     "past the retention of category '\(name)' (\(retention), GDPR Art. 5(1)(e)) since "
-                        + end.formatted(.iso8601)
+                        + retention.added(to: storedAt).formatted(.iso8601)
                 )
             }
         }
@@ -116,12 +115,12 @@ public final class PolicyEngine: Sendable {
             guard let storedAt = request.storedAt else {
                 return ("memvault:erasure-exception", "the storage time of a '\(name)' memory is unknown")
             }
-            let until = exception.keepFor.added(to: storedAt)
-            if until > request.now {
+            if !exception.keepFor.hasElapsed(since: storedAt, at: request.now) {
                 return (
                     "memvault:erasure-exception",
                     "category '\(name)' must be kept for \(exception.keepFor) (GDPR \(exception.basis.article)"
-                        + (exception.reference.map { ", \($0)" } ?? "") + ") until " + until.formatted(.iso8601)
+                        + (exception.reference.map { ", \($0)" } ?? "") + ") until "
+                        + exception.keepFor.added(to: storedAt).formatted(.iso8601)
                 )
             }
         }

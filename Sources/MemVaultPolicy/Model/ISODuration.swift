@@ -75,6 +75,18 @@ public struct ISODuration: Sendable, Hashable, Codable, CustomStringConvertible 
         return Self.calendar.date(byAdding: components, to: date) ?? .distantFuture
     }
 
+    /// Whether this duration has passed between `start` and `now` (`now` ≥ `start` + duration). Exact, and without
+    /// calendar arithmetic unless `now` falls in the few days a year or month can vary by: checked on every read.
+    public func hasElapsed(since start: Date, at now: Date) -> Bool {
+        let fixed = Double((weeks * 7 + days) * 86_400 + hours * 3_600 + minutes * 60 + seconds)
+        let shortest = fixed + Double((years * 365 + months * 28) * 86_400)
+        let longest = fixed + Double((years * 366 + months * 31) * 86_400)
+        let elapsed = now.timeIntervalSince(start)
+        if elapsed < shortest { return false }
+        if elapsed >= longest { return true }
+        return added(to: start) <= now
+    }
+
     /// Compares lengths by adding both to the same reference date (months and years have no fixed length).
     public func isLonger(than other: ISODuration) -> Bool {
         let reference = Date(timeIntervalSince1970: 946_684_800)  // 2000-01-01T00:00:00Z

@@ -38,15 +38,30 @@ enum MemoryColumn: Int, CaseIterable {
     static let placeholders = databaseQuestionMarks(count: allCases.count)
 
     // Statements on the hot paths, spelled once (the statement cache is keyed by the SQL text).
-    /// The current version and the newest version in the history, by memory id.
+    /// The current version and the newest version in the history, by memory id. Computed columns get short names:
+    /// GRDB indexes a row's column names (lowercased) for every statement it reads.
     static let selectCurrent = """
-        SELECT \(list), (SELECT MAX(version) FROM memory_history h WHERE h.memory_id = m.memory_id)
+        SELECT \(list), (SELECT MAX(version) FROM memory_history h WHERE h.memory_id = m.memory_id) AS s
         FROM memories m WHERE memory_id = ?
         """
     static let insertCurrent = "INSERT INTO memories (\(list)) VALUES (\(placeholders))"
     static let insertSuperseded = "INSERT INTO memory_history (\(list)) VALUES (\(placeholders))"
     static let selectSuperseded = "SELECT \(list) FROM memory_history WHERE memory_id = ? AND version = ?"
     static let selectHistory = "SELECT \(list) FROM memory_history WHERE memory_id = ? ORDER BY version"
+    /// The current version, its newest superseded version, its subject's consent for a purpose (?2) and the hold
+    /// registry: what a decision on one memory needs, in one statement.
+    static let selectGoverned = """
+        SELECT \(allCases.map { "m.\($0.name)" }.joined(separator: ", ")),
+               (SELECT MAX(version) FROM memory_history h WHERE h.memory_id = m.memory_id) AS s,
+               c.state, c.changed_at, c.change_id, c.seal,
+               (SELECT change_id FROM consent_history ch WHERE ch.subject_id = m.subject_id AND ch.purpose = ?2
+                ORDER BY ch.rowid DESC LIMIT 1) AS l,
+               r.generation, r.digest, r.seal, EXISTS (SELECT 1 FROM legal_holds) AS h
+        FROM memories m
+        LEFT JOIN consents c ON c.subject_id = m.subject_id AND c.purpose = ?2
+        LEFT JOIN hold_registry r ON r.registry = 1
+        WHERE m.memory_id = ?1
+        """
 
     /// A row selected with `list`.
     static func record(_ row: Row) throws -> MemoryRecord {

@@ -70,14 +70,9 @@ package final class GroupCommitWriter: Sendable {
         guard idle else { return nil }
         defer { handOff() }
         return Result {
-            var result: T?
             try database.writeWithoutTransaction { db in
-                try db.inTransaction(.immediate) {
-                    result = try operation(db, TransactionState())
-                    return .commit
-                }
+                try Self.transaction(db) { try operation(db, TransactionState()) }
             }
-            return result!
         }
     }
 
@@ -117,7 +112,7 @@ package final class GroupCommitWriter: Sendable {
             var failures = [(any Error)?](repeating: nil, count: batch.count)
             do {
                 try database.writeWithoutTransaction { db in
-                    try db.inTransaction(.immediate) {
+                    try Self.transaction(db) {
                         let transactionState = TransactionState()
                         if batch.count == 1 {
                             try batch[0].run(db, transactionState)
@@ -125,23 +120,49 @@ package final class GroupCommitWriter: Sendable {
                             for (index, job) in batch.enumerated() {
                                 let saved = transactionState.auditHead
                                 do {
-                                    try db.inSavepoint {
-                                        try job.run(db, transactionState)
-                                        return .commit
-                                    }
+                                    try Self.savepoint(db) { try job.run(db, transactionState) }
                                 } catch {
                                     transactionState.auditHead = saved
                                     failures[index] = error
                                 }
                             }
                         }
-                        return .commit
                     }
                 }
                 for (job, failure) in zip(batch, failures) { job.complete(failure) }
             } catch {
                 for job in batch { job.complete(error) }
             }
+        }
+    }
+}
+
+extension GroupCommitWriter {
+    /// One immediate transaction around `body`: committed if it returns, rolled back if it throws. The statements
+    /// are prepared once (every write begins and commits one).
+    fileprivate static func transaction<T>(_ db: Database, _ body: () throws -> T) throws -> T {
+        try db.cachedStatement(sql: "BEGIN IMMEDIATE TRANSACTION").execute()
+        let result: T
+        do {
+            result = try body()
+            try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
+        } catch {
+            if db.isInsideTransaction { try? db.execute(sql: "ROLLBACK TRANSACTION") }
+            throw error
+        }
+        return result
+    }
+
+    /// One write of a batch, in its own savepoint: released if it returns, rolled back (alone) if it throws.
+    fileprivate static func savepoint(_ db: Database, _ body: () throws -> Void) throws {
+        try db.cachedStatement(sql: "SAVEPOINT write").execute()
+        do {
+            try body()
+            try db.cachedStatement(sql: "RELEASE SAVEPOINT write").execute()
+        } catch {
+            try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT write").execute()
+            try db.cachedStatement(sql: "RELEASE SAVEPOINT write").execute()
+            throw error
         }
     }
 }

@@ -13,7 +13,7 @@ extension SQLiteRecords: ConsentRecords {
                     sql: """
                         SELECT c.state, c.changed_at, c.change_id, c.seal,
                                (SELECT change_id FROM consent_history
-                                WHERE subject_id = ?1 AND purpose = ?2 ORDER BY rowid DESC LIMIT 1)
+                                WHERE subject_id = ?1 AND purpose = ?2 ORDER BY rowid DESC LIMIT 1) AS l
                         FROM (SELECT 1) LEFT JOIN consents c ON c.subject_id = ?1 AND c.purpose = ?2
                         """),
                 arguments: [subject.rawValue, purpose])
@@ -72,13 +72,55 @@ extension SQLiteRecords: ConsentRecords {
     }
 }
 
+extension SQLiteRecords: GovernedMemoryReader {
+    func governedMemory(_ id: MemoryID, purpose: String) throws -> GovernedMemory? {
+        try run("reading a memory") {
+            let cursor = try Row.fetchCursor(
+                db.cachedStatement(sql: MemoryColumn.selectGoverned), arguments: [id.rawValue, purpose])
+            guard let row = try cursor.next() else { return nil }
+            let record = try MemoryColumn.record(row)
+            var column = MemoryColumn.allCases.count
+            func next<T: DatabaseValueConvertible>(_: T.Type = T.self) -> T? {
+                defer { column += 1 }
+                return row[column]
+            }
+            let latestSuperseded: Int? = next()
+            let state: String? = next()
+            let changedAt: Int64? = next()
+            let changeID: String? = next()
+            let seal: Data? = next()
+            let latestChange: String? = next()
+            let generation: Int64? = next()
+            let digest: Data? = next()
+            let registrySeal: Data? = next()
+            let anyHolds: Bool = next() ?? false
+            var current: ConsentStateRecord?
+            if let subject = record.subject, let state {
+                guard let consentState = ConsentState(rawValue: state) else { throw malformed("consent state") }
+                current = ConsentStateRecord(
+                    subject: subject, purpose: purpose, state: consentState, changedAt: changedAt ?? 0,
+                    changeID: changeID ?? "", seal: seal.map(Array.init) ?? [])
+            }
+            return GovernedMemory(
+                current: record, latestSuperseded: latestSuperseded,
+                consent: ConsentLookup(current: current, latestChange: latestChange),
+                holdRegistry: generation.map {
+                    HoldRegistryRecord(
+                        generation: UInt64($0), digest: digest.map(Array.init) ?? [],
+                        seal: registrySeal.map(Array.init) ?? [])
+                },
+                anyHolds: anyHolds)
+        }
+    }
+}
+
 extension SQLiteRecords: HoldRecords {
     func holdRegistry() throws -> (registry: HoldRegistryRecord?, anyHolds: Bool) {
         try run("reading the legal hold registry") {
             let cursor = try Row.fetchCursor(
                 db.cachedStatement(
                     sql: """
-                        SELECT r.generation, r.digest, r.seal, EXISTS (SELECT 1 FROM legal_holds)
+                        SELECT r.generation, r.digest, r.seal, EXISTS (SELECT 1 FROM legal_holds) AS h
                         FROM (SELECT 1) LEFT JOIN hold_registry r ON r.registry = 1
                         """))
             guard let row = try cursor.next() else { return (nil, false) }
