@@ -75,6 +75,7 @@ let package = Package(
                 "MemVaultCrypto",
                 "MemVaultPolicy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The benchmark program: every figure an issue asks for is one scenario, next to its baseline.
@@ -109,7 +110,13 @@ let package = Package(
             dependencies: [
                 "MemVault", "MemVaultSQLite", "MemVaultCrypto", "MemVaultPolicy", "MemVaultAudit",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
             ]
+        ),
+        // What every storage backend must pass, parameterised over the backends (SQLite today).
+        .testTarget(
+            name: "MemVaultStorageConformanceTests",
+            dependencies: ["MemVault", "MemVaultSQLite", "MemVaultAudit", "MemVaultPolicy"]
         ),
         .testTarget(
             name: "MemVaultCLITests",

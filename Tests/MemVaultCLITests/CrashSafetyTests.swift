@@ -9,12 +9,23 @@ import Testing
 
 @Suite("Crash safety")
 struct CrashSafetyTests {
-    /// Collects the acknowledgement lines a writer process prints, from its own thread.
+    /// Collects the acknowledgement lines a writer process prints, from its own thread, and kills the writer
+    /// there as soon as `killAfter` lines are acknowledged (not from a task, which a busy machine may wake late).
     final class AcknowledgementReader: Sendable {
-        private let state = Mutex((buffer: Data(), acknowledged: [Int: String]()))
+        private let state = Mutex((buffer: Data(), acknowledged: [Int: String](), killed: false))
+        private let killAfter: Int
+        private let victim = Mutex<pid_t?>(nil)
+
+        init(killAfter: Int) {
+            self.killAfter = killAfter
+        }
+
+        func watch(_ process: pid_t) {
+            victim.withLock { $0 = process }
+        }
 
         func consume(_ data: Data) {
-            state.withLock { state in
+            let kill = state.withLock { state in
                 state.buffer.append(data)
                 while let newline = state.buffer.firstIndex(of: UInt8(ascii: "\n")) {
                     let line = state.buffer[state.buffer.startIndex..<newline]
@@ -25,7 +36,11 @@ struct CrashSafetyTests {
                         state.acknowledged[number] = id
                     }
                 }
+                guard !state.killed, state.acknowledged.count >= killAfter else { return false }
+                state.killed = true
+                return true
             }
+            if kill, let process = victim.withLock({ $0 }) { Glibc.kill(process, SIGKILL) }
         }
 
         var acknowledged: [Int: String] { state.withLock { $0.acknowledged } }
@@ -46,9 +61,10 @@ struct CrashSafetyTests {
         writer.standardInput = input
         writer.standardOutput = output
         writer.standardError = FileHandle.nullDevice
-        let reader = AcknowledgementReader()
+        let reader = AcknowledgementReader(killAfter: killAfter)
         output.fileHandleForReading.readabilityHandler = { handle in reader.consume(handle.availableData) }
         try writer.run()
+        reader.watch(writer.processIdentifier)
 
         // Feed lines until the writer is killed; writes to the dead pipe then fail and stop the feeder.
         let feeder = Thread {
@@ -60,7 +76,7 @@ struct CrashSafetyTests {
         signal(SIGPIPE, SIG_IGN)
         feeder.start()
         let deadline = Date.now.addingTimeInterval(60)
-        while reader.acknowledged.count < killAfter && Date.now < deadline {
+        while writer.isRunning && Date.now < deadline {
             try await Task.sleep(for: .milliseconds(2))
         }
         kill(writer.processIdentifier, SIGKILL)

@@ -137,4 +137,62 @@ struct MemoryCommandTests {
         #expect(!outcome.standardOutput.contains("secret-looking"))
         #expect(lines.last??["imported"] as? Int == 2 && lines.last??["failed"] as? Int == 2)
     }
+
+    @Test("argument errors honour --json, never echo sealed values; help lists each command's own options")
+    func commandLineContract() throws {
+        let cube = try cli.run(["cube", "create", "--tenant", "acme", "--shared", "--name", "faq", "--json"]).string(
+            "id")
+        for arguments in [
+            ["memory", "get", "--tenant", "acme", "--json"],
+            ["memory", "list", "--tenant", "acme", "--cube", cube, "--no-such-option", "--json"],
+            ["keys", "status", "--json", "--log-level", "loud"],
+        ] {
+            let outcome = try cli.run(arguments)
+            #expect(outcome.status != 0)
+            let error = try #require(try outcome.json()["error"] as? [String: Any], "\(arguments)")
+            #expect(error["code"] as? String == "invalid_argument")
+            #expect(!(error["message"] as? String ?? "").isEmpty)
+        }
+        let attribute = try cli.run([
+            "memory", "add", "--tenant", "acme", "--cube", cube, "--text", "x", "--attribute", "diagnosis-asthma",
+            "--json",
+        ])
+        #expect(attribute.status != 0 && attribute.standardOutput.contains("key=value"))
+        #expect(!attribute.standardOutput.contains("asthma") && !attribute.standardError.contains("asthma"))
+        let blob = cli.dataFolder + ".bin"
+        try Data([1, 2, 3]).write(to: URL(filePath: blob))
+        let mediaType = try cli.run([
+            "memory", "add", "--tenant", "acme", "--cube", cube, "--file", blob, "--media-type", "asthma/x y",
+        ])
+        #expect(mediaType.status != 0 && !mediaType.standardError.contains("asthma"))
+
+        // Each command's help lists the options that apply to it, and no others.
+        func help(_ command: [String]) throws -> String {
+            try cli.run(command + ["--help"], withData: false).standardOutput
+        }
+        let memoryGet = try help(["memory", "get"])
+        #expect(["--purpose", "--role", "--tenant", "--version", "--json"].allSatisfy(memoryGet.contains))
+        let keysStatus = try help(["keys", "status"])
+        #expect(keysStatus.contains("--json") && !keysStatus.contains("--purpose"))
+        let initHelp = try help(["init"])
+        #expect(!initHelp.contains("--role") && !initHelp.contains("--purpose") && !initHelp.contains("--synchronous"))
+        let auditLog = try help(["audit", "log"])
+        #expect(auditLog.contains("--installation") && auditLog.contains("--external-id"))
+    }
+
+    @Test("import without --json prints errors and a summary as text; progress goes to standard error")
+    func importText() throws {
+        let cube = try cli.run(["cube", "create", "--tenant", "acme", "--shared", "--name", "faq", "--json"]).string(
+            "id")
+        let input = (0..<30).map { #"{"text": "fact \#($0)"}"# } + [#"{"text": "private garbage"#]
+        let outcome = try cli.run(
+            ["memory", "import", "--tenant", "acme", "--cube", cube, "--batch-size", "8"],
+            input: Data((input.joined(separator: "\n") + "\n").utf8))
+        #expect(outcome.status != 0)
+        #expect(!outcome.standardOutput.contains("{") && !outcome.standardOutput.contains("garbage"))
+        #expect(outcome.standardOutput.contains("line 31: error"), "\(outcome.standardOutput)")
+        #expect(outcome.standardOutput.contains("Imported 30 memories; 1 line failed."))
+        let listed = try cli.run(["memory", "list", "--tenant", "acme", "--cube", cube, "--limit", "100", "--json"])
+        #expect((try listed.json()["items"] as? [Any])?.count == 30)
+    }
 }

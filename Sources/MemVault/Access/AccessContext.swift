@@ -1,7 +1,7 @@
 public import MemVaultPolicy
 
 /// Who is asking and why: the credential's actor and role, and the purpose of the request. Every operation is
-/// authorised against this context (`Operation`), and the tenant's policy decides data operations for it.
+/// authorised against this context (`StoreOperation`), and the tenant's policy decides data operations for it.
 ///
 /// The actor and role must come from an authenticated credential, never from request data. The purpose is the
 /// caller's declaration; it is checked against the tenant's policy before anything is decided or recorded.

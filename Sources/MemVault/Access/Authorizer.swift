@@ -10,7 +10,7 @@ struct Authorizer: Sendable {
     let context: AccessContext
 
     /// The purpose to record: the declared one, or "" for operations that take none.
-    func admit(_ operation: Operation, policy: Policy?) throws -> String {
+    func admit(_ operation: StoreOperation, policy: Policy?) throws -> String {
         try ActorID.validate(context.actor)
         guard operation.needsPurpose else { return "" }
         guard let policy else { return "" }
@@ -28,7 +28,7 @@ struct Authorizer: Sendable {
     }
 
     /// For a role-confined operation, the permit to record, or a `Denial`; nil for a policy-decided one.
-    func roleDecision(_ operation: Operation) throws -> AuditDecision? {
+    func roleDecision(_ operation: StoreOperation) throws -> AuditDecision? {
         guard case .roles(let roles) = operation.authority else { return nil }
         guard roles.contains(context.role) else {
             throw Denial(

@@ -9,7 +9,7 @@ import Synchronization
 final class TenantWork {
     let transaction: any TenantTransaction
     let store: TenantStore
-    let operation: Operation
+    let operation: StoreOperation
     let engine: PolicyEngine
     /// The declared purpose, or "" for operations that take none.
     let purpose: String
@@ -29,7 +29,7 @@ final class TenantWork {
     var consentStates: [SubjectID: ConsentState] = [:]
 
     init(
-        transaction: any TenantTransaction, store: TenantStore, operation: Operation, engine: PolicyEngine,
+        transaction: any TenantTransaction, store: TenantStore, operation: StoreOperation, engine: PolicyEngine,
         purpose: String, decision: AuditDecision, now: Date
     ) {
         self.transaction = transaction
@@ -104,7 +104,7 @@ final class TenantWork {
 
 /// An operation admitted to run: its policy, declared purpose and, for role-confined operations, the permit.
 struct Admission: Sendable {
-    let operation: Operation
+    let operation: StoreOperation
     let engine: PolicyEngine
     let purpose: String
     let roleDecision: AuditDecision?
@@ -114,7 +114,7 @@ extension TenantStore {
     /// Admits `operation` (a well-formed actor, a declared purpose, a permitted role) before anything is read or
     /// decided. A role that may not perform it is recorded as a denial.
     func admit(
-        _ operation: Operation, subject: SubjectID? = nil, cube: CubeID? = nil, memories: [MemoryID] = []
+        _ operation: StoreOperation, subject: SubjectID? = nil, cube: CubeID? = nil, memories: [MemoryID] = []
     ) async throws -> Admission {
         let engine = try engine()
         let purpose = try authorizer.admit(operation, policy: engine.policy)
@@ -123,6 +123,11 @@ extension TenantStore {
             try refreshCaches()
             return Admission(operation: operation, engine: engine, purpose: purpose, roleDecision: roleDecision)
         } catch let denial as Denial {
+            logger.info(
+                "denied an operation to the role",
+                metadata: [
+                    "tenant": "\(tenant)", "operation": "\(operation.rawValue)", "role": "\(context.role.rawValue)",
+                ])
             try await recordDenial(
                 operation, purpose: purpose,
                 Denial(decision: denial.decision, subject: subject, cube: cube, message: denial.message),
@@ -138,6 +143,11 @@ extension TenantStore {
         let generation = keys.generation(of: tenant)
         resources.cacheGeneration.withLock { current in
             guard current != generation else { return }
+            if current != nil {
+                logger.debug(
+                    "the tenant's keys changed (here or in another process); verified records are read again",
+                    metadata: ["tenant": "\(tenant)"])
+            }
             current = generation
             resources.cubeContexts.withLock { $0.removeAll() }
             resources.subjects.withLock { $0.removeAll() }
@@ -146,7 +156,7 @@ extension TenantStore {
 
     /// Admits and performs `operation`; see `perform(_:subject:cube:memories:_:)` with an admission.
     func perform<T: Sendable>(
-        _ operation: Operation, subject: SubjectID? = nil, cube: CubeID? = nil, memories: [MemoryID] = [],
+        _ operation: StoreOperation, subject: SubjectID? = nil, cube: CubeID? = nil, memories: [MemoryID] = [],
         _ body: @escaping @Sendable (TenantWork) throws -> T
     ) async throws -> T {
         let admission = try await admit(operation, subject: subject, cube: cube, memories: memories)
@@ -162,7 +172,7 @@ extension TenantStore {
     ) async throws -> T {
         let operation = admission.operation
         do {
-            return try await storage.unitOfWork { [self] transaction in
+            let result = try await storage.unitOfWork { [self] transaction in
                 let work = TenantWork(
                     transaction: transaction, store: self, operation: operation, engine: admission.engine,
                     purpose: admission.purpose,
@@ -176,7 +186,16 @@ extension TenantStore {
                 try work.record()
                 return result
             }
+            logger.debug(
+                "performed an operation", metadata: ["tenant": "\(tenant)", "operation": "\(operation.rawValue)"])
+            return result
         } catch let denial as Denial {
+            logger.info(
+                "denied an operation",
+                metadata: [
+                    "tenant": "\(tenant)", "operation": "\(operation.rawValue)",
+                    "rules": "\(denial.decision.ruleIDs.joined(separator: ","))",
+                ])
             try await recordDenial(
                 operation, purpose: admission.purpose,
                 Denial(
@@ -197,7 +216,7 @@ extension TenantStore {
     /// For reads that must not hold the writer (the audit log itself): admitted and role-checked like any
     /// operation, done on a snapshot, then recorded before the result is returned.
     func performOutsideUnit<T: Sendable>(
-        _ operation: Operation, subject: SubjectID? = nil, _ act: () async throws -> T,
+        _ operation: StoreOperation, subject: SubjectID? = nil, _ act: () async throws -> T,
         outcome: @escaping @Sendable (T) -> (returned: UInt64, detail: String?)
     ) async throws -> T {
         let admission = try await admit(operation, subject: subject)
@@ -214,7 +233,8 @@ extension TenantStore {
     }
 
     /// Records a denial on its own (fail closed: if the entry cannot be written, the error says so).
-    func recordDenial(_ operation: Operation, purpose: String, _ denial: Denial, memories: [MemoryID]) async throws {
+    func recordDenial(_ operation: StoreOperation, purpose: String, _ denial: Denial, memories: [MemoryID]) async throws
+    {
         let entry = try entry(
             operation: operation, purpose: purpose, subject: denial.subject, cube: denial.cube, memories: memories,
             decision: denial.decision, returned: 0, withheld: 0, detail: nil, at: now())
@@ -229,7 +249,7 @@ extension TenantStore {
     /// Records that stored state failed its integrity check. The operation has failed either way; if even this
     /// entry cannot be written (the log itself may be what was damaged), the failure is logged instead.
     func recordIntegrityFailure(
-        _ operation: Operation, purpose: String, subject: SubjectID?, cube: CubeID?, memories: [MemoryID]
+        _ operation: StoreOperation, purpose: String, subject: SubjectID?, cube: CubeID?, memories: [MemoryID]
     ) async {
         do {
             // The subject's pseudonym may be what cannot be computed; the entry names the cube and memories.
@@ -249,7 +269,7 @@ extension TenantStore {
 
     /// An audit entry of this store's context. The subject appears only as its audit pseudonym.
     func entry(
-        operation: Operation, purpose: String, subject: SubjectID?, cube: CubeID?, memories: [MemoryID],
+        operation: StoreOperation, purpose: String, subject: SubjectID?, cube: CubeID?, memories: [MemoryID],
         decision: AuditDecision, returned: UInt64, withheld: UInt64, detail: String?, at time: Date
     ) throws -> AuditEntry {
         AuditEntry(

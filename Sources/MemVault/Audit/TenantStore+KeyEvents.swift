@@ -1,3 +1,4 @@
+import Logging
 import MemVaultPolicy
 
 /// Key events of the tenant, recorded in the installation's audit log (which outlives the tenant) and in the
@@ -27,7 +28,7 @@ extension TenantStore {
     }
 
     private func keyEvent<T: Sendable>(
-        _ operation: Operation, detail: String, _ change: () throws -> T
+        _ operation: StoreOperation, detail: String, _ change: () throws -> T
     ) async throws -> T {
         let admission: Admission
         do {
@@ -42,7 +43,9 @@ extension TenantStore {
             operation, context: context, decision: decision, detail: "tenant \(tenant): \(detail)")
         try await perform(admission) { $0.detail = detail }
         do {
-            return try change()
+            let result = try change()
+            logger.info("changed the tenant's keys", metadata: ["tenant": "\(tenant)", "event": "\(detail)"])
+            return result
         } catch {
             // Only the error's code goes into the logs: its message is for the caller.
             let failure = "\(detail) failed: \((error as? MemVaultError)?.code.name ?? "error")"

@@ -258,7 +258,11 @@ public final class KeyHierarchy: Sendable {
         guard cache.withLock({ $0.changeCounter != counter }) else { return }
         let generations = try store.read { try $0.generations() }
         cache.withLock { cache in
-            let stale = Set(cache.generations.keys.filter { generations[$0] != cache.generations[$0] })
+            // A tenant whose generation this process never saw (made here, or before the first check) is stale
+            // too: what is cached of it may predate a change made elsewhere.
+            let stale = Set(cache.generations.keys).union(generations.keys).filter {
+                generations[$0] != cache.generations[$0]
+            }
             if !stale.isEmpty { Self.forget(stale, in: &cache) }
             cache.generations = generations
             cache.changeCounter = counter

@@ -107,27 +107,32 @@ final class Catalog: Sendable {
     /// Runs an installation operation for `context`: admitted by role, decided, done and recorded in one unit of
     /// work on the catalog. A role that may not perform it is recorded as a denial.
     func perform<T: Sendable>(
-        _ operation: Operation, context: AccessContext,
+        _ operation: StoreOperation, context: AccessContext,
         _ body: @escaping @Sendable (CatalogWork) throws -> T
     ) async throws -> T {
         let decision = try await admit(operation, context: context)
-        return try await storage.unitOfWork { [self] transaction in
+        let result = try await storage.unitOfWork { [self] transaction in
             let work = CatalogWork(transaction: transaction)
             let result = try body(work)
             try transaction.appendAudit(
                 entry(operation, context: context, decision: decision, returned: work.returned, detail: work.detail))
             return result
         }
+        logger.debug("performed an installation operation", metadata: ["operation": "\(operation.rawValue)"])
+        return result
     }
 
     /// Checks the actor and role of an installation operation; records and throws a denial.
-    func admit(_ operation: Operation, context: AccessContext) async throws -> AuditDecision {
+    func admit(_ operation: StoreOperation, context: AccessContext) async throws -> AuditDecision {
         let authorizer = Authorizer(context: context)
         _ = try authorizer.admit(operation, policy: nil)
         do {
             try keys.refresh()
             return try authorizer.roleDecision(operation) ?? .roleDenied
         } catch let denial as Denial {
+            logger.info(
+                "denied an installation operation to the role",
+                metadata: ["operation": "\(operation.rawValue)", "role": "\(context.role.rawValue)"])
             try await record(operation, context: context, decision: denial.decision, detail: nil)
             throw MemVaultError(.denied, denial.message)
         }
@@ -135,7 +140,7 @@ final class Catalog: Sendable {
 
     /// Appends one entry on its own.
     func record(
-        _ operation: Operation, context: AccessContext, decision: AuditDecision, returned: UInt64 = 0,
+        _ operation: StoreOperation, context: AccessContext, decision: AuditDecision, returned: UInt64 = 0,
         detail: String?
     ) async throws {
         let entry = entry(operation, context: context, decision: decision, returned: returned, detail: detail)
@@ -143,7 +148,7 @@ final class Catalog: Sendable {
     }
 
     private func entry(
-        _ operation: Operation, context: AccessContext, decision: AuditDecision, returned: UInt64, detail: String?
+        _ operation: StoreOperation, context: AccessContext, decision: AuditDecision, returned: UInt64, detail: String?
     ) -> AuditEntry {
         AuditEntry(
             sequence: 0, time: StoredTime(now: now()), actor: context.actor, role: context.role.rawValue,

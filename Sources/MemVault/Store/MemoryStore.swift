@@ -8,7 +8,7 @@ import Synchronization
 /// MemVault's memory store: the installation's tenants, and for each a `TenantStore` over its storage and keys.
 ///
 /// Installation operations (tenant create, delete, set-policy, list) take the access context of the credential
-/// asking, are confined to roles (`Operation`) and are recorded in the installation's audit log.
+/// asking, are confined to roles (`StoreOperation`) and are recorded in the installation's audit log.
 public final class MemoryStore: Sendable {
     public let keys: KeyHierarchy
     public let limits: StoreLimits

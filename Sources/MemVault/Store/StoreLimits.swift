@@ -105,7 +105,8 @@ public struct StoreLimits: Sendable, Equatable {
         else {
             throw MemVaultError(
                 .invalidArgument,
-                "invalid media type '\(value.prefix(64))': expected type/subtype, e.g. application/octet-stream")
+                "invalid media type: expected type/subtype of letters, digits and !#$&-^_.+, e.g. application/octet-stream"
+            )
         }
     }
 }

@@ -72,18 +72,23 @@ extension TenantStore {
             }
         let ownerSubject: SubjectID? = if case .subject(let subject) = owner { subject } else { nil }
         return try await perform(.listCubes, subject: ownerSubject) { [self] work in
-            if let ownerSubject { _ = try verifiedSubject(ownerSubject, in: work.transaction) }
+            if let ownerSubject {
+                // One subject's cubes: the scope is decided first, as for memory lists.
+                _ = try verifiedSubject(ownerSubject, in: work.transaction)
+                try work.require(.read, subject: ownerSubject, cube: nil)
+            }
             let records = try work.transaction.cubes(filter, after: after, limit: limit + 1)
             var cubes: [MemCube] = []
             var withheld = WithheldTally()
             for record in records.prefix(limit) {
+                let cube = try openCube(try verifiedContext(for: record, in: work.transaction))
                 let decision = work.decide(
                     .read, category: nil, governance: try work.governance(subject: record.subject, cubes: [record.id]))
                 guard decision.isPermitted else {
                     withheld.add(decision)
                     continue
                 }
-                cubes.append(try openCube(try verifiedContext(for: record, in: work.transaction)))
+                cubes.append(cube)
             }
             if cubes.isEmpty, withheld.count > 0 { work.decision = withheld.auditDecision }
             work.returned = UInt64(cubes.count)

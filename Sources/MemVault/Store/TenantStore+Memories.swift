@@ -81,11 +81,13 @@ extension TenantStore {
             let record = found.record
             work.subject = record.subject
             work.cube = record.cube
+            // Opened before it is decided on: a decision never rests on clear fields edited outside MemVault.
+            let memory = try open(record, current: found.isCurrent, in: work.transaction)
             let decision = work.decide(.read, record, governance: try work.governance(for: record))
             try work.require(decision)
             work.decision = AuditDecision(decision)
             work.returned = 1
-            return try open(record, current: found.isCurrent, in: work.transaction)
+            return memory
         }
     }
 
@@ -117,12 +119,14 @@ extension TenantStore {
             var memories: [Memory] = []
             var withheld = WithheldTally()
             for record in records.prefix(limit) {
+                // Every row is verified, withheld or not: an edited row fails the page rather than hiding.
+                let memory = try open(record, current: true, in: work.transaction)
                 let decision = work.decide(.read, record, governance: try work.governance(for: record))
                 guard decision.isPermitted else {
                     withheld.add(decision)
                     continue
                 }
-                memories.append(try open(record, current: true, in: work.transaction))
+                memories.append(memory)
             }
             work.memories = memories.map(\.id)
             work.returned = UInt64(memories.count)
@@ -219,13 +223,14 @@ extension TenantStore {
             var denial: Decision?
             var permit: Decision?
             for version in versions {
+                let memory = try open(version.record, current: version.isCurrent, in: work.transaction)
                 let decision = work.decide(.read, version.record, governance: governance)
                 guard decision.isPermitted else {
                     denial = denial ?? decision
                     continue
                 }
                 permit = permit ?? decision
-                opened.append(try open(version.record, current: version.isCurrent, in: work.transaction))
+                opened.append(memory)
             }
             if opened.isEmpty, let denial { try work.require(denial) }
             if let permit { work.decision = AuditDecision(permit) }

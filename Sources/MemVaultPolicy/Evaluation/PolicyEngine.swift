@@ -108,8 +108,12 @@ public final class PolicyEngine: Sendable {
                 )
             }
         }
-        if request.action == .delete || request.action == .erase, request.legalHold {
-            return ("memvault:legal-hold", "a legal hold applies; deletion and erasure are blocked until it is cleared")
+        // A hold preserves evidence as it stands: the held item may be read and added to, never changed or removed.
+        if request.action == .delete || request.action == .erase || request.action == .update, request.legalHold {
+            return (
+                "memvault:legal-hold",
+                "a legal hold applies; changes, deletion and erasure are blocked until it is cleared"
+            )
         }
         if request.action == .erase, let exception = category?.erasureException, let name = request.category {
             guard let storedAt = request.storedAt else {

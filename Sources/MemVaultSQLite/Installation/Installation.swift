@@ -151,7 +151,8 @@ extension MemoryStore {
         now: @escaping @Sendable () -> Date = { Date() }
     ) async throws -> MemoryStore {
         try await open(
-            keys: installation.keys, backend: SQLiteBackend(folder: installation.folder, configuration: sqlite),
+            keys: installation.keys,
+            backend: SQLiteBackend(folder: installation.folder, configuration: sqlite, logger: logger),
             policies: policies, limits: limits, auditCheckpointInterval: auditCheckpointInterval, logger: logger,
             now: now)
     }

@@ -1,5 +1,6 @@
 import Dispatch
 package import GRDB
+package import Logging
 package import MemVaultAudit
 import Synchronization
 
@@ -18,6 +19,7 @@ package final class GroupCommitWriter: Sendable {
     private let database: any DatabaseWriter
     private let queue: DispatchQueue
     private let maximumBatch: Int
+    private let logger: Logger
     private let state = Mutex(State())
 
     private struct State {
@@ -30,10 +32,14 @@ package final class GroupCommitWriter: Sendable {
         let complete: @Sendable ((any Error)?) -> Void
     }
 
-    package init(database: any DatabaseWriter, label: String, maximumBatch: Int = 512) {
+    package init(
+        database: any DatabaseWriter, label: String, maximumBatch: Int = 512,
+        logger: Logger = Logger(label: "memvault.sqlite", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) {
         self.database = database
         self.queue = DispatchQueue(label: label)
         self.maximumBatch = maximumBatch
+        self.logger = logger
     }
 
     package func write<T: Sendable>(
@@ -69,11 +75,13 @@ package final class GroupCommitWriter: Sendable {
         }
         guard idle else { return nil }
         defer { handOff() }
-        return Result {
+        let result = Result {
             try database.writeWithoutTransaction { db in
                 try Self.transaction(db) { try operation(db, TransactionState()) }
             }
         }
+        if case .success = result { logger.trace("committed a group of writes", metadata: ["writes": "1"]) }
+        return result
     }
 
     /// After an inline write: whatever queued up meanwhile is drained on the writer's queue.
@@ -129,8 +137,15 @@ package final class GroupCommitWriter: Sendable {
                         }
                     }
                 }
+                logger.trace(
+                    "committed a group of writes",
+                    metadata: ["writes": "\(batch.count)", "failed": "\(failures.count { $0 != nil })"])
                 for (job, failure) in zip(batch, failures) { job.complete(failure) }
             } catch {
+                // Only SQLite's result code: an error's description may quote a statement.
+                logger.error(
+                    "a group of writes failed to commit; every write in it fails",
+                    metadata: ["writes": "\(batch.count)", "sqlite": "\(SQLiteResult.code(of: error))"])
                 for job in batch { job.complete(error) }
             }
         }

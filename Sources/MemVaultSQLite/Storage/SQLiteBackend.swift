@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+public import Logging
 public import MemVault
 import Synchronization
 
@@ -10,17 +11,24 @@ public final class SQLiteBackend: StorageBackend {
     private let catalogStorage: SQLiteCatalogStorage
     private let tenantsFolder: URL
     private let configuration: SQLiteConfiguration
+    private let logger: Logger
     /// One open storage per tenant per process, so each tenant has exactly one group-commit writer here.
     private let open = Mutex([TenantID: SQLiteTenantStorage]())
     /// Set by `close()`; every later call fails instead of touching closed databases.
     private let closed = Mutex(false)
 
-    public init(folder: DataFolder, configuration: SQLiteConfiguration = SQLiteConfiguration()) throws {
+    /// - Parameter logger: where the backend logs: database names, counts and SQLite result codes, never values.
+    public init(
+        folder: DataFolder, configuration: SQLiteConfiguration = SQLiteConfiguration(),
+        logger: Logger = Logger(label: "memvault.sqlite", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws {
         self.configuration = configuration
+        self.logger = logger
         tenantsFolder = folder.tenantsFolder
         try FilePermissions.prepareFolder(folder.url)
         try FilePermissions.prepareFolder(tenantsFolder)
-        catalogStorage = try SQLiteCatalogStorage(path: folder.catalog.path, configuration: configuration)
+        catalogStorage = try SQLiteCatalogStorage(
+            path: folder.catalog.path, configuration: configuration, logger: logger)
     }
 
     public func hasTenantStorage(_ tenant: TenantID) throws -> Bool {
@@ -34,7 +42,7 @@ public final class SQLiteBackend: StorageBackend {
                 .conflict, "a database for tenant '\(tenant)' already exists at \(databasePath(tenant))")
         }
         let storage = try SQLiteTenantStorage(
-            tenant: tenant, path: databasePath(tenant), configuration: configuration, create: true)
+            tenant: tenant, path: databasePath(tenant), configuration: configuration, create: true, logger: logger)
         open.withLock { $0[tenant] = storage }
     }
 
@@ -43,7 +51,7 @@ public final class SQLiteBackend: StorageBackend {
         if let storage = open.withLock({ $0[tenant] }) { return storage }
         // Opened outside the lock (it touches the disk); if two callers race, the first stored wins.
         let storage = try SQLiteTenantStorage(
-            tenant: tenant, path: databasePath(tenant), configuration: configuration, create: false)
+            tenant: tenant, path: databasePath(tenant), configuration: configuration, create: false, logger: logger)
         return open.withLock { open in
             if let existing = open[tenant] { return existing }
             open[tenant] = storage

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import MemVault
 
 /// Opening and closing MemVault's SQLite databases the same way everywhere: WAL, `secure_delete`, owner-only
@@ -9,7 +10,7 @@ enum SQLiteDatabase {
     /// should exist is an error, never a fresh empty database.
     static func openPool(
         path: String, label: String, configuration: SQLiteConfiguration, synchronous: SQLiteConfiguration.Synchronous,
-        foreignKeys: Bool, create: Bool, migrator: DatabaseMigrator
+        foreignKeys: Bool, create: Bool, migrator: DatabaseMigrator, logger: Logger
     ) throws -> DatabasePool {
         try FilePermissions.prepareDatabaseFile(path, create: create)
         var options = Configuration()
@@ -24,7 +25,14 @@ enum SQLiteDatabase {
         }
         do {
             let pool = try DatabasePool(path: path, configuration: options)
+            let applied = try pool.read { try migrator.appliedIdentifiers($0) }
             try migrator.migrate(pool)
+            let pending = migrator.migrations.filter { !applied.contains($0) }
+            if !applied.isEmpty, !pending.isEmpty {
+                logger.notice(
+                    "upgraded a database's schema", metadata: ["database": "\(label)", "migrations": "\(pending)"])
+            }
+            logger.debug("opened a database", metadata: ["database": "\(label)", "created": "\(applied.isEmpty)"])
             return pool
         } catch {
             throw storageError(error, "opening \(label)")
@@ -39,11 +47,15 @@ enum SQLiteDatabase {
 
     /// Moves every WAL frame into the database, truncates the WAL and closes every connection; SQLite then removes
     /// the `-wal` and `-shm` files.
-    static func close(_ pool: DatabasePool, label: String) throws {
+    static func close(_ pool: DatabasePool, label: String, logger: Logger) throws {
         do {
             _ = try pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
             try pool.close()
+            logger.debug("closed a database; its write-ahead log is checkpointed", metadata: ["database": "\(label)"])
         } catch {
+            logger.error(
+                "a database did not close cleanly",
+                metadata: ["database": "\(label)", "sqlite": "\(SQLiteResult.code(of: error))"])
             throw storageError(error, "closing \(label)")
         }
     }

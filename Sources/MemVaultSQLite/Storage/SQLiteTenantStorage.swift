@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import MemVault
 
 /// One tenant's SQLite database: a `DatabasePool` (WAL, many readers) with every unit of work through group commit.
@@ -9,16 +10,22 @@ final class SQLiteTenantStorage: TenantStorage {
     private let writer: GroupCommitWriter
     private let origin: String
     private let label: String
+    private let logger: Logger
 
-    init(tenant: TenantID, path: String, configuration: SQLiteConfiguration, create: Bool) throws {
+    init(
+        tenant: TenantID, path: String, configuration: SQLiteConfiguration, create: Bool,
+        logger: Logger = Logger(label: "memvault.sqlite", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws {
         self.tenant = tenant
+        self.logger = logger
         origin = AuditOrigins.tenant(tenant)
         label = "the database of tenant '\(tenant)'"
         pool = try SQLiteDatabase.openPool(
             path: path, label: label, configuration: configuration, synchronous: configuration.synchronous,
-            foreignKeys: true, create: create, migrator: TenantSchema.migrator)
+            foreignKeys: true, create: create, migrator: TenantSchema.migrator, logger: logger)
         writer = GroupCommitWriter(
-            database: pool, label: "memvault.writer.\(tenant)", maximumBatch: configuration.maximumGroupCommit)
+            database: pool, label: "memvault.writer.\(tenant)", maximumBatch: configuration.maximumGroupCommit,
+            logger: logger)
     }
 
     func unitOfWork<T: Sendable>(_ body: @escaping @Sendable (any TenantTransaction) throws -> T) async throws -> T {
@@ -46,43 +53,6 @@ final class SQLiteTenantStorage: TenantStorage {
     }
 
     func close() throws {
-        try SQLiteDatabase.close(pool, label: label)
-    }
-}
-
-/// The installation's catalog database: tenant entries and the installation audit log.
-final class SQLiteCatalogStorage: CatalogStorage {
-    let pool: DatabasePool
-    private let writer: GroupCommitWriter
-
-    init(path: String, configuration: SQLiteConfiguration) throws {
-        pool = try SQLiteDatabase.openPool(
-            path: path, label: "the catalog", configuration: configuration, synchronous: .full, foreignKeys: true,
-            create: true, migrator: CatalogSchema.migrator)
-        writer = GroupCommitWriter(database: pool, label: "memvault.writer.catalog")
-    }
-
-    func unitOfWork<T: Sendable>(_ body: @escaping @Sendable (any CatalogTransaction) throws -> T) async throws -> T {
-        do {
-            return try await writer.write { db, state in
-                try body(SQLiteRecords(db: db, transaction: state, origin: AuditOrigins.installation))
-            }
-        } catch {
-            throw storageError(error, "a unit of work on the catalog")
-        }
-    }
-
-    func read<T: Sendable>(_ body: @escaping @Sendable (any CatalogReader) throws -> T) async throws -> T {
-        do {
-            return try SQLiteDatabase.read(pool) { db in
-                try body(SQLiteRecords(db: db, transaction: nil, origin: AuditOrigins.installation))
-            }
-        } catch {
-            throw storageError(error, "reading the catalog")
-        }
-    }
-
-    func close() throws {
-        try SQLiteDatabase.close(pool, label: "the catalog")
+        try SQLiteDatabase.close(pool, label: label, logger: logger)
     }
 }

@@ -24,3 +24,12 @@ func storageError(_ error: any Error, _ context: String) -> any Error {
 func malformed(_ what: String) -> MemVaultError {
     MemVaultError(.integrity, "the database holds a malformed \(what); it was modified outside MemVault")
 }
+
+/// What may be logged of a storage error: SQLite's extended result code, never the description (which may quote
+/// a statement).
+enum SQLiteResult {
+    static func code(of error: any Error) -> String {
+        guard let error = error as? DatabaseError else { return "-" }
+        return "\(error.extendedResultCode.rawValue)"
+    }
+}

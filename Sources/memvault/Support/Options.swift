@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import MemVault
 import MemVaultPolicy
 import MemVaultSQLite
@@ -71,6 +72,28 @@ struct StoreOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The policies folder (default: $MEMVAULT_POLICIES, else ./Policies).", valueName: "dir"))
     var policies: String?
 
+    @Option(
+        name: .customLong("log-level"),
+        help: ArgumentHelp(
+            "Log to standard error from this level: trace, debug, info, notice, warning, error or critical "
+                + "(default: $MEMVAULT_LOG_LEVEL, else warning). Logs carry ids, counts and codes, never content.",
+            valueName: "level"))
+    var logLevel: String?
+
+    func validate() throws {
+        if let logLevel, Logger.Level(rawValue: logLevel) == nil {
+            throw ValidationError(
+                "--log-level takes one of: " + Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+    }
+
+    var logger: Logger {
+        var logger = Logger(label: "memvault", factory: { StreamLogHandler.standardError(label: $0) })
+        let level = logLevel ?? ProcessInfo.processInfo.environment["MEMVAULT_LOG_LEVEL"]
+        logger.logLevel = level.flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        return logger
+    }
+
     var json: Bool { folder.json }
     var output: OutputOptions { folder.output }
 
@@ -86,7 +109,8 @@ struct StoreOptions: ParsableArguments {
         sqlite.synchronous = synchronous
         let store: MemoryStore
         do {
-            store = try await MemoryStore.open(installation, policies: policyRegistry, sqlite: sqlite)
+            store = try await MemoryStore.open(
+                installation, policies: policyRegistry, sqlite: sqlite, logger: logger)
         } catch {
             try? installation.close()
             throw error

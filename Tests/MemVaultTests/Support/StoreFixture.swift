@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import MemVaultPolicy
 import MemVaultSQLite
 import Synchronization
@@ -24,7 +25,8 @@ struct StoreFixture {
     static var policies: PolicyRegistry { PolicyRegistry(folder: policiesFolder) }
 
     static func make(
-        limits: StoreLimits = StoreLimits(), tenants: [String] = ["acme"], auditCheckpointInterval: UInt64 = 1_000
+        limits: StoreLimits = StoreLimits(), tenants: [String] = ["acme"], auditCheckpointInterval: UInt64 = 1_000,
+        logger: Logger = Logger(label: "memvault", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws -> StoreFixture {
         let root = try TemporaryFolder()
         let installation = try Installation.initialise(
@@ -32,16 +34,20 @@ struct StoreFixture {
         let clock = TestClock()
         let store = try await MemoryStore.open(
             installation, policies: policies, limits: limits, auditCheckpointInterval: auditCheckpointInterval,
-            now: { clock.now })
+            logger: logger, now: { clock.now })
         for tenant in tenants { try await store.createTenant(TenantID(tenant)) }
         return StoreFixture(root: root, installation: installation, store: store, clock: clock)
     }
 
     /// The same data folder opened again, as a new process would.
-    func reopened(limits: StoreLimits = StoreLimits()) async throws -> MemoryStore {
+    func reopened(
+        limits: StoreLimits = StoreLimits(),
+        logger: Logger = Logger(label: "memvault", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) async throws -> MemoryStore {
         let installation = try Installation.open(at: dataPath, masterKey: masterKey)
         let clock = clock
-        return try await MemoryStore.open(installation, policies: Self.policies, limits: limits, now: { clock.now })
+        return try await MemoryStore.open(
+            installation, policies: Self.policies, limits: limits, logger: logger, now: { clock.now })
     }
 
     func tenant(_ name: String = "acme", as context: AccessContext = .serviceDelivery) async throws -> TenantStore {

@@ -63,7 +63,8 @@ struct MemoryMetadataOptions: ParsableArguments {
         var result: [String: String] = [:]
         for pair in attributes {
             guard let equals = pair.firstIndex(of: "=") else {
-                throw ValidationError("--attribute takes key=value, got '\(pair.prefix(40))'")
+                // The value would be sealed: never echoed.
+                throw ValidationError("--attribute takes key=value (an attribute without '=' was given)")
             }
             result[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
         }

@@ -90,7 +90,9 @@ struct MemoryImportCommand: AsyncParsableCommand {
         if options.json {
             Output.write(try JSONOutput.encode(summary, pretty: false) + "\n")
         } else {
-            print("Imported \(summary.imported) memories; \(summary.failed) lines failed.")
+            print(
+                "Imported \(summary.imported) memories; \(summary.failed) \(summary.failed == 1 ? "line" : "lines") failed."
+            )
         }
         if summary.failed > 0 { throw ExitCode.failure }
     }

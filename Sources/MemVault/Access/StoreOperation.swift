@@ -7,7 +7,7 @@ public import MemVaultPolicy
 /// do what for which purpose) or confined to roles (identity, consent, holds, audit, keys, tenants). Either way it
 /// runs through `Authorizer` — decide, act, record — and lands in an audit log. `docs/role-matrix.md` lists every
 /// role against every operation; a test checks that table against what the store does.
-public enum Operation: String, CaseIterable, Sendable, Comparable {
+public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
     // The installation: recorded in the installation audit log.
     case createTenant = "tenant create"
     case listTenants = "tenant list"
@@ -44,7 +44,7 @@ public enum Operation: String, CaseIterable, Sendable, Comparable {
     case signAuditCheckpoint = "audit checkpoint"
     case readVerifierKey = "audit key"
 
-    public static func < (lhs: Operation, rhs: Operation) -> Bool {
+    public static func < (lhs: StoreOperation, rhs: StoreOperation) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
 
