@@ -10,7 +10,7 @@ Merkle roots, checks inclusion and consistency proofs, and checks the Ed25519 si
         --checkpoint checkpoint.txt --verifier-key 'memvault.local/acme+61da7a31+AR4U…' [--catalog DATA/catalog.sqlite]
 
 The chain starts from a genesis bound to the log's origin (memvault.local/<tenant>), so a database copied from
-another tenant fails at its first entry. The origin is taken from --origin, else from the checkpoint. With a
+another tenant fails at its first entry. The origin is taken from --origin, else from the checkpoint, else from the verifier key's name. With a
 verifier key, every checkpoint stored in the database is checked too, and with --catalog the latest checkpoint the
 installation's catalog keeps of the tenant, which must also still be stored in the tenant's database.
 
@@ -331,9 +331,13 @@ def verify_database(path: str, checkpoint_path, verifier_key, origin, catalog_pa
         with open(checkpoint_path, encoding="utf-8") as handle:
             held = handle.read()
     if origin is None:
-        if held is None:
-            raise ValueError("give --origin (memvault.local/<tenant>) or a --checkpoint naming it")
-        origin = held.split("\n", 1)[0]
+        if held is not None:
+            origin = held.split("\n", 1)[0]
+        elif verifier_key:
+            # A verifier key is named after the log it verifies: <origin>+<key hash>+<key>.
+            origin = verifier_key.split("+", 1)[0]
+        else:
+            raise ValueError("give --origin (memvault.local/<tenant>), a --checkpoint or a --verifier-key naming it")
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     rows = connection.execute("SELECT sequence, entry, hash FROM audit_log ORDER BY sequence").fetchall()
     stored = [note for (note,) in connection.execute("SELECT note FROM audit_checkpoints ORDER BY size")]

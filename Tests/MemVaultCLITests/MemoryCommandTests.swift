@@ -194,5 +194,9 @@ struct MemoryCommandTests {
         #expect(outcome.standardOutput.contains("Imported 30 memories; 1 line failed."))
         let listed = try cli.run(["memory", "list", "--tenant", "acme", "--cube", cube, "--limit", "100", "--json"])
         #expect((try listed.json()["items"] as? [Any])?.count == 30)
+        // Every command closes cleanly: no write-ahead log or shared-memory file is left in the data folder.
+        let leftovers = FileManager.default.enumerator(atPath: cli.dataFolder)?.compactMap { $0 as? String }
+            .filter { $0.hasSuffix("-wal") || $0.hasSuffix("-shm") }
+        #expect(leftovers == [])
     }
 }

@@ -49,6 +49,9 @@ enum SQLiteDatabase {
     /// the `-wal` and `-shm` files.
     static func close(_ pool: DatabasePool, label: String, logger: Logger) throws {
         do {
+            // Readers first: only the last connection to close removes the files, and GRDB's `close()` closes the
+            // writer before the readers (GRDB issue #739), which would leave them behind.
+            pool.releaseMemory()
             _ = try pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
             try pool.close()
             logger.debug("closed a database; its write-ahead log is checkpointed", metadata: ["database": "\(label)"])

@@ -13,12 +13,13 @@ struct IndependentDatabaseVerificationTests {
         .path
 
     private func verify(_ fixture: StoreFixture, checkpoint: String, key: String) throws -> (Int32, String) {
+        try verify(["--database", fixture.databasePath(), "--checkpoint", checkpoint, "--verifier-key", key])
+    }
+
+    private func verify(_ arguments: [String]) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(filePath: "/usr/bin/env")
-        process.arguments = [
-            "python3", Self.script, "--database", fixture.databasePath(), "--checkpoint", checkpoint, "--verifier-key",
-            key,
-        ]
+        process.arguments = ["python3", Self.script] + arguments
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
@@ -55,5 +56,33 @@ struct IndependentDatabaseVerificationTests {
         let (tamperedStatus, tamperedOutput) = try verify(fixture, checkpoint: checkpoint, key: key)
         #expect(tamperedStatus == 1)
         #expect(tamperedOutput.contains("entry 2"), "\(tamperedOutput)")
+    }
+
+    @Test("the Python verifier binds each log to its origin and checks the catalog's copy of the latest checkpoint")
+    func originAndCatalog() async throws {
+        let fixture = try await StoreFixture.make(tenants: ["acme", "globex"])
+        var keys: [String: String] = [:]
+        for tenant in ["acme", "globex"] {
+            let app = try await fixture.tenant(tenant)
+            _ = try await app.createCube(NewCube(owner: .tenant, name: "faq"))
+            let auditor = try await fixture.tenant(tenant, as: .auditor)
+            _ = try await auditor.signAuditCheckpoint()
+            keys[tenant] = try await auditor.auditVerifierKey().verifierKey
+        }
+        try await fixture.store.close()
+        let acme = ["--database", fixture.databasePath("acme"), "--verifier-key", keys["acme"]!]
+
+        let (status, output) = try verify(acme + ["--catalog", fixture.catalogPath])
+        #expect(status == 0, "\(output)")
+        // Globex's database presented as acme's log: the chain's genesis names another origin.
+        let (swapped, swappedOutput) = try verify(
+            ["--database", fixture.databasePath("globex"), "--origin", "memvault.local/acme"])
+        #expect(swapped == 1 && swappedOutput.contains("entry 1"), "\(swappedOutput)")
+        // The stored checkpoints deleted: the catalog's copy of the latest one is missing from the tenant database.
+        try fixture.tamper { try $0.execute(sql: "DELETE FROM audit_checkpoints") }
+        let (deleted, deletedOutput) = try verify(acme + ["--catalog", fixture.catalogPath])
+        #expect(deleted == 1, "\(deletedOutput)")
+        let (withoutCatalog, _) = try verify(acme)
+        #expect(withoutCatalog == 0, "without the catalog nothing says a checkpoint was there")
     }
 }

@@ -43,13 +43,20 @@ struct AtRestTests {
             on: .subject(subject.id), reason: marker("hold-reason"))
         let shared = try await acme.createCube(NewCube(owner: .tenant, name: "faq"))
         _ = try await acme.addMemories((0..<50).map { _ in .text(marker("shared-content")) }, to: shared.id)
-        try await fixture.store.close()
 
+        // While the store is open: the write-ahead logs and shared-memory files are part of the scan.
         let files = try filesUnder(fixture.dataPath)
         #expect(files.keys.contains("tenants/acme.sqlite") && files.keys.contains("keys/keystore.sqlite"))
         #expect(
-            files.keys.contains { $0.hasSuffix("-wal") }, "the WAL must be part of the scan: \(files.keys.sorted())")
+            files.keys.contains("tenants/acme.sqlite-wal"), "the WAL must be part of the scan: \(files.keys.sorted())")
         #expect(scanner.scan(files) == [])
+        // A clean close checkpoints every write-ahead log into its database and leaves no -wal or -shm behind.
+        try await fixture.store.close()
+        try fixture.installation.close()
+        let closed = try filesUnder(fixture.dataPath)
+        #expect(closed.keys.filter { $0.hasSuffix("-wal") || $0.hasSuffix("-shm") }.isEmpty, "\(closed.keys.sorted())")
+        #expect(closed.keys.contains("catalog.sqlite") && closed.keys.contains("tenants/globex.sqlite"))
+        #expect(scanner.scan(closed) == [])
 
         // Positive control: the same scanner, over what the API decrypts, finds every marker.
         let reopened = try await fixture.reopened().tenant(TenantID("acme"))
