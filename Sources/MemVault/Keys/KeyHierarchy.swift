@@ -230,7 +230,10 @@ public final class KeyHierarchy: Sendable {
 
     /// A public, one-way identifier of the master key: HKDF output, so it reveals nothing about the key.
     private static func fingerprint(of masterKey: SymmetricKey) throws -> String {
-        try derive(from: masterKey, purpose: "master key fingerprint", byteCount: 16).withUnsafeBytes { Hex.encode($0) }
+        Hex.encode(
+            try HKDFSHA256.derivePublicBytes(
+                from: masterKey, salt: Array("MemVault key hierarchy v1".utf8),
+                info: Array("master key fingerprint".utf8), outputByteCount: 16))
     }
 
     private static func derive(from key: SymmetricKey, purpose: String, byteCount: Int) throws -> SymmetricKey {

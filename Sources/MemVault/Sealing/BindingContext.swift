@@ -1,3 +1,5 @@
+import MemVaultCrypto
+
 /// The canonical encoding of "where a ciphertext belongs", used as AEAD associated data.
 ///
 /// A domain label, then each field as (label, value) with 32-bit big-endian length prefixes, so no two different
@@ -33,18 +35,15 @@ public struct BindingContext: Sendable, Equatable {
     public mutating func append(_ label: String, integer value: Int64?) {
         append(label)
         guard let value else {
-            withUnsafeBytes(of: UInt32(0).bigEndian) { bytes.append(contentsOf: $0) }
+            BigEndian.append(UInt32(0), to: &bytes)
             return
         }
-        withUnsafeBytes(of: UInt32(8).bigEndian) { bytes.append(contentsOf: $0) }
-        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+        BigEndian.append(UInt32(8), to: &bytes)
+        BigEndian.append(UInt64(bitPattern: value), to: &bytes)
     }
 
     private mutating func append(_ text: String) {
-        var text = text
-        text.withUTF8 { utf8 in
-            withUnsafeBytes(of: UInt32(utf8.count).bigEndian) { bytes.append(contentsOf: $0) }
-            bytes.append(contentsOf: utf8)
-        }
+        BigEndian.append(UInt32(text.utf8.count), to: &bytes)
+        bytes.append(contentsOf: text.utf8)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MemVaultCrypto
 
 /// The plaintext inside a memory's payload envelope: content plus the metadata that must be encrypted.
 struct MemoryPayload: Sendable, Equatable {
@@ -111,11 +112,11 @@ private struct ByteWriter {
     mutating func byte(_ value: UInt8) { output.append(value) }
 
     mutating func uint64(_ value: UInt64) {
-        withUnsafeBytes(of: value.bigEndian) { output.append(contentsOf: $0) }
+        BigEndian.append(value, to: &output)
     }
 
     mutating func count(_ value: Int) {
-        withUnsafeBytes(of: UInt32(value).bigEndian) { output.append(contentsOf: $0) }
+        BigEndian.append(UInt32(value), to: &output)
     }
 
     mutating func bytes(_ value: [UInt8]) {

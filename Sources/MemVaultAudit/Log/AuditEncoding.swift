@@ -1,3 +1,5 @@
+import MemVaultCrypto
+
 /// The canonical encoding of an audit entry (Audit/SPEC.md): what is hashed, chained, put in the Merkle tree and
 /// stored. Big-endian integers; strings as a 32-bit length and UTF-8 bytes; absent optional strings as empty.
 ///
@@ -65,16 +67,16 @@ public enum AuditEncoding {
     }
 
     private static func append(_ value: UInt64, to output: inout [UInt8]) {
-        withUnsafeBytes(of: value.bigEndian) { output.append(contentsOf: $0) }
+        BigEndian.append(value, to: &output)
     }
 
     private static func append(_ text: String, to output: inout [UInt8]) {
-        withUnsafeBytes(of: UInt32(text.utf8.count).bigEndian) { output.append(contentsOf: $0) }
+        BigEndian.append(UInt32(text.utf8.count), to: &output)
         output.append(contentsOf: text.utf8)
     }
 
     private static func appendList(_ list: [String], to output: inout [UInt8]) {
-        withUnsafeBytes(of: UInt32(list.count).bigEndian) { output.append(contentsOf: $0) }
+        BigEndian.append(UInt32(list.count), to: &output)
         for item in list { append(item, to: &output) }
     }
 

@@ -38,4 +38,13 @@ public enum HKDFSHA256 {
         }
         return SymmetricKey(secureBytes: output)
     }
+
+    /// Derives bytes that are public by design (a key's fingerprint, an identifier): plain bytes, not a key.
+    public static func derivePublicBytes(
+        from inputKeyMaterial: SymmetricKey, salt: some ContiguousBytes = [UInt8](), info: some ContiguousBytes,
+        outputByteCount: Int
+    ) throws -> [UInt8] {
+        try deriveKey(from: inputKeyMaterial, salt: salt, info: info, outputByteCount: outputByteCount)
+            .withUnsafeBytes { Array($0) }
+    }
 }

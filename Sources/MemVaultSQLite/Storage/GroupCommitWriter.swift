@@ -126,11 +126,11 @@ package final class GroupCommitWriter: Sendable {
                             try batch[0].run(db, transactionState)
                         } else {
                             for (index, job) in batch.enumerated() {
-                                let saved = transactionState.auditHead
+                                let saved = transactionState.save()
                                 do {
                                     try Self.savepoint(db) { try job.run(db, transactionState) }
                                 } catch {
-                                    transactionState.auditHead = saved
+                                    transactionState.restore(saved)
                                     failures[index] = error
                                 }
                             }
@@ -183,12 +183,30 @@ extension GroupCommitWriter {
 }
 
 /// What the writes of one transaction share. Used only on the thread running that transaction.
+///
+/// Besides the audit chain's head, it keeps what the transaction already read of the governance state (consent
+/// lookups, the hold registry), so the writes grouped into one transaction read it once. Every write to that state
+/// goes through `SQLiteRecords`, which updates or drops what is kept here; a write whose savepoint rolls back
+/// restores all of it as it was before that write.
 package final class TransactionState: @unchecked Sendable {
     /// The audit chain's head as of the last entry appended in this transaction; nil until the first append reads
     /// the stored tail.
     package var auditHead: AuditChainHead?
+    package var governance = GovernanceReads()
 
     package init() {}
+
+    package struct Saved {
+        fileprivate let auditHead: AuditChainHead?
+        fileprivate let governance: GovernanceReads
+    }
+
+    package func save() -> Saved { Saved(auditHead: auditHead, governance: governance) }
+
+    package func restore(_ saved: Saved) {
+        auditHead = saved.auditHead
+        governance = saved.governance
+    }
 }
 
 /// Carries one write's result from the writer queue to its caller. Written once on the writer queue before the

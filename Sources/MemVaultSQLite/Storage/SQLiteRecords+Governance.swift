@@ -5,6 +5,14 @@ import MemVaultPolicy
 
 extension SQLiteRecords: ConsentRecords {
     func consent(subject: SubjectID, purpose: String) throws -> ConsentLookup {
+        let key = GovernanceReads.ConsentKey(subject: subject, purpose: purpose)
+        if let known = transaction?.governance.consents[key] { return known }
+        let lookup = try readConsent(subject: subject, purpose: purpose)
+        transaction?.governance.consents[key] = lookup
+        return lookup
+    }
+
+    private func readConsent(subject: SubjectID, purpose: String) throws -> ConsentLookup {
         try run("reading consent") {
             // One statement on every decision's path: the current state (if any) and the newest change in the
             // history, ordered by when changes were recorded (rowid), not by their ids.
@@ -29,6 +37,8 @@ extension SQLiteRecords: ConsentRecords {
     }
 
     func recordConsent(_ change: ConsentChangeRecord, current: ConsentStateRecord) throws {
+        transaction?.governance.consents.removeValue(
+            forKey: GovernanceReads.ConsentKey(subject: current.subject, purpose: current.purpose))
         try run("recording consent") {
             try db.execute(
                 sql: """
@@ -116,6 +126,13 @@ extension SQLiteRecords: GovernedMemoryReader {
 
 extension SQLiteRecords: HoldRecords {
     func holdRegistry() throws -> (registry: HoldRegistryRecord?, anyHolds: Bool) {
+        if let known = transaction?.governance.holdRegistry { return known }
+        let read = try readHoldRegistry()
+        transaction?.governance.holdRegistry = read
+        return read
+    }
+
+    private func readHoldRegistry() throws -> (registry: HoldRegistryRecord?, anyHolds: Bool) {
         try run("reading the legal hold registry") {
             let cursor = try Row.fetchCursor(
                 db.cachedStatement(
@@ -135,6 +152,7 @@ extension SQLiteRecords: HoldRecords {
     }
 
     func saveHoldRegistry(_ registry: HoldRegistryRecord) throws {
+        transaction?.governance.holdRegistry = nil
         try run("writing the legal hold registry") {
             try db.execute(
                 sql: "INSERT OR REPLACE INTO hold_registry (registry, generation, digest, seal) VALUES (1, ?, ?, ?)",
@@ -159,6 +177,7 @@ extension SQLiteRecords: HoldRecords {
     }
 
     func insertHold(_ record: LegalHoldRecord) throws {
+        transaction?.governance.holdRegistry = nil
         try run("setting a legal hold") {
             try db.execute(
                 sql: """
@@ -171,7 +190,8 @@ extension SQLiteRecords: HoldRecords {
     }
 
     func updateHold(_ record: LegalHoldRecord) throws -> Bool {
-        try run("clearing a legal hold") {
+        transaction?.governance.holdRegistry = nil
+        return try run("clearing a legal hold") {
             try db.execute(
                 sql: """
                     UPDATE legal_holds SET cleared_by = ?, cleared_at = ?, seal = ? WHERE hold_id = ?

@@ -1,5 +1,6 @@
 import Foundation
 import MemVaultAudit
+import MemVaultPolicy
 import Testing
 
 @testable import MemVault
@@ -98,5 +99,58 @@ struct HoldRaceTests {
         }
         try await fixture.store.close()
         return (permitted, denied)
+    }
+
+    @Test("no add for a purpose commits after the subject's withdrawal does, even within one group commit")
+    func withdrawalRacesAdds() async throws {
+        var permittedSeen = 0
+        var deniedSeen = 0
+        for _ in 0..<4 {
+            let fixture = try await StoreFixture.make()
+            let app = try await fixture.tenant(as: .personalisation)
+            let alice = try await app.resolveSubject(externalID: "alice")
+            let cube = try await fixture.tenant().createCube(NewCube(owner: .subject(alice.id), name: "alice"))
+            try await app.setConsent(.given, subject: alice.id, purpose: "personalisation")
+            let outcomes = try await withThrowingTaskGroup(of: (MemoryID?, MemVaultError?)?.self) { group in
+                for index in 0..<48 {
+                    group.addTask {
+                        do {
+                            let memory = try await app.addMemory(
+                                .text("note \(index)", category: "preferences"), to: cube.id)
+                            return (memory.id, nil)
+                        } catch let error as MemVaultError {
+                            return (nil, error)
+                        }
+                    }
+                    if index == 16 {
+                        group.addTask {
+                            try await app.setConsent(.withdrawn, subject: alice.id, purpose: "personalisation")
+                            return nil
+                        }
+                    }
+                }
+                var outcomes: [(MemoryID?, MemVaultError?)] = []
+                for try await case let outcome? in group { outcomes.append(outcome) }
+                return outcomes
+            }
+            let log = try await fixture.tenant(as: .auditor).auditLog()
+            let withdrawal = try #require(
+                log.first { $0.action == .consent && $0.detail == "personalisation: withdrawn" })
+            let adds = log.filter { $0.action == .write && !$0.memories.isEmpty }
+            for entry in adds {
+                if entry.effect == .permit {
+                    #expect(entry.sequence < withdrawal.sequence)
+                } else {
+                    #expect(entry.sequence > withdrawal.sequence && entry.ruleIDs == ["memvault:consent"])
+                }
+            }
+            let stored = Set(outcomes.compactMap(\.0))
+            #expect(Set(adds.filter { $0.effect == .permit }.flatMap(\.memories)) == Set(stored.map(\.rawValue)))
+            #expect(outcomes.compactMap(\.1).allSatisfy { $0.code == .denied })
+            permittedSeen += stored.count
+            deniedSeen += outcomes.count - stored.count
+            try await fixture.store.close()
+        }
+        #expect(permittedSeen > 0 && deniedSeen > 0, "permitted \(permittedSeen), denied \(deniedSeen)")
     }
 }

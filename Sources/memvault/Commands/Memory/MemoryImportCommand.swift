@@ -3,10 +3,6 @@ import Foundation
 import MemVault
 import Synchronization
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 struct MemoryImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
@@ -207,7 +203,6 @@ struct MemoryImportCommand: AsyncParsableCommand {
     private static func standardInputChunks() -> AsyncStream<[(Int, Data)]> {
         AsyncStream { continuation in
             let thread = Thread {
-                var buffer = [UInt8](repeating: 0, count: 1 << 16)
                 var partial: [UInt8] = []
                 var number = 0
                 func lines(from bytes: ArraySlice<UInt8>, final: Bool) -> [(Int, Data)] {
@@ -227,11 +222,10 @@ struct MemoryImportCommand: AsyncParsableCommand {
                     }
                     return chunk
                 }
-                while true {
-                    let count = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
-                    if count < 0, errno == EINTR { continue }
-                    guard count > 0 else { break }
-                    let chunk = lines(from: buffer[0..<count], final: false)
+                // Whatever one read returns, so a slow producer's lines are acknowledged as they come; empty at
+                // the end of input.
+                while case let data = FileHandle.standardInput.availableData, !data.isEmpty {
+                    let chunk = lines(from: ArraySlice(data), final: false)
                     if !chunk.isEmpty { continuation.yield(chunk) }
                 }
                 let rest = lines(from: [], final: true)
