@@ -8,13 +8,19 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "memvault-bench",
         abstract: "Measure MemVault against its baselines and write docs/benchmarks.md.",
-        discussion: "Build in release mode for meaningful figures: swift run -c release memvault-bench"
+        discussion: """
+            Build everything in release mode for meaningful figures (the import scenario runs the memvault \
+            binary built beside this one): swift build -c release && .build/release/memvault-bench
+            """
     )
 
     @Option(help: "Where to write the Markdown report.") var output = "docs/benchmarks.md"
     @Option(help: "Seconds to spend on each measurement.") var seconds = 1.0
     @Option(help: "Run only scenarios whose name contains this text.") var only: String?
     @Option(help: "The policies folder.") var policies = "Policies"
+    @Option(help: "Rounds per pair of measurements (MemVault and its baseline, alternating); medians are reported.")
+    var rounds = 3
+    @Option(name: .customLong("import-lines"), help: "Lines in the import scenario.") var importLines = 100_000
     @Option(
         help: ArgumentHelp(
             "Instead of the report, run one workload for --seconds, for a profiler: "
@@ -33,9 +39,10 @@ struct BenchCommand: AsyncParsableCommand {
         let budget = Duration.milliseconds(Int(seconds * 1000))
         let scenarios: [any Scenario] = [
             CryptoThroughputScenario(budget: budget),
-            StoreThroughputScenario(budget: budget * 2, policies: URL(filePath: policies)),
+            StoreThroughputScenario(budget: budget * 2, policies: URL(filePath: policies), rounds: rounds),
+            ImportScenario(lines: importLines, rounds: rounds, policies: URL(filePath: policies)),
             PolicyDecisionScenario(budget: budget, policies: URL(filePath: policies)),
-            AuditScenario(budget: budget),
+            AuditScenario(budget: budget, rounds: rounds),
         ]
         var report = Report()
         for scenario in scenarios where only.map({ scenario.name.localizedCaseInsensitiveContains($0) }) ?? true {

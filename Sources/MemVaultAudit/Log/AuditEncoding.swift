@@ -21,11 +21,12 @@ public enum AuditEncoding {
         output.reserveCapacity(256)
         append(entry.sequence, to: &output)
         append(UInt64(bitPattern: entry.time), to: &output)
-        for text in [
-            entry.actor, entry.role, entry.action.rawValue, entry.purpose, entry.subject ?? "", entry.cube ?? "",
-        ] {
-            append(text, to: &output)
-        }
+        append(entry.actor, to: &output)
+        append(entry.role, to: &output)
+        append(entry.action.rawValue, to: &output)
+        append(entry.purpose, to: &output)
+        append(entry.subject ?? "", to: &output)
+        append(entry.cube ?? "", to: &output)
         appendList(entry.memories, to: &output)
         append(entry.effect.rawValue, to: &output)
         appendList(entry.ruleIDs, to: &output)

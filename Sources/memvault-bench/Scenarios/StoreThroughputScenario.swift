@@ -5,7 +5,7 @@ import MemVaultAudit
 import MemVaultPolicy
 import MemVaultSQLite
 
-/// Issue 3: adds (single and batched) and get latency of the encrypted store, against the same writes into a plain
+/// Issues 3 and 8: adds (single and batched) and get latency of the governed store, against the same writes into a plain
 /// SQLite table without encryption, with the same pragmas, in the same run.
 struct StoreThroughputScenario: Scenario {
     let budget: Duration
@@ -13,6 +13,8 @@ struct StoreThroughputScenario: Scenario {
     let name = "store throughput"
     let concurrentWriters = 64
     let batchSize = 500
+    /// Rounds per pair of measurements (ours and the baseline, alternating); medians are reported.
+    let rounds: Int
 
     func run() async throws -> ReportSection {
         let folder = FileManager.default.temporaryDirectory.appending(path: "memvault-bench-\(UUID().uuidString)")
@@ -31,39 +33,74 @@ struct StoreThroughputScenario: Scenario {
         let plain = try PlainBaseline(path: folder.appending(path: "plain.sqlite").path)
         let sample = Sample()
 
+        // Each pair runs in alternating rounds; the medians are reported.
         // Sequential single adds: each waits for its own commit.
-        let singleSequential = try await rate { _ = try await tenant.addMemory(sample.next(), to: cube.id) }
-        let plainSequential = try await rate {
-            try await plain.insert([sample.next()], cube: cube.id.rawValue, subject: subject.id.rawValue)
+        let (singleSequential, plainSequential) = try await paired(rounds: rounds) {
+            try await rate { _ = try await tenant.addMemory(sample.next(), to: cube.id) }
+        } baseline: {
+            try await rate {
+                try await plain.insert([sample.next()], cube: cube.id.rawValue, subject: subject.id.rawValue)
+            }
         }
 
         // Concurrent single adds: each caller waits for its own durable commit; group commit shares transactions.
-        let singleConcurrent = try await concurrentRate {
-            _ = try await tenant.addMemory(sample.next(), to: cube.id)
-        }
-        let plainConcurrent = try await concurrentRate {
-            try await plain.insert([sample.next()], cube: cube.id.rawValue, subject: subject.id.rawValue)
+        let (singleConcurrent, plainConcurrent) = try await paired(rounds: rounds) {
+            try await concurrentRate { _ = try await tenant.addMemory(sample.next(), to: cube.id) }
+        } baseline: {
+            try await concurrentRate {
+                try await plain.insert([sample.next()], cube: cube.id.rawValue, subject: subject.id.rawValue)
+            }
         }
 
         // Batches in one transaction.
-        let batched =
-            try await rate { _ = try await tenant.addMemories((0..<batchSize).map { _ in sample.next() }, to: cube.id) }
-            * Double(batchSize)
-        let plainBatched =
+        let (batched, plainBatched) = try await paired(rounds: rounds) {
+            try await rate {
+                _ = try await tenant.addMemories((0..<batchSize).map { _ in sample.next() }, to: cube.id)
+            } * Double(batchSize)
+        } baseline: {
             try await rate {
                 try await plain.insert(
                     (0..<batchSize).map { _ in sample.next() }, cube: cube.id.rawValue, subject: subject.id.rawValue)
-            }
-            * Double(batchSize)
+            } * Double(batchSize)
+        }
 
-        // Get latency over the memories written above.
+        // Get latency over the memories written above: p50 and p99 of each round, medians over rounds.
         let ids = try await allIDs(tenant, cube: cube.id)
         let plainIDs = try plain.ids()
-        let gets = try await latencies(count: 20_000) { _ = try await tenant.memory(ids.randomElement()!) }
-        let plainGets = try await latencies(count: 20_000) { try plain.get(plainIDs.randomElement()!) }
+        var gets: [[Double]] = []
+        var plainGets: [[Double]] = []
+        _ = try await paired(rounds: rounds) {
+            gets.append(try await latencies(count: 20_000) { _ = try await tenant.memory(ids.randomElement()!) })
+            return 0
+        } baseline: {
+            plainGets.append(try await latencies(count: 20_000) { try plain.get(plainIDs.randomElement()!) })
+            return 0
+        }
+        func percentile(_ rounds: [[Double]], _ q: Double) -> Double { median(rounds.map { $0.percentile(q) }) }
         try await store.close()
 
         let addsUnit = "adds/s"
+        let rows = [
+            Measurement(
+                label: "single durable adds, 1 writer", value: singleSequential, unit: addsUnit,
+                baselineLabel: "plain SQLite, 1 writer", baseline: plainSequential, higherIsBetter: true),
+            Measurement(
+                label: "single durable adds, \(concurrentWriters) writers (group commit)", value: singleConcurrent,
+                unit: addsUnit, baselineLabel: "plain SQLite, \(concurrentWriters) writers",
+                baseline: plainConcurrent, higherIsBetter: true),
+            Measurement(
+                label: "batched adds (\(batchSize) per transaction)", value: batched, unit: addsUnit,
+                baselineLabel: "plain SQLite, same batches", baseline: plainBatched, higherIsBetter: true),
+            Measurement(
+                label: "get latency p50 (with its durable audit entry)", value: percentile(gets, 0.50),
+                unit: "µs", baselineLabel: "plain SQLite SELECT by id", baseline: percentile(plainGets, 0.50),
+                higherIsBetter: false),
+            Measurement(
+                label: "get latency p99", value: percentile(gets, 0.99), unit: "µs",
+                baselineLabel: "plain SQLite SELECT by id", baseline: percentile(plainGets, 0.99),
+                higherIsBetter: false),
+
+        ]
         return ReportSection(
             title: "Encrypted store: adds and gets",
             description: """
@@ -76,31 +113,21 @@ struct StoreThroughputScenario: Scenario {
                 (same indexes) with the same pragmas. Concurrent runs use \(concurrentWriters) writers, each waiting for its own \
                 durable commit; group commit shares transactions among them (the baseline uses the same writer).
                 """,
-            rows: [
-                Measurement(
-                    label: "single durable adds, 1 writer", value: singleSequential, unit: addsUnit,
-                    baselineLabel: "plain SQLite, 1 writer", baseline: plainSequential, higherIsBetter: true),
-                Measurement(
-                    label: "single durable adds, \(concurrentWriters) writers (group commit)", value: singleConcurrent,
-                    unit: addsUnit, baselineLabel: "plain SQLite, \(concurrentWriters) writers",
-                    baseline: plainConcurrent, higherIsBetter: true),
-                Measurement(
-                    label: "batched adds (\(batchSize) per transaction)", value: batched, unit: addsUnit,
-                    baselineLabel: "plain SQLite, same batches", baseline: plainBatched, higherIsBetter: true),
-                Measurement(
-                    label: "get latency p50", value: gets.percentile(0.50), unit: "µs",
-                    baselineLabel: "plain SQLite SELECT by id", baseline: plainGets.percentile(0.50),
-                    higherIsBetter: false),
-                Measurement(
-                    label: "get latency p99", value: gets.percentile(0.99), unit: "µs",
-                    baselineLabel: "plain SQLite SELECT by id", baseline: plainGets.percentile(0.99),
-                    higherIsBetter: false),
-            ],
+            rows: rows,
             notes: [
-                "Aim (issue 3): batched adds within 1.5x of the plain baseline; single adds ≥ 10,000/s per tenant "
-                    + "with group commit under concurrent writers.",
-                "Gets look up consent and holds, decide, decrypt and decode the memory; the baseline reads the "
-                    + "plaintext row.",
+                "Aims (issue 8): get p50 within 2.5x the plain SELECT; single durable adds with \(concurrentWriters) "
+                    + "writers within 1.5x plain SQLite with the same writers; batched adds within 1.3x.",
+                "Every figure is the median of \(rounds) rounds, MemVault and the baseline alternating.",
+                "This run: "
+                    + [(rows[1], 1.5), (rows[2], 1.3), (rows[3], 2.5)].map { $0.against(aim: $1) }
+                    .joined(separator: "; ") + ".",
+                "Each add decides with the default policy (consent and legal holds read inside the add's own "
+                    + "transaction), seals the memory, inserts it and appends its audit entry (hash-chained) in "
+                    + "the same transaction; the baseline inserts one plaintext row.",
+                "Each get is one unit of work: the memory, its newest superseded version, the subject's consent "
+                    + "and the hold registry read in one statement, verified, decided, decrypted and decoded, and "
+                    + "its audit entry appended and committed before the memory is returned; the baseline reads "
+                    + "the plaintext row.",
             ])
     }
 
@@ -201,6 +228,10 @@ final class PlainBaseline: Sendable {
             for row in rows { try statement.execute(arguments: row) }
             if let audit { try AuditLogTable.append(db, audit, origin: "memvault.local/bench", state: state) }
         }
+    }
+
+    func close() throws {
+        try pool.close()
     }
 
     func ids() throws -> [String] {

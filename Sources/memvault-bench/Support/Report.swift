@@ -8,7 +8,8 @@ struct Report {
         var lines = [
             "# MemVault benchmarks",
             "",
-            "Written by `swift run -c release memvault-bench` (Sources/memvault-bench); do not edit by hand.",
+            "Written by `swift build -c release && .build/release/memvault-bench` (Sources/memvault-bench); do not edit",
+            "by hand.",
             "Every figure is measured in the same run as its baseline. Overhead is how many times slower (or",
             "larger) MemVault is than the baseline: 1.00x means no overhead.",
             "",

@@ -16,10 +16,21 @@ struct Measurement {
     /// Whether larger is better (throughput) or smaller is (latency); decides how the ratio reads.
     let higherIsBetter: Bool
 
+    /// How many times slower (or larger) than the baseline; nil without one.
+    var ratio: Double? {
+        guard let baseline, baseline > 0, value > 0 else { return nil }
+        return higherIsBetter ? baseline / value : value / baseline
+    }
+
     var ratioText: String {
-        guard let baseline, baseline > 0, value > 0 else { return "–" }
-        let ratio = higherIsBetter ? baseline / value : value / baseline
-        return String(format: "%.2fx", ratio)
+        ratio.map { String(format: "%.2fx", $0) } ?? "–"
+    }
+
+    /// "2.12x, aim ≤ 2.5x: met" for a note that compares this run's figure with an issue's aim.
+    func against(aim: Double) -> String {
+        guard let ratio else { return "\(label): no baseline" }
+        return "\(label): \(String(format: "%.2fx", ratio)) (aim ≤ \(String(format: "%.1fx", aim))): "
+            + (ratio <= aim ? "met" : "not met")
     }
 
     var plainText: String {

@@ -55,3 +55,30 @@ func concurrentOperationsPerSecond(
     }
     return Double(total) / start.duration(to: clock.now).seconds
 }
+
+/// Measures `ours` and `baseline` in alternating rounds, so that the drift of a noisy machine (other load, thermal
+/// throttling, the page cache) falls on both, and returns the median of each.
+func paired(
+    rounds: Int, _ ours: () async throws -> Double, baseline: () async throws -> Double
+) async throws -> (ours: Double, baseline: Double) {
+    var mine: [Double] = []
+    var theirs: [Double] = []
+    for round in 0..<rounds {
+        // Alternate which goes first, so neither always runs on a warmer (or more fragmented) database.
+        if round.isMultiple(of: 2) {
+            mine.append(try await ours())
+            theirs.append(try await baseline())
+        } else {
+            theirs.append(try await baseline())
+            mine.append(try await ours())
+        }
+    }
+    return (median(mine), median(theirs))
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return 0 }
+    return sorted.count.isMultiple(of: 2)
+        ? (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2 : sorted[sorted.count / 2]
+}
