@@ -241,15 +241,6 @@ extension TenantStore {
         }
     }
 
-    /// The current version, refused if the history holds a version at or above it (a rolled-back row).
-    func current(_ id: MemoryID, in reader: any MemoryReader) throws -> MemoryRecord {
-        guard let (record, latestSuperseded) = try reader.memory(id) else { throw notFound(memory: id) }
-        if let superseded = latestSuperseded, superseded >= record.version {
-            throw rolledBack(id, version: record.version, superseded: superseded)
-        }
-        return record
-    }
-
     /// The current version with its governance, read in one go (see `TenantWork.prime`).
     func governedCurrent(_ id: MemoryID, in work: TenantWork) throws -> MemoryRecord {
         guard let governed = try work.transaction.governedMemory(id, purpose: work.purpose) else {
