@@ -8,6 +8,8 @@ import MemVaultSQLite
 struct ProfileWorkload {
     enum Kind: String, CaseIterable {
         case get, add, concurrentAdd = "concurrent-add", batch
+        /// The baselines' side of the same workloads, to compare profiles.
+        case plainConcurrentAdd = "plain-concurrent-add", plainBatch = "plain-batch"
     }
 
     let kind: Kind
@@ -46,6 +48,20 @@ struct ProfileWorkload {
             operations =
                 try await sequentialRate(budget: budget) {
                     _ = try await tenant.addMemories((0..<500).map { _ in sample.next() }, to: cube.id)
+                } * 500
+        case .plainConcurrentAdd:
+            let plain = try PlainBaseline(path: folder.appending(path: "plain.sqlite").path)
+            defer { try? plain.close() }
+            operations = try await concurrentOperationsPerSecond(budget: budget, workers: 64) {
+                try await plain.insert([sample.next()], cube: cube.id.rawValue, subject: subject.id.rawValue)
+            }
+        case .plainBatch:
+            let plain = try PlainBaseline(path: folder.appending(path: "plain.sqlite").path)
+            defer { try? plain.close() }
+            operations =
+                try await sequentialRate(budget: budget) {
+                    try await plain.insert(
+                        (0..<500).map { _ in sample.next() }, cube: cube.id.rawValue, subject: subject.id.rawValue)
                 } * 500
         }
         try await store.close()
