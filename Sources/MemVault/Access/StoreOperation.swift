@@ -28,6 +28,7 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
     case addMemories = "memory add"
     case readMemory = "memory get"
     case listMemories = "memory list"
+    case searchMemories = "memory search"
     case readHistory = "memory history"
     case updateMemory = "memory update"
     case archiveMemory = "memory archive"
@@ -69,6 +70,7 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
         case .rotateTenantKey, .rewrapDataKeys, .retireTenantKey: .roles(Self.keyRoles)
         case .resolveSubject, .readSubject: .roles(Self.identityRoles)
         case .readExternalID, .readCube, .listCubes, .readMemory, .listMemories, .readHistory: .policy(.read)
+        case .searchMemories: .policy(.search)
         case .createCube, .addMemories: .policy(.write)
         case .updateMemory, .archiveMemory: .policy(.update)
         case .deleteCube, .deleteMemory: .policy(.delete)
@@ -105,6 +107,7 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
         case .readKeyStatus, .rotateTenantKey, .rewrapDataKeys, .retireTenantKey: .key
         case .resolveSubject, .readSubject: .subject
         case .readExternalID, .readCube, .listCubes, .readMemory, .listMemories, .readHistory: .read
+        case .searchMemories: .search
         case .createCube, .addMemories: .write
         case .updateMemory, .archiveMemory: .update
         case .deleteCube, .deleteMemory: .delete
@@ -135,6 +138,7 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
         case .addMemories: "add memories"
         case .readMemory: "read memories"
         case .listMemories: "list memories"
+        case .searchMemories: "search memories"
         case .readHistory: "read memory history"
         case .updateMemory: "update memories"
         case .archiveMemory: "archive memories"

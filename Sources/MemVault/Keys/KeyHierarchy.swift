@@ -79,10 +79,13 @@ public final class KeyHierarchy: Sendable {
         case pseudonymizer(TenantID)
         case integrity(TenantID)
         case auditPseudonym(TenantID, SubjectID)
+        case blindIndex(TenantID, DataKeyOwner)
 
         var tenant: TenantID {
             switch self {
-            case .pseudonymizer(let tenant), .integrity(let tenant), .auditPseudonym(let tenant, _): tenant
+            case .pseudonymizer(let tenant), .integrity(let tenant), .auditPseudonym(let tenant, _),
+                .blindIndex(let tenant, _):
+                tenant
             }
         }
     }
@@ -91,10 +94,12 @@ public final class KeyHierarchy: Sendable {
         case pseudonymizer(Pseudonymizer)
         case integrity(IntegrityKey)
         case auditPseudonym(String)
+        case blindIndex(BlindIndexKey)
 
         var pseudonymizer: Pseudonymizer? { if case .pseudonymizer(let value) = self { value } else { nil } }
         var integrity: IntegrityKey? { if case .integrity(let value) = self { value } else { nil } }
         var auditPseudonym: String? { if case .auditPseudonym(let value) = self { value } else { nil } }
+        var blindIndex: BlindIndexKey? { if case .blindIndex(let value) = self { value } else { nil } }
     }
 
     /// What this process holds of one owner's encryption budget.
@@ -602,6 +607,25 @@ public final class KeyHierarchy: Sendable {
             let code = try HMACSHA256.authenticationCode(for: Array(subject.rawValue.utf8), using: key)
             return .auditPseudonym("apn_" + Hex.encode(code.prefix(16)))
         }.auditPseudonym!
+    }
+
+    /// The key of the owner's search index (subject, or tenant for shared cubes): derived from the owner's first data
+    /// key secret, so destroying the owner's keys leaves its blind terms unlinkable. Nil if the owner has no data key
+    /// yet (nothing of it was ever sealed, so nothing is indexed).
+    func blindIndexKey(_ tenant: TenantID, owner: DataKeyOwner, createIfMissing: Bool) throws -> BlindIndexKey? {
+        do {
+            return try derived(.blindIndex(tenant, owner)) {
+                let secret = try secret(tenant, owner: owner, createIfMissing: createIfMissing)
+                return .blindIndex(
+                    try BlindIndexKey(
+                        HKDFSHA256.deriveKey(
+                            from: secret, salt: Array("MemVault search index v1".utf8),
+                            info: Array(tenant.rawValue.utf8) + [0] + Array(owner.keyID.utf8),
+                            outputByteCount: HMACSHA256.byteCount)))
+            }.blindIndex!
+        } catch let error as MemVaultError where error.code == .unknownKey && !createIfMissing {
+            return nil
+        }
     }
 
     private func derived(_ reference: DerivedReference, _ make: () throws -> DerivedValue) throws -> DerivedValue {

@@ -31,16 +31,19 @@ public struct NewCube: Sendable {
     /// The category new memories get when they name none.
     public var defaultCategory: String
     public var provenance: Provenance
+    /// How its memories' text is analysed for search; fixed for the cube's life.
+    public var analysis: TextAnalysis
 
     public init(
         owner: CubeOwner, name: String, kind: String = "general", defaultCategory: String = "general",
-        provenance: Provenance = Provenance()
+        provenance: Provenance = Provenance(), analysis: TextAnalysis = .standard
     ) {
         self.owner = owner
         self.name = name
         self.kind = kind
         self.defaultCategory = defaultCategory
         self.provenance = provenance
+        self.analysis = analysis
     }
 }
 
@@ -55,6 +58,7 @@ public struct MemCube: Sendable, Equatable, Codable {
     public let kind: String
     public let defaultCategory: String
     public let provenance: Provenance
+    public let analysis: TextAnalysis
     public let schemaVersion: Int
     public let createdAt: Date
     public let updatedAt: Date

@@ -14,13 +14,15 @@ struct MemoryPayload: Sendable, Equatable {
 struct CubeMetadata: Sendable, Equatable {
     var name: String
     var provenance: Provenance
+    /// How the cube's text is analysed for search (format 2; cubes of format 1 analyse with `.standard`).
+    var analysis: TextAnalysis = .standard
 }
 
 /// A compact, versioned binary encoding for sealed plaintexts: length-prefixed fields, big-endian integers.
 /// Cheaper than JSON on the write path, and strict on the read path: any trailing or missing byte is an error.
 enum PayloadCodec {
     private static let memoryFormat: UInt8 = 1
-    private static let cubeFormat: UInt8 = 1
+    private static let cubeFormat: UInt8 = 2
 
     static func encode(_ payload: MemoryPayload) -> [UInt8] {
         var writer = ByteWriter(capacity: payload.content.byteCount + 64)
@@ -86,18 +88,26 @@ enum PayloadCodec {
         writer.optionalString(metadata.provenance.origin)
         writer.optionalString(metadata.provenance.createdBy)
         writer.optionalString(metadata.provenance.importedFrom)
+        writer.byte((metadata.analysis.stemming ? 1 : 0) | (metadata.analysis.stopWords ? 2 : 0))
         return writer.output
     }
 
     static func decodeCube(_ bytes: [UInt8]) throws -> CubeMetadata {
         var reader = ByteReader(bytes)
-        guard try reader.byte() == cubeFormat else { throw reader.malformed("unknown cube metadata format") }
+        let format = try reader.byte()
+        guard format == 1 || format == cubeFormat else { throw reader.malformed("unknown cube metadata format") }
         let name = try reader.string()
         let provenance = Provenance(
             origin: try reader.optionalString(), createdBy: try reader.optionalString(),
             importedFrom: try reader.optionalString())
+        var analysis = TextAnalysis.standard
+        if format >= 2 {
+            let flags = try reader.byte()
+            guard flags & ~3 == 0 else { throw reader.malformed("unknown text analysis options") }
+            analysis = TextAnalysis(stemming: flags & 1 != 0, stopWords: flags & 2 != 0)
+        }
         try reader.finish()
-        return CubeMetadata(name: name, provenance: provenance)
+        return CubeMetadata(name: name, provenance: provenance, analysis: analysis)
     }
 }
 

@@ -52,8 +52,8 @@ extension TenantStore {
     }
 
     func verifiedContext(for record: CubeRecord, in reader: any SubjectReader) throws -> CubeContext {
-        let context = CubeContext(record: record, pseudonym: try pseudonym(of: record.subject, in: reader))
-        _ = try openCube(context)
+        var context = CubeContext(record: record, pseudonym: try pseudonym(of: record.subject, in: reader))
+        context.analysis = try openCube(context).analysis
         resources.cubeContexts.withLock { $0.insert(context, forKey: record.id) }
         return context
     }
@@ -67,7 +67,7 @@ extension TenantStore {
                 what: "cube \(record.id)"))
         return MemCube(
             id: record.id, subject: record.subject, name: metadata.name, kind: record.kind,
-            defaultCategory: record.defaultCategory, provenance: metadata.provenance,
+            defaultCategory: record.defaultCategory, provenance: metadata.provenance, analysis: metadata.analysis,
             schemaVersion: record.schemaVersion, createdAt: record.createdAt.date, updatedAt: record.updatedAt.date)
     }
 

@@ -14,6 +14,13 @@ public struct StoreLimits: Sendable, Equatable {
     public var maximumNameBytes = 256
     public var maximumExternalIDBytes = 256
     public var maximumPageSize = 1_000
+    /// Search: results per query, cubes per query, distinct query terms, query text, and how many ranked
+    /// matches one search may open while filling its results past withheld ones.
+    public var maximumSearchResults = 100
+    public var maximumSearchCubes = 100
+    public var maximumQueryTerms = 64
+    public var maximumQueryBytes = 4_096
+    public var maximumSearchScan = 2_000
 
     public init() {}
 
@@ -77,6 +84,32 @@ public struct StoreLimits: Sendable, Equatable {
     func check(batch count: Int) throws {
         guard count <= maximumBatch else {
             throw MemVaultError(.limitExceeded, "a batch of \(count) memories; at most \(maximumBatch) are allowed")
+        }
+    }
+
+    func check(search query: SearchQuery) throws {
+        guard (1...maximumSearchResults).contains(query.limit) else {
+            throw MemVaultError(.invalidArgument, "k = \(query.limit); use 1 to \(maximumSearchResults) results")
+        }
+        guard !query.text.allSatisfy(\.isWhitespace) else {
+            throw MemVaultError(.invalidArgument, "the query is empty")
+        }
+        guard query.text.utf8.count <= maximumQueryBytes else {
+            throw MemVaultError(.invalidArgument, "the query is longer than \(maximumQueryBytes) bytes")
+        }
+        try check(tags: query.tags)
+        guard !query.filter.statuses.isEmpty else { throw MemVaultError(.invalidArgument, "no statuses to search") }
+        if case .cubes(let cubes) = query.scope {
+            guard !cubes.isEmpty else { throw MemVaultError(.invalidArgument, "no cubes to search") }
+            guard cubes.count <= maximumSearchCubes else {
+                throw MemVaultError(.invalidArgument, "more than \(maximumSearchCubes) cubes in one search")
+            }
+            guard Set(cubes).count == cubes.count else {
+                throw MemVaultError(.invalidArgument, "a cube is listed twice")
+            }
+        }
+        if let from = query.filter.occurredFrom, let until = query.filter.occurredUntil, from > until {
+            throw MemVaultError(.invalidArgument, "the occurred-at range ends before it starts")
         }
     }
 

@@ -26,7 +26,8 @@ extension TenantStore {
         let record = CubeRecord(
             id: id, subject: subject, kind: kind, defaultCategory: category, schemaVersion: MemCube.schemaVersion,
             metadata: try Envelope.seal(
-                PayloadCodec.encode(CubeMetadata(name: new.name, provenance: new.provenance)), with: key,
+                PayloadCodec.encode(
+                    CubeMetadata(name: new.name, provenance: new.provenance, analysis: new.analysis)), with: key,
                 associatedData: Bindings.cube(tenant, pseudonym: ownerPseudonym, unsealed)
             ).bytes,
             keyVersion: key.version, createdAt: created, updatedAt: created)
@@ -39,11 +40,12 @@ extension TenantStore {
             work.detail = "cube created"
         }
         resources.cubeContexts.withLock {
-            $0.insert(CubeContext(record: record, pseudonym: ownerPseudonym), forKey: id)
+            $0.insert(CubeContext(record: record, pseudonym: ownerPseudonym, analysis: new.analysis), forKey: id)
         }
         return MemCube(
             id: id, subject: subject, name: new.name, kind: kind, defaultCategory: category,
-            provenance: new.provenance, schemaVersion: MemCube.schemaVersion, createdAt: created.date,
+            provenance: new.provenance, analysis: new.analysis, schemaVersion: MemCube.schemaVersion,
+            createdAt: created.date,
             updatedAt: created.date)
     }
 

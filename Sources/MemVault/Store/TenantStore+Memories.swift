@@ -40,6 +40,7 @@ extension TenantStore {
             record.payload = envelope.bytes
             return record
         }
+        let documents = try indexedDocuments(records, payloads, in: cube)
         let added = zip(records, payloads).map { Memory(record: $0, payload: $1) }
         let kinds = Set(
             records.map { WriteKind(category: $0.fields.category, type: $0.fields.type, source: $0.fields.source) })
@@ -61,6 +62,7 @@ extension TenantStore {
             work.decision = AuditDecision(
                 effect: .permit, ruleIDs: rules.sorted(), policyRevision: work.engine.revision)
             try work.transaction.insertMemories(inserted)
+            try work.transaction.index(documents)
         }
         return added
     }
@@ -169,6 +171,7 @@ extension TenantStore {
             guard try work.transaction.replaceCurrent(with: next, superseded: superseded) else {
                 throw notFound(memory: id)
             }
+            try work.transaction.index(indexedDocuments([next], [nextPayload], in: context))
             work.detail = "version \(next.version)"
             return Memory(record: next, payload: nextPayload)
         }

@@ -56,6 +56,8 @@ final class TenantResources: Sendable {
 struct CubeContext: Sendable {
     let record: CubeRecord
     let pseudonym: String?
+    /// From the sealed metadata, read when the context was verified.
+    var analysis: TextAnalysis = .standard
     var owner: DataKeyOwner { record.subject.map(DataKeyOwner.subject) ?? .tenant }
 }
 

@@ -149,6 +149,37 @@ package enum TenantSchema {
                     ) STRICT;
                     """)
         }
+        // Search (docs/search.md): a contentless FTS5 index of blind terms. A contentless table forgets a row only
+        // when given its exact terms, so each indexed memory keeps them in `search_documents` (sorted: the index
+        // holds a bag of blind terms, not their order); triggers keep the three tables and `memories` in step, so
+        // deleting a memory, by any path, removes its entry in the same statement.
+        migrator.registerMigration("v6: search index") { db in
+            try db.execute(
+                sql: """
+                    CREATE VIRTUAL TABLE search_index USING fts5(terms, content = '', tokenize = 'ascii');
+                    CREATE TABLE search_documents (
+                        doc INTEGER PRIMARY KEY,
+                        memory_id TEXT NOT NULL UNIQUE,
+                        terms TEXT NOT NULL
+                    ) STRICT;
+                    CREATE TABLE search_labels (
+                        label TEXT NOT NULL,
+                        doc INTEGER NOT NULL,
+                        PRIMARY KEY (label, doc)
+                    ) STRICT, WITHOUT ROWID;
+                    CREATE INDEX search_labels_by_doc ON search_labels(doc);
+                    CREATE TRIGGER search_documents_indexed AFTER INSERT ON search_documents BEGIN
+                        INSERT INTO search_index (rowid, terms) VALUES (new.doc, new.terms);
+                    END;
+                    CREATE TRIGGER search_documents_removed AFTER DELETE ON search_documents BEGIN
+                        INSERT INTO search_index (search_index, rowid, terms) VALUES ('delete', old.doc, old.terms);
+                        DELETE FROM search_labels WHERE doc = old.doc;
+                    END;
+                    CREATE TRIGGER memories_removed_from_search AFTER DELETE ON memories BEGIN
+                        DELETE FROM search_documents WHERE memory_id = old.memory_id;
+                    END;
+                    """)
+        }
         return migrator
     }
 }

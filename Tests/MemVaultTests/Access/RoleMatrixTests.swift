@@ -158,6 +158,9 @@ struct MatrixWorld {
         case .addMemories: _ = try await tenant().addMemory(.text("more", category: "conversation"), to: cube)
         case .readMemory: _ = try await tenant().memory(memory)
         case .listMemories: _ = try await tenant().memories(in: .cube(cube))
+        case .searchMemories:
+            let results = try await tenant().search(SearchQuery("tea", in: .cubes([cube])))
+            if results.hits.isEmpty, !results.withheld.isEmpty { throw MemVaultError(.denied, "every match withheld") }
         case .readHistory: _ = try await tenant().history(memory)
         case .updateMemory: _ = try await tenant().updateMemory(memory, MemoryChanges(content: .text("green tea")))
         case .archiveMemory: _ = try await tenant().archiveMemory(memory)
