@@ -103,8 +103,9 @@ extension TenantStore {
                     labels: try Set(query.tags.map(IndexedDocument.foldTag)).sorted().map(key.label),
                     filter: query.filter, limit: fetch))
         }
-        return Array(merged.enumerated().sorted { ($1.element.score, $0.offset) < ($0.element.score, $1.offset) }
-            .map(\.element).prefix(fetch))
+        return Array(
+            merged.enumerated().sorted { ($1.element.score, $0.offset) < ($0.element.score, $1.offset) }
+                .map(\.element).prefix(fetch))
     }
 }
 

@@ -45,6 +45,9 @@ enum MemoryColumn: Int, CaseIterable {
         FROM memories m WHERE memory_id = ?
         """
     static let insertCurrent = "INSERT INTO memories (\(list)) VALUES (\(placeholders))"
+    /// Every column of the current version, where it is still at the version given (?, ? after the columns).
+    static let updateCurrent =
+        "UPDATE memories SET (\(list)) = (\(placeholders)) WHERE memory_id = ? AND version = ?"
     static let insertSuperseded = "INSERT INTO memory_history (\(list)) VALUES (\(placeholders))"
     static let selectSuperseded = "SELECT \(list) FROM memory_history WHERE memory_id = ? AND version = ?"
     static let selectHistory = "SELECT \(list) FROM memory_history WHERE memory_id = ? ORDER BY version"

@@ -85,12 +85,10 @@ extension SQLiteRecords: MemoryRecords {
 
     func updateCurrent(_ record: MemoryRecord) throws -> Bool {
         try run("changing a memory") {
-            try db.execute(
-                sql: "DELETE FROM memories WHERE memory_id = ? AND version = ?",
-                arguments: [record.id.rawValue, record.version])
-            guard db.changesCount > 0 else { return false }
-            try db.cachedStatement(sql: MemoryColumn.insertCurrent).execute(arguments: MemoryColumn.arguments(record))
-            return true
+            // In place, not deleted and inserted: deleting a memory removes its search index entry.
+            try db.cachedStatement(sql: MemoryColumn.updateCurrent)
+                .execute(arguments: MemoryColumn.arguments(record) + [record.id.rawValue, record.version])
+            return db.changesCount > 0
         }
     }
 

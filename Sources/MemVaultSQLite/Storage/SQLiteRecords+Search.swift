@@ -12,7 +12,9 @@ extension SQLiteRecords: SearchIndexRecords {
             for document in documents {
                 try remove.execute(arguments: [document.memory.rawValue])
                 // Sorted: ranking needs only how often each term occurs, and the index then keeps no word order.
-                try insert.execute(arguments: [document.memory.rawValue, document.terms.sorted().joined(separator: " ")])
+                try insert.execute(arguments: [
+                    document.memory.rawValue, document.terms.sorted().joined(separator: " "),
+                ])
                 let doc = db.lastInsertedRowID
                 for blind in Set(document.labels) { try label.execute(arguments: [blind, doc]) }
             }
@@ -23,11 +25,13 @@ extension SQLiteRecords: SearchIndexRecords {
         try run("reading the search index") {
             guard
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT doc, terms FROM search_documents WHERE memory_id = ?", arguments: [memory.rawValue])
+                    db, sql: "SELECT doc, terms FROM search_documents WHERE memory_id = ?", arguments: [memory.rawValue]
+                )
             else { return nil }
             let terms: String = row["terms"]
             let labels = try String.fetchAll(
-                db, sql: "SELECT label FROM search_labels WHERE doc = ? ORDER BY label", arguments: [row["doc"] as Int64])
+                db, sql: "SELECT label FROM search_labels WHERE doc = ? ORDER BY label",
+                arguments: [row["doc"] as Int64])
             return IndexedDocument(
                 memory: memory, terms: terms.split(separator: " ").map(String.init), labels: labels)
         }
@@ -64,7 +68,8 @@ extension SQLiteRecords: SearchIndexRecords {
                 arguments += [until]
             }
             if let time = query.filter.validAt {
-                sql += " AND (m.valid_from IS NULL OR m.valid_from <= ?) AND (m.valid_until IS NULL OR m.valid_until > ?)"
+                sql +=
+                    " AND (m.valid_from IS NULL OR m.valid_from <= ?) AND (m.valid_until IS NULL OR m.valid_until > ?)"
                 arguments += [time, time]
             }
             for label in Set(query.labels).sorted() {

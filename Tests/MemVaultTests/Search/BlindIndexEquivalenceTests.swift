@@ -14,7 +14,9 @@ struct BlindIndexEquivalenceTests {
             generator = SeededGenerator(seed: seed)
             var letters = SeededGenerator(seed: seed ^ 0x5EED)
             vocabulary = (0..<words).map { index in
-                "w" + String((0..<(3 + index % 5)).map { _ in Character(UnicodeScalar(97 + Int(letters.next() % 26))!) })
+                "w"
+                    + String(
+                        (0..<(3 + index % 5)).map { _ in Character(UnicodeScalar(97 + Int(letters.next() % 26))!) })
             }
         }
 

@@ -44,8 +44,18 @@ struct AtRestTests {
         let shared = try await acme.createCube(NewCube(owner: .tenant, name: "faq"))
         _ = try await acme.addMemories((0..<50).map { _ in .text(marker("shared-content")) }, to: shared.id)
 
+        // The search index holds each indexed word only as a blind term: not the word, nor its folded or stemmed
+        // form (the content's marker word, searched for, is found through the index).
+        // Letters only, so the stemmer applies to it: the plural is indexed as its stem.
+        let word = "Quokka" + String(unique.unicodeScalars.map { Character(UnicodeScalar(97 + $0.value % 26)!) })
+        let searchable = try await acme.addMemory(.text("\(word)s were sighted"), to: cube.id)
+        let hits = try await acme.search(SearchQuery(word, in: .cubes([cube.id])))
+        #expect(hits.hits.map(\.memory.id) == [searchable.id])
+        let terms = MarkerScanner(markers: [word, word.lowercased(), word.lowercased() + "s", "sight", "sighted"])
+
         // While the store is open: the write-ahead logs and shared-memory files are part of the scan.
         let files = try filesUnder(fixture.dataPath)
+        #expect(terms.scan(files) == [])
         #expect(files.keys.contains("tenants/acme.sqlite") && files.keys.contains("keys/keystore.sqlite"))
         #expect(
             files.keys.contains("tenants/acme.sqlite-wal"), "the WAL must be part of the scan: \(files.keys.sorted())")
@@ -57,6 +67,7 @@ struct AtRestTests {
         #expect(closed.keys.filter { $0.hasSuffix("-wal") || $0.hasSuffix("-shm") }.isEmpty, "\(closed.keys.sorted())")
         #expect(closed.keys.contains("catalog.sqlite") && closed.keys.contains("tenants/globex.sqlite"))
         #expect(scanner.scan(closed) == [])
+        #expect(terms.scan(closed) == [])
 
         // Positive control: the same scanner, over what the API decrypts, finds every marker.
         let reopened = try await fixture.reopened().tenant(TenantID("acme"))

@@ -24,6 +24,10 @@ struct SchemaMigrationTests {
         try fixture.tamper { db in
             try db.execute(
                 sql: """
+                    DROP TRIGGER memories_removed_from_search;
+                    DROP TABLE search_documents;
+                    DROP TABLE search_labels;
+                    DROP TABLE search_index;
                     DROP TABLE audit_log;
                     DROP TABLE audit_checkpoints;
                     DROP TABLE consent_history;
@@ -33,7 +37,7 @@ struct SchemaMigrationTests {
                     DROP INDEX memories_by_subject;
                     DROP TABLE memory_history;
                     ALTER TABLE memories DROP COLUMN supersedes;
-                    DELETE FROM grdb_migrations WHERE identifier IN ('v2', 'v3', 'v4', 'v5');
+                    DELETE FROM grdb_migrations WHERE identifier IN ('v2', 'v3', 'v4', 'v5', 'v6: search index');
                     """)
         }
         let reference = try DatabaseQueue()
