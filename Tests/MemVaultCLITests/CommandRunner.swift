@@ -33,7 +33,7 @@ struct CommandRunner {
     /// The options this runner adds to `arguments`.
     func added(to arguments: [String]) -> [String] {
         let command = arguments.first ?? ""
-        if ["subject", "cube", "memory", "consent", "hold"].contains(command)
+        if ["subject", "cube", "memory", "search", "consent", "hold"].contains(command)
             || arguments.prefix(2) == ["audit", "log"]
         {
             return context

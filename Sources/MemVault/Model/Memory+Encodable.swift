@@ -63,3 +63,30 @@ extension Page: Encodable where Item: Encodable {
         try container.encode(withheld, forKey: .withheld)
     }
 }
+
+extension SearchHit: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case memory, score, lexicalScore, matched
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(memory, forKey: .memory)
+        try container.encode(score, forKey: .score)
+        try container.encodeIfPresent(lexicalScore, forKey: .lexicalScore)
+        try container.encode(matched.map(\.rawValue).sorted(), forKey: .matched)
+    }
+}
+
+extension SearchResults: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case hits, withheld, deniedCubes
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(hits, forKey: .hits)
+        try container.encode(withheld, forKey: .withheld)
+        try container.encode(deniedCubes, forKey: .deniedCubes)
+    }
+}

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Logging
 import MemVaultAudit
 import MemVaultCrypto
@@ -103,11 +103,11 @@ extension Subject {
 
 extension StoredTime {
     /// Milliseconds since 1970; storage keeps millisecond precision.
-    init(now date: Date) {
+    public init(now date: Date) {
         self = StoredTime((date.timeIntervalSince1970 * 1000).rounded(.down))
     }
 
-    var date: Date { Date(timeIntervalSince1970: Double(self) / 1000) }
+    public var date: Date { Date(timeIntervalSince1970: Double(self) / 1000) }
 }
 
 /// Groups withheld items by the rules that denied them, keeping the first reason as the example.

@@ -22,6 +22,12 @@ struct CubeCommand: AsyncParsableCommand {
         @Option(name: .customLong("created-by"), help: "Provenance: who created it.") var createdBy: String?
         @Option(name: .customLong("imported-from"), help: "Provenance: the platform it was imported from.")
         var importedFrom: String?
+        @Flag(
+            name: .customLong("no-stemming"),
+            help: "Search matches words as written, without English suffix stripping (for text not in English).")
+        var noStemming = false
+        @Flag(name: .customLong("no-stop-words"), help: "Search indexes common English words (the, was, …) too.")
+        var noStopWords = false
 
         func validate() throws {
             guard (subject != nil) != shared else {
@@ -36,7 +42,8 @@ struct CubeCommand: AsyncParsableCommand {
                     try await store.createCube(
                         NewCube(
                             owner: owner, name: name, kind: kind, defaultCategory: category,
-                            provenance: Provenance(origin: origin, createdBy: createdBy, importedFrom: importedFrom)))
+                            provenance: Provenance(origin: origin, createdBy: createdBy, importedFrom: importedFrom),
+                            analysis: TextAnalysis(stemming: !noStemming, stopWords: !noStopWords)))
                 }
             } text: {
                 CubeText.render($0)

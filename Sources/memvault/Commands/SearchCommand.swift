@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import MemVault
+
+struct SearchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Find memories by their words, best first, within one subject's cubes or a list of cubes.",
+        discussion: """
+            Ranked by BM25 over the cube's blind index: the query is analysed like the memories (folding, \
+            stemming and stop words as each cube was created with) and turned into keyed hashes, so the index \
+            never holds a word. Only what the policy allows for the declared purpose is returned; the audit \
+            entry lists the ids returned, never the query.
+            """)
+
+    @OptionGroup var options: TenantDataOptions
+    @Option(help: "The tenant.") var tenant: String
+    @Option(help: "Search every cube of this subject (sub_…).") var subject: String?
+    @Option(name: .customLong("cube"), help: "Search this cube (cube_…; repeatable).") var cubes: [String] = []
+    @Option(help: "What to look for.") var query: String
+    @Option(help: "How many results.") var k = 10
+    @Option(name: .customLong("type"), help: "Only memories of this type (repeatable).") var types: [MemoryType] = []
+    @Option(name: .customLong("category"), help: "Only memories of this category (repeatable).")
+    var categories: [String] = []
+    @Option(name: .customLong("tag"), help: "Only memories carrying this tag (repeatable: all must be carried).")
+    var tags: [String] = []
+    @Option(name: .customLong("status"), help: "Statuses to include (repeatable; default: active).")
+    var statuses: [MemoryStatus] = []
+    @Option(name: .customLong("occurred-from"), help: "Only memories that happened at or after this time (ISO 8601).")
+    var occurredFrom: String?
+    @Option(name: .customLong("occurred-until"), help: "Only memories that happened at or before this time (ISO 8601).")
+    var occurredUntil: String?
+    @Option(name: .customLong("valid-at"), help: "Only memories valid at this time (ISO 8601).") var validAt: String?
+
+    func validate() throws {
+        guard (subject != nil) != !cubes.isEmpty else {
+            throw ValidationError("give exactly one scope: --subject sub_… or one or more --cube cube_…")
+        }
+    }
+
+    func run() async throws {
+        try await options.run {
+            let scope: SearchQuery.Scope =
+                if let subject { .subject(try SubjectID(subject)) } else { .cubes(try cubes.map { try CubeID($0) }) }
+            func time(_ value: String?, _ option: String) throws -> StoredTime? {
+                try value.map { StoredTime(now: try Timestamps.parse($0, option: option)) }
+            }
+            let filter = SearchFilter(
+                statuses: Set(statuses.isEmpty ? [.active] : statuses), types: types.isEmpty ? nil : Set(types),
+                categories: categories.isEmpty ? nil : Set(categories),
+                occurredFrom: try time(occurredFrom, "--occurred-from"),
+                occurredUntil: try time(occurredUntil, "--occurred-until"), validAt: try time(validAt, "--valid-at"))
+            let search = SearchQuery(query, in: scope, limit: k, tags: tags, filter: filter)
+            return try await options.withTenant(tenant) { try await $0.search(search) }
+        } text: { results in
+            var lines = results.hits.enumerated().map { rank, hit in
+                String(format: "%2d. %.4g  ", rank + 1, hit.score)
+                    + MemoryText.render(hit.memory)
+                    .replacingOccurrences(of: "\n", with: "\n    ")
+            }
+            if lines.isEmpty { lines.append("no matches") }
+            lines += results.withheld.map {
+                "withheld \($0.count) by \($0.ruleIDs.joined(separator: ", ")): \($0.reason)"
+            }
+            if !results.deniedCubes.isEmpty {
+                lines.append("not searched (policy): " + results.deniedCubes.map(\.rawValue).joined(separator: ", "))
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+}
