@@ -23,6 +23,11 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("import-lines"), help: "Lines in the import scenario.") var importLines = 100_000
     @Option(
         help: ArgumentHelp(
+            "The LoCoMo file for the retrieval scenario (CC BY-NC 4.0: read from outside the repository).",
+            valueName: "file"))
+    var locomo = "../shared/data/locomo/locomo-dev.json"
+    @Option(
+        help: ArgumentHelp(
             "Instead of the report, run one workload for --seconds, for a profiler: "
                 + ProfileWorkload.Kind.allCases.map(\.rawValue).joined(separator: ", ") + ".",
             valueName: "workload"))
@@ -43,6 +48,7 @@ struct BenchCommand: AsyncParsableCommand {
             ImportScenario(lines: importLines, rounds: rounds, policies: URL(filePath: policies)),
             PolicyDecisionScenario(budget: budget, policies: URL(filePath: policies)),
             AuditScenario(budget: budget, rounds: rounds),
+            LoCoMoScenario(file: URL(filePath: locomo), policies: URL(filePath: policies)),
         ]
         var report = Report()
         for scenario in scenarios where only.map({ scenario.name.localizedCaseInsensitiveContains($0) }) ?? true {

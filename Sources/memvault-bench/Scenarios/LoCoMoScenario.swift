@@ -1,0 +1,280 @@
+import Foundation
+import MemVault
+import MemVaultPolicy
+import MemVaultSQLite
+
+/// Issue 9: retrieval quality on LoCoMo (Maharana et al., ACL 2024; CC BY-NC 4.0, read from outside the
+/// repository, never committed). One subject per conversation, one memory per turn ("speaker: text", the session
+/// date as `occurredAt`, the turn id as an attribute); each question is searched within its conversation's subject
+/// and scored against its evidence turns. The baseline is the plaintext BM25 script that ships with the data
+/// (`bm25_baseline.py`), run in the same run, with and without the session date in each document.
+struct LoCoMoScenario: Scenario {
+    let file: URL
+    let policies: URL
+    let name = "locomo"
+    /// How far down each ranking is read: recall needs 10, MRR is computed over what is returned.
+    let depth = 100
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static let categories = [1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop", 5: "adversarial"]
+
+    /// Recall at 1, 5, 10 and reciprocal rank, summed over questions.
+    struct Scores {
+        var count = 0
+        var recall1 = 0.0, recall5 = 0.0, recall10 = 0.0, reciprocalRank = 0.0
+
+        mutating func add(ranked: [String], gold: Set<String>) {
+            count += 1
+            func recall(_ k: Int) -> Double { Double(gold.intersection(ranked.prefix(k)).count) / Double(gold.count) }
+            recall1 += recall(1)
+            recall5 += recall(5)
+            recall10 += recall(10)
+            if let rank = ranked.firstIndex(where: gold.contains) { reciprocalRank += 1 / Double(rank + 1) }
+        }
+
+        func mean(_ value: Double) -> Double { count == 0 ? 0 : value / Double(count) }
+        var r1: Double { mean(recall1) }
+        var r5: Double { mean(recall5) }
+        var r10: Double { mean(recall10) }
+        var mrr: Double { mean(reciprocalRank) }
+    }
+
+    func run() async throws -> ReportSection {
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            throw Failure(
+                description: "no LoCoMo file at \(file.path): pass --locomo FILE (see ../shared/data/locomo/SOURCE.md)")
+        }
+        let samples = try Self.load(file)
+        let folder = FileManager.default.temporaryDirectory.appending(path: "memvault-bench-locomo-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let installation = try Installation.initialise(
+            at: folder.appending(path: "data").path,
+            masterKey: .keyFile(path: folder.appending(path: "master.key").path))
+        let store = try await MemoryStore.open(installation, policies: PolicyRegistry(folder: policies))
+        try await store.createTenant(TenantID("locomo"), as: AccessContext(actor: "bench-admin", role: .administrator))
+        let tenant = try await store.tenant(
+            TenantID("locomo"), as: AccessContext(actor: "bench", role: .application, purpose: "service-delivery"))
+
+        // Ingest: every turn of every conversation, a session per batch.
+        var turns: [MemoryID: String] = [:]
+        var subjects: [String: SubjectID] = [:]
+        let clock = ContinuousClock()
+        let ingestStart = clock.now
+        for sample in samples {
+            let subject = try await tenant.resolveSubject(externalID: sample.id).id
+            subjects[sample.id] = subject
+            let cube = try await tenant.createCube(
+                NewCube(owner: .subject(subject), name: sample.id, defaultCategory: "conversation"))
+            for session in sample.sessions {
+                let added = try await tenant.addMemories(
+                    session.turns.map { turn in
+                        NewMemory(
+                            content: .text("\(turn.speaker): \(turn.text)"), occurredAt: session.date,
+                            attributes: ["turn": turn.id])
+                    }, to: cube.id)
+                for (memory, turn) in zip(added, session.turns) { turns[memory.id] = turn.id }
+            }
+        }
+        let ingestSeconds = (clock.now - ingestStart).seconds
+        let turnCount = turns.count
+
+        // Questions: each within its own conversation.
+        var scores: [Int: Scores] = [:]
+        var overall = Scores()
+        var latencies: [Double] = []
+        for sample in samples {
+            for question in sample.questions where !question.evidence.isEmpty {
+                let start = clock.now
+                let results = try await tenant.search(
+                    SearchQuery(question.text, in: .subject(subjects[sample.id]!), limit: depth))
+                latencies.append((clock.now - start).seconds * 1e6)
+                let ranked = results.hits.compactMap { turns[$0.memory.id] }
+                scores[question.category, default: Scores()].add(ranked: ranked, gold: question.evidence)
+                if question.category != 5 { overall.add(ranked: ranked, gold: question.evidence) }
+            }
+        }
+        try await store.close()
+        try installation.close()
+        latencies.sort()
+
+        let withDates = try? Self.baseline(file, withDate: true)
+        let withoutDates = try? Self.baseline(file, withDate: false)
+        let baselineLabel = "plaintext BM25, session date in each turn"
+        func row(_ label: String, _ value: Double, _ baseline: Double?) -> Measurement {
+            Measurement(
+                label: label, value: value, unit: "", baselineLabel: baseline == nil ? nil : baselineLabel,
+                baseline: baseline, higherIsBetter: true)
+        }
+        var rows = [
+            row("R@1, overall (categories 1–4)", overall.r1, withDates?.overall.r1),
+            row("R@5, overall (categories 1–4)", overall.r5, withDates?.overall.r5),
+            row("R@10, overall (categories 1–4)", overall.r10, withDates?.overall.r10),
+            row("MRR, overall (categories 1–4)", overall.mrr, withDates?.overall.mrr),
+        ]
+        for (category, name) in Self.categories.sorted(by: { $0.key < $1.key }) {
+            guard let score = scores[category] else { continue }
+            let reference = withDates?.categories[category]
+            rows.append(row("R@10, \(category) \(name) (\(score.count) questions)", score.r10, reference?.r10))
+            rows.append(row("MRR, \(category) \(name)", score.mrr, reference?.mrr))
+        }
+        rows.append(
+            Measurement(
+                label: "ingest (decided, sealed, indexed, audited)", value: Double(turnCount) / ingestSeconds,
+                unit: "turns/s", baselineLabel: withDates.map { _ in "plaintext BM25 index build (in memory)" },
+                baseline: withDates.map { Double(turnCount) / $0.indexSeconds }, higherIsBetter: true))
+        let queries = Double(latencies.count)
+        rows.append(
+            Measurement(
+                label: "search latency p50 (top \(depth), with its audit entry)", value: latencies.percentile(0.5),
+                unit: "µs", baselineLabel: withDates.map { _ in "plaintext BM25 mean (in memory)" },
+                baseline: withDates.map { $0.querySeconds / queries * 1e6 }, higherIsBetter: false))
+        rows.append(
+            Measurement(
+                label: "search latency p99", value: latencies.percentile(0.99), unit: "µs", baselineLabel: nil,
+                baseline: nil, higherIsBetter: false))
+        var notes = [
+            "Data: \(file.lastPathComponent), \(samples.count) conversations, \(turnCount) turns, "
+                + "\(latencies.count) questions with evidence; R@k = share of a question's evidence turns in the top k, "
+                + "MRR = 1 / rank of the first evidence turn (over the top \(depth)); overall excludes category 5 "
+                + "(adversarial), as the reference figures do.",
+            "MemVault: lexical search over the blind index, the cube's standard analysis (folding, English stemming "
+                + "and stop words), each turn indexed with its session's day (`8 may 2023`); BM25 as FTS5 defines it "
+                + "(k1 1.2, b 0.75), document statistics over the tenant's whole index.",
+            "Aim (issue 9): R@10 overall at least 0.561 (the plaintext reference with dates) and above it if possible; "
+                + "this run: \(String(format: "%.3f", overall.r10)) "
+                + (overall.r10 >= 0.561 ? "(met)" : "(not met)") + ".",
+        ]
+        if let withoutDates {
+            notes.append(
+                "Plaintext BM25 without dates, same run: R@10 \(String(format: "%.3f", withoutDates.overall.r10)), "
+                    + "MRR \(String(format: "%.3f", withoutDates.overall.mrr)).")
+        } else {
+            notes.append("python3 or bm25_baseline.py was not available: no baseline in this run.")
+        }
+        return ReportSection(
+            title: "LoCoMo retrieval (lexical search)",
+            description: """
+                Evidence retrieval on LoCoMo: for each question, search its conversation's subject and compare the \
+                ranked turns with the question's evidence turns. No LLM is involved. The baseline is \
+                `bm25_baseline.py --with-date` (plaintext BM25, lowercase alphanumeric tokens, the session date and \
+                time prefixed to every turn), run beside this scenario.
+                """,
+            rows: rows, notes: notes)
+    }
+
+    // MARK: - The data
+
+    struct Turn {
+        let id: String
+        let speaker: String
+        let text: String
+    }
+
+    struct Session {
+        let date: Date?
+        let turns: [Turn]
+    }
+
+    struct Question {
+        let text: String
+        let category: Int
+        let evidence: Set<String>
+    }
+
+    struct Sample {
+        let id: String
+        let sessions: [Session]
+        let questions: [Question]
+    }
+
+    static func load(_ file: URL) throws -> [Sample] {
+        guard let samples = try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [[String: Any]] else {
+            throw Failure(description: "\(file.path) is not a LoCoMo file (a JSON array of samples)")
+        }
+        let sessionKey = /^session_(\d+)$/
+        let evidencePattern = /D\s*:?\s*(\d+)\s*:\s*(\d+)/
+        return try samples.map { sample in
+            guard let id = sample["sample_id"] as? String, let conversation = sample["conversation"] as? [String: Any]
+            else { throw Failure(description: "a sample without sample_id or conversation") }
+            let sessions = conversation.compactMap { key, value -> (Int, Session)? in
+                guard let match = key.wholeMatch(of: sessionKey), let number = Int(match.1),
+                    let turns = value as? [[String: Any]], !turns.isEmpty
+                else { return nil }
+                let date = (conversation["\(key)_date_time"] as? String).flatMap(Self.sessionDate)
+                return (
+                    number,
+                    Session(
+                        date: date,
+                        turns: turns.compactMap { turn in
+                            guard let id = turn["dia_id"] as? String, let text = turn["text"] as? String else {
+                                return nil
+                            }
+                            return Turn(id: id, speaker: turn["speaker"] as? String ?? "", text: text)
+                        })
+                )
+            }.sorted { $0.0 < $1.0 }.map(\.1)
+            let turnIDs = Set(sessions.flatMap { $0.turns.map(\.id) })
+            let questions = (sample["qa"] as? [[String: Any]] ?? []).compactMap { item -> Question? in
+                guard let text = item["question"] as? String, let category = item["category"] as? Int else {
+                    return nil
+                }
+                let raw = (item["evidence"] as? [Any] ?? []).map { "\($0)" }
+                let evidence = raw.flatMap { $0.matches(of: evidencePattern) }.compactMap { match -> String? in
+                    guard let session = Int(match.1), let turn = Int(match.2) else { return nil }
+                    return "D\(session):\(turn)"
+                }
+                return Question(text: text, category: category, evidence: Set(evidence).intersection(turnIDs))
+            }
+            return Sample(id: id, sessions: sessions, questions: questions)
+        }
+    }
+
+    /// "1:56 pm on 8 May, 2023", in UTC.
+    static func sessionDate(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = .gmt
+        formatter.dateFormat = "h:mm a 'on' d MMMM, yyyy"
+        return formatter.date(from: text)
+    }
+
+    // MARK: - The baseline
+
+    struct BaselineScores {
+        let overall: (r1: Double, r5: Double, r10: Double, mrr: Double)
+        let categories: [Int: (r10: Double, mrr: Double)]
+        let indexSeconds: Double
+        let querySeconds: Double
+    }
+
+    /// Runs `bm25_baseline.py` (beside the data file) on the same file.
+    static func baseline(_ file: URL, withDate: Bool) throws -> BaselineScores {
+        let script = file.deletingLastPathComponent().appending(path: "bm25_baseline.py")
+        let output = FileManager.default.temporaryDirectory.appending(path: "locomo-baseline-\(UUID()).json")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let process = Process()
+        process.executableURL = URL(filePath: "/usr/bin/env")
+        process.arguments =
+            ["python3", script.path, "--data", file.path, "--json", output.path] + (withDate ? ["--with-date"] : [])
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+            let object = try JSONSerialization.jsonObject(with: Data(contentsOf: output)) as? [String: Any],
+            let overall = object["overall_excluding_cat5"] as? [String: Any],
+            let categories = object["per_category"] as? [String: [String: Any]]
+        else { throw Failure(description: "bm25_baseline.py failed") }
+        func value(_ object: [String: Any], _ key: String) -> Double { object[key] as? Double ?? 0 }
+        return BaselineScores(
+            overall: (value(overall, "r1"), value(overall, "r5"), value(overall, "r10"), value(overall, "mrr")),
+            categories: Dictionary(
+                uniqueKeysWithValues: categories.compactMap { key, scores in
+                    Int(key).map { ($0, (value(scores, "r10"), value(scores, "mrr"))) }
+                }),
+            indexSeconds: object["index_time_s"] as? Double ?? 0, querySeconds: object["query_time_s"] as? Double ?? 0)
+    }
+}
