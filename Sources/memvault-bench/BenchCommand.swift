@@ -48,6 +48,7 @@ struct BenchCommand: AsyncParsableCommand {
             ImportScenario(lines: importLines, rounds: rounds, policies: URL(filePath: policies)),
             PolicyDecisionScenario(budget: budget, policies: URL(filePath: policies)),
             AuditScenario(budget: budget, rounds: rounds),
+            SearchScenario(budget: budget, policies: URL(filePath: policies), rounds: rounds),
             LoCoMoScenario(file: URL(filePath: locomo), policies: URL(filePath: policies)),
         ]
         var report = Report()

@@ -25,7 +25,7 @@ struct SearchCommandTests {
             "cube", "create", "--tenant", "acme", "--subject", subject, "--name", "raw", "--category", "profile",
             "--no-stemming", "--no-stop-words", "--json",
         ]).json()
-        #expect((plainCube["analysis"] as? [String: Bool]) == ["stemming": false, "stopWords": false])
+        #expect((plainCube["analysis"] as? [String: Bool]) == ["stemming": false, "stopWords": false, "indexed": true])
         func add(_ text: String, _ extra: [String] = []) throws -> String {
             try cli.run(["memory", "add", "--tenant", "acme", "--cube", cube, "--text", text, "--json"] + extra)
                 .string("id")

@@ -91,3 +91,19 @@ struct PrimitiveTests {
         return output
     }
 }
+
+@Suite("HMAC-SHA256 over many messages")
+struct HMACBatchTests {
+    @Test("codes for many messages with one context equal the codes computed one by one")
+    func batchMatchesSingle() throws {
+        let key = SymmetricKey(copying: (0..<32).map { UInt8($0) })
+        let authenticator = try HMACSHA256Authenticator(key: key)
+        let prefix = Array("term\u{0}".utf8)
+        let messages = ["", "a", "recipe", String(repeating: "x", count: 200)].map { Array($0.utf8) }
+        let batch = try authenticator.authenticationCodes(for: messages, prefix: prefix)
+        for (message, code) in zip(messages, batch) {
+            #expect(code == (try authenticator.authenticationCode(for: [prefix, message])))
+            #expect(code == (try HMACSHA256.authenticationCode(for: prefix + message, using: key)))
+        }
+    }
+}

@@ -35,7 +35,7 @@ struct SearchIndexConformance {
         func search(_ terms: [String], labels: [String] = [], filter: SearchFilter = SearchFilter(), limit: Int = 10)
             async throws -> [LexicalHit]
         {
-            try await storage.read {
+            try await storage.unitOfWork {
                 try $0.searchLexical(
                     LexicalQuery(terms: terms, cubes: [cube.id], labels: labels, filter: filter, limit: limit))
             }
@@ -94,6 +94,48 @@ struct SearchIndexConformance {
             }
         }
         #expect(try await storage.read { try $0.indexedDocument(memory.id) }?.terms == [term("kept")])
+        try await harness.close()
+    }
+
+    @Test(
+        "entries written in batches behind the scenes: every committed entry is searchable, removable either way",
+        arguments: BackendUnderTest.all)
+    func batchedEntries(_ backend: BackendUnderTest) async throws {
+        let harness = try await Harness.make(backend)
+        let storage = try await harness.tenant("acme")
+        let cube = try Records.cube()
+        try await storage.unitOfWork { try $0.insertCube(cube) }
+        let shared = term("shared")
+        var memories: [MemoryRecord] = []
+        // Enough single-entry units of work for any reasonable batch to fill and be written out at least once.
+        for round in 0..<1_300 {
+            let memory = try Records.memory(in: cube)
+            memories.append(memory)
+            let unique = term("w\(round)")
+            try await storage.unitOfWork { transaction in
+                try transaction.insertMemories([memory])
+                try transaction.index([IndexedDocument(memory: memory.id, terms: [shared, unique], labels: [])])
+            }
+        }
+        // Remove the first and the last: one written out long ago, one surely not yet.
+        let removed = [memories[0], memories[1_299]]
+        try await storage.unitOfWork { transaction in
+            for memory in removed { _ = try transaction.deleteMemory(memory.id) }
+        }
+        let all = try await storage.unitOfWork {
+            try $0.searchLexical(
+                LexicalQuery(terms: [shared], cubes: [cube.id], labels: [], filter: SearchFilter(), limit: 100))
+        }
+        #expect(all.count == 100)
+        #expect(Set(all.map(\.memory)).isDisjoint(with: removed.map(\.id)))
+        for index in [1, 700, 1_298] {
+            let found = try await storage.unitOfWork {
+                try $0.searchLexical(
+                    LexicalQuery(
+                        terms: [term("w\(index)")], cubes: [cube.id], labels: [], filter: SearchFilter(), limit: 5))
+            }
+            #expect(found.map(\.memory) == [memories[index].id])
+        }
         try await harness.close()
     }
 }

@@ -88,7 +88,8 @@ enum PayloadCodec {
         writer.optionalString(metadata.provenance.origin)
         writer.optionalString(metadata.provenance.createdBy)
         writer.optionalString(metadata.provenance.importedFrom)
-        writer.byte((metadata.analysis.stemming ? 1 : 0) | (metadata.analysis.stopWords ? 2 : 0))
+        let analysis = metadata.analysis
+        writer.byte((analysis.stemming ? 1 : 0) | (analysis.stopWords ? 2 : 0) | (analysis.indexed ? 0 : 4))
         return writer.output
     }
 
@@ -103,8 +104,8 @@ enum PayloadCodec {
         var analysis = TextAnalysis.standard
         if format >= 2 {
             let flags = try reader.byte()
-            guard flags & ~3 == 0 else { throw reader.malformed("unknown text analysis options") }
-            analysis = TextAnalysis(stemming: flags & 1 != 0, stopWords: flags & 2 != 0)
+            guard flags & ~7 == 0 else { throw reader.malformed("unknown text analysis options") }
+            analysis = TextAnalysis(stemming: flags & 1 != 0, stopWords: flags & 2 != 0, indexed: flags & 4 == 0)
         }
         try reader.finish()
         return CubeMetadata(name: name, provenance: provenance, analysis: analysis)

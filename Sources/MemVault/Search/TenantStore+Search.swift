@@ -65,6 +65,11 @@ extension TenantStore {
         case .cubes(let cubes):
             contexts = try cubes.map { try cubeContext($0, in: work.transaction) }
             if contexts.count == 1 { work.subject = contexts[0].record.subject }
+            if let unindexed = contexts.first(where: { !$0.analysis.indexed }) {
+                throw MemVaultError(
+                    .invalidArgument,
+                    "cube \(unindexed.record.id) was created without a search index; it cannot be searched")
+            }
         }
         let owners = Dictionary(grouping: contexts, by: \.record.subject)
         var allowed: [SearchGroup] = []
@@ -78,7 +83,7 @@ extension TenantStore {
                 lastDenial = decision
                 continue
             }
-            for (analysis, cubes) in Dictionary(grouping: cubes, by: \.analysis) {
+            for (analysis, cubes) in Dictionary(grouping: cubes.filter(\.analysis.indexed), by: \.analysis) {
                 allowed.append(SearchGroup(owner: cubes[0].owner, analysis: analysis, cubes: cubes.map(\.record.id)))
             }
         }

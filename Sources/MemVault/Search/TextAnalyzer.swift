@@ -7,16 +7,22 @@ public struct TextAnalysis: Sendable, Hashable, Codable {
     public var stemming: Bool
     /// Leaves out common English words (`the`, `was`, …), which say little about which memory is meant.
     public var stopWords: Bool
+    /// Whether the cube's memories are indexed for search at all. A cube that is never searched (binary
+    /// activations, or data whose owner wants no blind terms stored) keeps no index entries.
+    public var indexed: Bool
 
-    public init(stemming: Bool = true, stopWords: Bool = true) {
+    public init(stemming: Bool = true, stopWords: Bool = true, indexed: Bool = true) {
         self.stemming = stemming
         self.stopWords = stopWords
+        self.indexed = indexed
     }
 
     /// What new cubes get unless they ask otherwise (chosen on the LoCoMo dev file; docs/search.md).
     public static let standard = TextAnalysis()
     /// Folding and word splitting only: for text that is not English.
     public static let plain = TextAnalysis(stemming: false, stopWords: false)
+    /// No search index for the cube.
+    public static let unindexed = TextAnalysis(stemming: false, stopWords: false, indexed: false)
 }
 
 /// Splits text into search terms: Unicode case and diacritic folding, words of letters and digits for alphabetic
@@ -33,17 +39,57 @@ public struct TextAnalyzer: Sendable {
     }
 
     public func terms(_ text: String) -> [String] {
-        var terms: [String] = []
+        words(text).compactMap(term(forWord:))
+    }
+
+    /// The folded words of `text` (and single CJK characters), before stop words and stemming: what the indexer
+    /// remembers per batch, since each distinct word needs analysing and hashing once.
+    func words(_ text: String) -> [String] {
+        text.utf8.allSatisfy { $0 < 0x80 } ? asciiWords(text) : unicodeWords(text)
+    }
+
+    /// A folded word's term: nil for a stop word, else the word or its stem.
+    func term(forWord word: String) -> String? {
+        if analysis.stopWords, StopWords.english.contains(word) { return nil }
+        guard analysis.stemming, let stem = PorterStemmer.stem(Array(word.utf8)) else { return word }
+        return String(decoding: stem, as: UTF8.self)
+    }
+
+    /// The common case, on bytes: for ASCII text, folding is lowercasing and letters and digits are the word
+    /// characters, exactly as the Unicode path would decide (a test holds the two paths equal).
+    func asciiWords(_ text: String) -> [String] {
+        var words: [String] = []
+        var word: [UInt8] = []
+        word.reserveCapacity(Self.maximumTermLength)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                if word.count < Self.maximumTermLength { word.append(byte | 0x20) }
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                if word.count < Self.maximumTermLength { word.append(byte) }
+            default:
+                if !word.isEmpty {
+                    words.append(String(decoding: word, as: UTF8.self))
+                    word.removeAll(keepingCapacity: true)
+                }
+            }
+        }
+        if !word.isEmpty { words.append(String(decoding: word, as: UTF8.self)) }
+        return words
+    }
+
+    func unicodeWords(_ text: String) -> [String] {
+        var words: [String] = []
         var word = String.UnicodeScalarView()
         func endWord() {
             guard !word.isEmpty else { return }
-            add(String(word), to: &terms)
+            words.append(String(word))
             word.removeAll(keepingCapacity: true)
         }
         for scalar in Self.fold(text).unicodeScalars {
             if Self.isIdeographic(scalar) {
                 endWord()
-                terms.append(String(scalar))
+                words.append(String(scalar))
             } else if scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
                 if word.count < Self.maximumTermLength { word.append(scalar) }
             } else if scalar.properties.generalCategory == .nonspacingMark {
@@ -53,12 +99,7 @@ public struct TextAnalyzer: Sendable {
             }
         }
         endWord()
-        return terms
-    }
-
-    private func add(_ word: String, to terms: inout [String]) {
-        if analysis.stopWords, StopWords.english.contains(word) { return }
-        terms.append(analysis.stemming ? PorterStemmer.stem(word) : word)
+        return words
     }
 
     /// Case and diacritics folded (`Élan` → `elan`, `STRASSE` and `straße` alike), compatibility forms unified

@@ -69,21 +69,22 @@ public struct LexicalHit: Sendable, Equatable {
     }
 }
 
-/// Reading the search index. Ranking is Okapi BM25 (k1 = 1.2, b = 0.75) with SQLite FTS5's definitions, which
-/// every backend reproduces exactly: idf = ln((N − n + 0.5) / (n + 0.5)), at least 1e-6, over the N documents of
-/// the tenant's index and the n containing the term; document length in terms against the tenant's average.
-/// Ties go to the memory indexed first.
+/// Reading the search index's entries.
 public protocol SearchIndexReader {
-    /// The best `query.limit` matches of any of the query's terms, best first.
-    func searchLexical(_ query: LexicalQuery) throws -> [LexicalHit]
     /// The index's entry for a memory, as stored (for tests and the at-rest scanner); nil if it has none.
     func indexedDocument(_ memory: MemoryID) throws -> IndexedDocument?
 }
 
-/// Changing the search index, always in the unit of work that changes the memory, so the two never disagree. Only
-/// current versions are indexed. Deleting a memory or a cube (`MemoryRecords`, `CubeRecords`) removes their
-/// entries in the same call.
+/// Changing and searching the search index, in a unit of work: changes always in the unit of work that changes the
+/// memory, so the two never disagree (only current versions are indexed; deleting a memory or a cube, through
+/// `MemoryRecords` or `CubeRecords`, removes their entries in the same call). A backend may write entries in
+/// batches behind the scenes, but a search sees every entry committed before it. Ranking is Okapi BM25 (k1 = 1.2, b = 0.75) with SQLite FTS5's definitions, which
+/// every backend reproduces exactly: idf = ln((N − n + 0.5) / (n + 0.5)), at least 1e-6, over the N documents of
+/// the tenant's index and the n containing the term; document length in terms against the tenant's average.
+/// Ties go to the memory indexed first.
 public protocol SearchIndexRecords: SearchIndexReader {
     /// Indexes a memory's current version, replacing any entry it had.
     func index(_ documents: [IndexedDocument]) throws
+    /// The best `query.limit` matches of any of the query's terms, best first.
+    func searchLexical(_ query: LexicalQuery) throws -> [LexicalHit]
 }

@@ -50,4 +50,24 @@ public final class HMACSHA256Authenticator: @unchecked Sendable {
         try OpenSSLError.check(EVP_MAC_final(context.pointer, &code, &length, code.count), "EVP_MAC_final")
         return code
     }
+
+    /// The codes of `prefix ‖ message` for each message, with one working context set back to the same key between
+    /// messages: no context is copied per message, which dominates the cost of short messages (search terms).
+    public func authenticationCodes(for messages: [[UInt8]], prefix: [UInt8]) throws -> [[UInt8]] {
+        let context = try MACContext(duplicating: keyedContext)
+        return try messages.map { message in
+            // A nil key keeps the key already set: only the HMAC state is reset.
+            try OpenSSLError.check(EVP_MAC_init(context.pointer, nil, 0, nil), "EVP_MAC_init")
+            for segment in [prefix, message] where !segment.isEmpty {
+                try segment.withUnsafeBytes { buffer in
+                    try OpenSSLError.check(
+                        EVP_MAC_update(context.pointer, bytes(buffer), buffer.count), "EVP_MAC_update")
+                }
+            }
+            var code = [UInt8](repeating: 0, count: HMACSHA256.byteCount)
+            var length = 0
+            try OpenSSLError.check(EVP_MAC_final(context.pointer, &code, &length, code.count), "EVP_MAC_final")
+            return code
+        }
+    }
 }

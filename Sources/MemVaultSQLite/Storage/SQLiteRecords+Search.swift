@@ -6,32 +6,53 @@ import MemVault
 extension SQLiteRecords: SearchIndexRecords {
     func index(_ documents: [IndexedDocument]) throws {
         try run("indexing memories") {
+            let existing = try db.cachedStatement(sql: "SELECT 1 FROM search_documents WHERE memory_id = ?")
             let remove = try db.cachedStatement(sql: "DELETE FROM search_documents WHERE memory_id = ?")
-            let insert = try db.cachedStatement(sql: "INSERT INTO search_documents (memory_id, terms) VALUES (?, ?)")
-            let label = try db.cachedStatement(sql: "INSERT OR IGNORE INTO search_labels (label, doc) VALUES (?, ?)")
+            let insert = try db.cachedStatement(
+                sql: "INSERT INTO search_documents (memory_id, terms, labels, pending) VALUES (?, ?, ?, 1)")
             for document in documents {
-                try remove.execute(arguments: [document.memory.rawValue])
+                // Only an entry that exists is deleted: the delete runs a trigger into FTS5, and any statement that
+                // touches FTS5 makes it write out what it holds.
+                if try Bool.fetchOne(existing, arguments: [document.memory.rawValue]) == true {
+                    try remove.execute(arguments: [document.memory.rawValue])
+                }
                 // Sorted: ranking needs only how often each term occurs, and the index then keeps no word order.
+                // Labels are few per memory and only filter what the index matched: a column, not a table.
                 try insert.execute(arguments: [
                     document.memory.rawValue, document.terms.sorted().joined(separator: " "),
+                    Set(document.labels).sorted().joined(separator: " "),
                 ])
-                let doc = db.lastInsertedRowID
-                for blind in Set(document.labels) { try label.execute(arguments: [blind, doc]) }
             }
+            if try pendingCount() >= Self.pendingFlushThreshold { try flushPending() }
         }
+    }
+
+    /// How many indexed memories may wait for FTS5 before an add moves them in (a search always does first).
+    static let pendingFlushThreshold = 1_024
+
+    private func pendingCount() throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM search_documents WHERE pending = 1")) ?? 0
+    }
+
+    /// Moves every pending entry into FTS5, in this transaction.
+    private func flushPending() throws {
+        let pending = try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT doc, terms FROM search_documents WHERE pending = 1 ORDER BY doc"))
+        guard !pending.isEmpty else { return }
+        let insert = try db.cachedStatement(sql: "INSERT INTO search_index (rowid, terms) VALUES (?, ?)")
+        for row in pending { try insert.execute(arguments: [row[0] as Int64, row[1] as String]) }
+        try db.cachedStatement(sql: "UPDATE search_documents SET pending = 0 WHERE pending = 1").execute()
     }
 
     func indexedDocument(_ memory: MemoryID) throws -> IndexedDocument? {
         try run("reading the search index") {
             guard
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT doc, terms FROM search_documents WHERE memory_id = ?", arguments: [memory.rawValue]
-                )
+                    db, sql: "SELECT terms, labels FROM search_documents WHERE memory_id = ?",
+                    arguments: [memory.rawValue])
             else { return nil }
             let terms: String = row["terms"]
-            let labels = try String.fetchAll(
-                db, sql: "SELECT label FROM search_labels WHERE doc = ? ORDER BY label",
-                arguments: [row["doc"] as Int64])
+            let labels = (row["labels"] as String).split(separator: " ").map(String.init)
             return IndexedDocument(
                 memory: memory, terms: terms.split(separator: " ").map(String.init), labels: labels)
         }
@@ -41,47 +62,75 @@ extension SQLiteRecords: SearchIndexRecords {
         guard !query.terms.isEmpty, !query.cubes.isEmpty, !query.filter.statuses.isEmpty, query.limit > 0 else {
             return []
         }
+        guard transaction != nil else {
+            throw MemVaultError(.storage, "a search runs in a unit of work: pending index entries are moved first")
+        }
         return try run("searching the index") {
-            var sql = """
-                SELECT d.memory_id, bm25(search_index) AS score
-                FROM search_index
-                CROSS JOIN search_documents d ON d.doc = search_index.rowid
-                CROSS JOIN memories m ON m.memory_id = d.memory_id
-                WHERE search_index MATCH ?
-                """
-            // Blind terms are hex, but are quoted anyway: the MATCH expression never parses anything else.
-            var arguments: StatementArguments = [query.terms.map { "\"\($0)\"" }.joined(separator: " OR ")]
-            func restrict(_ column: String, _ values: [String]) {
-                sql += " AND \(column) IN (\(databaseQuestionMarks(count: values.count)))"
-                arguments += StatementArguments(values)
-            }
-            restrict("m.cube_id", query.cubes.map(\.rawValue))
-            restrict("m.status", query.filter.statuses.map(\.rawValue).sorted())
-            if let types = query.filter.types { restrict("m.memory_type", types.map(\.rawValue).sorted()) }
-            if let categories = query.filter.categories { restrict("m.category", categories.sorted()) }
-            if let from = query.filter.occurredFrom {
-                sql += " AND m.occurred_at >= ?"
-                arguments += [from]
-            }
-            if let until = query.filter.occurredUntil {
-                sql += " AND m.occurred_at <= ?"
-                arguments += [until]
-            }
-            if let time = query.filter.validAt {
-                sql +=
-                    " AND (m.valid_from IS NULL OR m.valid_from <= ?) AND (m.valid_until IS NULL OR m.valid_until > ?)"
-                arguments += [time, time]
-            }
-            for label in Set(query.labels).sorted() {
-                sql += " AND d.doc IN (SELECT doc FROM search_labels WHERE label = ?)"
-                arguments += [label]
-            }
-            // FTS5's bm25() is negative (more negative is better); ties go to the entry indexed first.
-            sql += " ORDER BY score, d.doc LIMIT ?"
-            arguments += [query.limit]
-            return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { row in
-                LexicalHit(memory: MemoryID(unchecked: row[0] as String), score: -(row[1] as Double))
+            try flushPending()
+            // Ranked inside FTS5 first, the way it is fastest, then filtered on the few rows ranked; if the filters
+            // leave too few, the ranking is read further. The blind terms already confine the match to one owner.
+            var fetch = max(query.limit * 2, 32)
+            while true {
+                let ranked = try rank(query.terms, limit: fetch)
+                let kept = try passing(ranked.map(\.doc), query)
+                let hits = ranked.compactMap { entry in
+                    kept[entry.doc].map { LexicalHit(memory: MemoryID(unchecked: $0), score: entry.score) }
+                }
+                if hits.count >= query.limit || ranked.count < fetch { return Array(hits.prefix(query.limit)) }
+                fetch *= 4
             }
         }
+    }
+
+    /// The best `limit` index rows for any of `terms`, best first (FTS5's bm25() is negative: lower is better;
+    /// ties go to the row indexed first).
+    private func rank(_ terms: [String], limit: Int) throws -> [(doc: Int64, score: Double)] {
+        // Blind terms are base32, but are quoted anyway: the MATCH expression never parses anything else.
+        let match = terms.map { "\"\($0)\"" }.joined(separator: " OR ")
+        let statement = try db.cachedStatement(
+            sql: """
+                SELECT rowid, bm25(search_index) AS score FROM search_index WHERE search_index MATCH ?
+                ORDER BY score, rowid LIMIT ?
+                """)
+        return try Row.fetchAll(statement, arguments: [match, limit]).map { ($0[0], -($0[1] as Double)) }
+    }
+
+    /// Of `docs`, those whose memory passes the query's cubes and filters: doc → memory id.
+    private func passing(_ docs: [Int64], _ query: LexicalQuery) throws -> [Int64: String] {
+        guard !docs.isEmpty else { return [:] }
+        // CROSS JOIN fixes the order: the ranked rows drive, each looked up by key. Left to itself the planner may
+        // walk the whole cube by its index and probe the documents, which grows with the cube, not the result.
+        var sql = """
+            SELECT d.doc, d.memory_id FROM search_documents d CROSS JOIN memories m ON m.memory_id = d.memory_id
+            WHERE d.doc IN (\(databaseQuestionMarks(count: docs.count)))
+            """
+        var arguments = StatementArguments(docs)
+        func restrict(_ column: String, _ values: [String]) {
+            sql += " AND \(column) IN (\(databaseQuestionMarks(count: values.count)))"
+            arguments += StatementArguments(values)
+        }
+        restrict("m.cube_id", query.cubes.map(\.rawValue))
+        restrict("m.status", query.filter.statuses.map(\.rawValue).sorted())
+        if let types = query.filter.types { restrict("m.memory_type", types.map(\.rawValue).sorted()) }
+        if let categories = query.filter.categories { restrict("m.category", categories.sorted()) }
+        if let from = query.filter.occurredFrom {
+            sql += " AND m.occurred_at >= ?"
+            arguments += [from]
+        }
+        if let until = query.filter.occurredUntil {
+            sql += " AND m.occurred_at <= ?"
+            arguments += [until]
+        }
+        if let time = query.filter.validAt {
+            sql += " AND (m.valid_from IS NULL OR m.valid_from <= ?) AND (m.valid_until IS NULL OR m.valid_until > ?)"
+            arguments += [time, time]
+        }
+        for label in Set(query.labels).sorted() {
+            sql += " AND instr(' ' || d.labels || ' ', ?) > 0"
+            arguments += [" \(label) "]
+        }
+        var kept: [Int64: String] = [:]
+        for row in try Row.fetchAll(db, sql: sql, arguments: arguments) { kept[row[0]] = row[1] }
+        return kept
     }
 }

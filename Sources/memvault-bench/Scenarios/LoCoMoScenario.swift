@@ -48,15 +48,8 @@ struct LoCoMoScenario: Scenario {
                 description: "no LoCoMo file at \(file.path): pass --locomo FILE (see ../shared/data/locomo/SOURCE.md)")
         }
         let samples = try Self.load(file)
-        let folder = FileManager.default.temporaryDirectory.appending(path: "memvault-bench-locomo-\(UUID())")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let installation = try Installation.initialise(
-            at: folder.appending(path: "data").path,
-            masterKey: .keyFile(path: folder.appending(path: "master.key").path))
-        let store = try await MemoryStore.open(installation, policies: PolicyRegistry(folder: policies))
-        try await store.createTenant(TenantID("locomo"), as: AccessContext(actor: "bench-admin", role: .administrator))
-        let tenant = try await store.tenant(
-            TenantID("locomo"), as: AccessContext(actor: "bench", role: .application, purpose: "service-delivery"))
+        let bench = try await BenchInstallation.make("locomo", tenant: "locomo", policies: policies)
+        let tenant = bench.tenant
 
         // Ingest: every turn of every conversation, a session per batch.
         var turns: [MemoryID: String] = [:]
@@ -96,8 +89,7 @@ struct LoCoMoScenario: Scenario {
                 if question.category != 5 { overall.add(ranked: ranked, gold: question.evidence) }
             }
         }
-        try await store.close()
-        try installation.close()
+        try await bench.close()
         latencies.sort()
 
         let withDates = try? Self.baseline(file, withDate: true)

@@ -17,20 +17,12 @@ struct StoreThroughputScenario: Scenario {
     let rounds: Int
 
     func run() async throws -> ReportSection {
-        let folder = FileManager.default.temporaryDirectory.appending(path: "memvault-bench-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let installation = try Installation.initialise(
-            at: folder.appending(path: "data").path,
-            masterKey: .keyFile(path: folder.appending(path: "master.key").path))
-        let store = try await MemoryStore.open(installation, policies: PolicyRegistry(folder: policies))
-        try await store.createTenant(
-            TenantID("bench"), as: AccessContext(actor: "bench-admin", role: .administrator))
-        let tenant = try await store.tenant(
-            TenantID("bench"), as: AccessContext(actor: "bench", role: .application, purpose: "service-delivery"))
+        let bench = try await BenchInstallation.make("store", tenant: "bench", policies: policies)
+        let tenant = bench.tenant
         let subject = try await tenant.resolveSubject(externalID: "bench-user")
         let cube = try await tenant.createCube(
             NewCube(owner: .subject(subject.id), name: "bench", defaultCategory: "profile"))
-        let plain = try PlainBaseline(path: folder.appending(path: "plain.sqlite").path)
+        let plain = try PlainBaseline(path: bench.folder.appending(path: "plain.sqlite").path)
         let sample = Sample()
 
         // Each pair runs in alternating rounds; the medians are reported.
@@ -77,7 +69,7 @@ struct StoreThroughputScenario: Scenario {
             return 0
         }
         func percentile(_ rounds: [[Double]], _ q: Double) -> Double { median(rounds.map { $0.percentile(q) }) }
-        try await store.close()
+        try await bench.close()
 
         let addsUnit = "adds/s"
         let rows = [

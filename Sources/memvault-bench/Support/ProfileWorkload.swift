@@ -17,15 +17,9 @@ struct ProfileWorkload {
     let policies: URL
 
     func run() async throws {
-        let folder = FileManager.default.temporaryDirectory.appending(path: "memvault-profile-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let installation = try Installation.initialise(
-            at: folder.appending(path: "data").path,
-            masterKey: .keyFile(path: folder.appending(path: "master.key").path))
-        let store = try await MemoryStore.open(installation, policies: PolicyRegistry(folder: policies))
-        try await store.createTenant(TenantID("bench"), as: AccessContext(actor: "bench-admin", role: .administrator))
-        let tenant = try await store.tenant(
-            TenantID("bench"), as: AccessContext(actor: "bench", role: .application, purpose: "service-delivery"))
+        let bench = try await BenchInstallation.make("profile", policies: policies)
+        let tenant = bench.tenant
+        let folder = bench.folder
         let subject = try await tenant.resolveSubject(externalID: "bench-user")
         let cube = try await tenant.createCube(
             NewCube(owner: .subject(subject.id), name: "bench", defaultCategory: "profile"))
@@ -64,7 +58,7 @@ struct ProfileWorkload {
                         (0..<500).map { _ in sample.next() }, cube: cube.id.rawValue, subject: subject.id.rawValue)
                 } * 500
         }
-        try await store.close()
+        try await bench.close()
         print("\(kind.rawValue): \(format(operations)) operations/s")
     }
 }

@@ -28,6 +28,10 @@ struct CubeCommand: AsyncParsableCommand {
         var noStemming = false
         @Flag(name: .customLong("no-stop-words"), help: "Search indexes common English words (the, was, …) too.")
         var noStopWords = false
+        @Flag(
+            name: .customLong("no-search-index"),
+            help: "Keep no search index for this cube (not even blind terms); it cannot be searched.")
+        var noSearchIndex = false
 
         func validate() throws {
             guard (subject != nil) != shared else {
@@ -43,7 +47,8 @@ struct CubeCommand: AsyncParsableCommand {
                         NewCube(
                             owner: owner, name: name, kind: kind, defaultCategory: category,
                             provenance: Provenance(origin: origin, createdBy: createdBy, importedFrom: importedFrom),
-                            analysis: TextAnalysis(stemming: !noStemming, stopWords: !noStopWords)))
+                            analysis: TextAnalysis(
+                                stemming: !noStemming, stopWords: !noStopWords, indexed: !noSearchIndex)))
                 }
             } text: {
                 CubeText.render($0)

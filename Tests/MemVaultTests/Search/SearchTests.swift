@@ -67,12 +67,31 @@ struct SearchTests {
         #expect(try world.fixture.rowCount("search_documents") == 21)
         try await acme.deleteCube(world.bobCube)
         #expect(try world.fixture.rowCount("search_documents") == 1)
-        #expect(try world.fixture.rowCount("search_labels") == 0)
         try world.fixture.tamper { db in
             // The FTS index itself agrees: one row left, and it matches its stored terms.
             let rows = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM search_index_docsize")
             #expect(rows == 1)
         }
+    }
+
+    @Test("a cube created without a search index keeps no entries and cannot be searched")
+    func unindexedCube() async throws {
+        let world = try await World.make()
+        let quiet = try await world.acme.createCube(
+            NewCube(owner: .subject(world.alice), name: "quiet", defaultCategory: "conversation", analysis: .unindexed))
+        #expect(quiet.analysis.indexed == false)
+        _ = try await world.acme.addMemories([.text("tea"), .text("more tea")], to: quiet.id)
+        let indexed = try await world.acme.addMemory(.text("tea time"), to: world.aliceCube)
+        #expect(try world.fixture.rowCount("search_documents") == 1)
+        // A subject's search skips the cube; naming it is an error.
+        #expect(try await world.ids(SearchQuery("tea", in: .subject(world.alice))) == [indexed.id])
+        let error = await #expect(throws: MemVaultError.self) {
+            _ = try await world.acme.search(SearchQuery("tea", in: .cubes([quiet.id])))
+        }
+        #expect(error?.message.contains("without a search index") == true)
+        // The option is sealed with the cube: a reopened store still knows it.
+        let reopened = try await world.fixture.reopened().tenant(TenantID("acme"))
+        #expect(try await reopened.cube(quiet.id).analysis == .unindexed)
     }
 
     @Test("a unit of work that fails leaves no index entry behind")

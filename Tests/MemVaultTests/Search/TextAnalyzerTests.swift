@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import MemVault
@@ -33,6 +34,21 @@ struct TextAnalyzerTests {
         #expect(standard.terms("2023 東京 ωμεγα") == ["2023", "東", "京", "ωμεγα"])
     }
 
+    @Test("the ASCII fast path splits, folds, stems and cuts exactly as the Unicode path does")
+    func asciiPathAgrees() {
+        var generator = SeededGenerator(seed: 9)
+        let alphabet = Array("abcXYZ019 -_.,'!?\t\nSsEeDdIiNnGg")
+        for analysis in [TextAnalysis.plain, .standard] {
+            let analyzer = TextAnalyzer(analysis)
+            for _ in 0..<2_000 {
+                let length = Int(generator.next() % 120)
+                var text = String((0..<length).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
+                if generator.next() % 10 == 0 { text += String(repeating: "q", count: 70) + " the running" }
+                #expect(analyzer.asciiWords(text) == analyzer.unicodeWords(text), "\(text)")
+            }
+        }
+    }
+
     @Test("an overlong run of letters is cut, so one term stays bounded")
     func longTerms() {
         let terms = plain.terms(String(repeating: "a", count: 10_000) + " b")
@@ -66,5 +82,27 @@ struct TextAnalyzerTests {
         }
         #expect(PorterStemmer.stem("at") == "at", "words of two letters are left alone")
         #expect(PorterStemmer.stem("naïve") == "naïve", "only lowercase ASCII is stemmed")
+    }
+}
+
+@Suite("Indexed day text")
+struct DayTextTests {
+    @Test("the day an indexed memory happened on matches the Gregorian calendar, before and after 1970")
+    func days() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .gmt
+        let months = [
+            "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+            "november", "december",
+        ]
+        var generator = SeededGenerator(seed: 3)
+        for _ in 0..<5_000 {
+            // 1600 to 2400, to the millisecond.
+            let milliseconds = Int64(generator.next() % 25_246_080_000_000) - 11_676_096_000_000
+            let parts = calendar.dateComponents([.day, .month, .year], from: StoredTime(milliseconds).date)
+            let expected = "\(parts.day!) \(months[parts.month! - 1]) \(parts.year!)"
+            #expect(IndexedDocument.dayText(milliseconds) == expected, "\(milliseconds)")
+        }
+        #expect(IndexedDocument.dayText(1_683_504_000_000) == "8 may 2023")
     }
 }

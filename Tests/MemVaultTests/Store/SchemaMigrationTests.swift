@@ -26,7 +26,6 @@ struct SchemaMigrationTests {
                 sql: """
                     DROP TRIGGER memories_removed_from_search;
                     DROP TABLE search_documents;
-                    DROP TABLE search_labels;
                     DROP TABLE search_index;
                     DROP TABLE audit_log;
                     DROP TABLE audit_checkpoints;
