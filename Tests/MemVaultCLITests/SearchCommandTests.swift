@@ -66,6 +66,48 @@ struct SearchCommandTests {
         #expect(!audit.standardOutput.localizedCaseInsensitiveContains("zebra"))
     }
 
+    @Test("embeddings from files: vector and hybrid search, and a wrong dimension is a clear error")
+    func vectors() throws {
+        let subject = try cli.run(["subject", "resolve", "--tenant", "acme", "--external-id", "carol", "--json"])
+            .string("id")
+        let cube = try cli.run([
+            "cube", "create", "--tenant", "acme", "--subject", subject, "--name", "v", "--category", "profile",
+            "--embedding-dimension", "3", "--json",
+        ]).string("id")
+        func file(_ name: String, _ json: String) throws -> String {
+            let path = folder.appending(name)
+            try json.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let near = try cli.run([
+            "memory", "add", "--tenant", "acme", "--cube", cube, "--text", "green tea", "--embedding",
+            try file("a.json", "[1, 0, 0]"), "--json",
+        ]).string("id")
+        _ = try cli.run([
+            "memory", "add", "--tenant", "acme", "--cube", cube, "--text", "black coffee", "--embedding",
+            try file("b.json", "[0, 1, 0]"), "--json",
+        ]).string("id")
+        let query = try file("q.json", "[0.9, 0.1, 0]")
+        let vector = try cli.run(["search", "--tenant", "acme", "--cube", cube, "--vector", query, "--json"]).json()
+        let hits = try #require(vector["hits"] as? [[String: Any]])
+        #expect((hits.first?["memory"] as? [String: Any])?["id"] as? String == near)
+        #expect(hits.first?["matched"] as? [String] == ["vector"])
+        let hybrid = try cli.run([
+            "search", "--tenant", "acme", "--cube", cube, "--query", "coffee", "--vector", query, "--fusion", "rrf",
+            "--json",
+        ]).json()
+        #expect(((hybrid["hits"] as? [[String: Any]]) ?? []).count == 2)
+        let wrong = try cli.run([
+            "search", "--tenant", "acme", "--cube", cube, "--vector", try file("w.json", "[1, 0]"), "--json",
+        ])
+        #expect(wrong.status != 0 && wrong.standardOutput.contains("has 2 dimensions"))
+        let notJSON = try cli.run([
+            "memory", "add", "--tenant", "acme", "--cube", cube, "--text", "x", "--embedding",
+            try file("bad.json", "one, two"), "--json",
+        ])
+        #expect(notJSON.status != 0 && notJSON.standardOutput.contains("not a JSON array of numbers"))
+    }
+
     @Test("a missing scope, an empty query and a bad k are errors, in JSON with --json")
     func errors() throws {
         let noScope = try cli.run(["search", "--tenant", "acme", "--query", "tea", "--json"])

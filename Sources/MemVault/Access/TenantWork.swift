@@ -150,6 +150,7 @@ extension TenantStore {
             }
             current = generation
             resources.cubeContexts.withLock { $0.removeAll() }
+            resources.vectorSets.withLock { $0.removeAll() }
             resources.subjects.withLock { $0.removeAll() }
         }
     }

@@ -33,11 +33,14 @@ public struct NewCube: Sendable {
     public var provenance: Provenance
     /// How its memories' text is analysed for search; fixed for the cube's life.
     public var analysis: TextAnalysis
+    /// The dimension of its memories' embeddings (nil: the cube keeps none); fixed for the cube's life.
+    public var embeddingDimension: Int?
 
     public init(
         owner: CubeOwner, name: String, kind: String = "general", defaultCategory: String = "general",
-        provenance: Provenance = Provenance(), analysis: TextAnalysis = .standard
+        provenance: Provenance = Provenance(), analysis: TextAnalysis = .standard, embeddingDimension: Int? = nil
     ) {
+        self.embeddingDimension = embeddingDimension
         self.owner = owner
         self.name = name
         self.kind = kind
@@ -59,6 +62,7 @@ public struct MemCube: Sendable, Equatable, Codable {
     public let defaultCategory: String
     public let provenance: Provenance
     public let analysis: TextAnalysis
+    public let embeddingDimension: Int?
     public let schemaVersion: Int
     public let createdAt: Date
     public let updatedAt: Date

@@ -66,7 +66,7 @@ extension Page: Encodable where Item: Encodable {
 
 extension SearchHit: Encodable {
     private enum CodingKeys: String, CodingKey {
-        case memory, score, lexicalScore, matched
+        case memory, score, lexicalScore, vectorScore, matched
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -74,6 +74,7 @@ extension SearchHit: Encodable {
         try container.encode(memory, forKey: .memory)
         try container.encode(score, forKey: .score)
         try container.encodeIfPresent(lexicalScore, forKey: .lexicalScore)
+        try container.encodeIfPresent(vectorScore, forKey: .vectorScore)
         try container.encode(matched.map(\.rawValue).sorted(), forKey: .matched)
     }
 }

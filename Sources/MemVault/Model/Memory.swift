@@ -18,12 +18,16 @@ public struct NewMemory: Sendable {
     public var validUntil: Date?
     /// Free-form metadata; encrypted.
     public var attributes: [String: String]
+    /// The content's embedding, of the cube's dimension (from an `Embedder`, or supplied by the caller); sealed.
+    public var embedding: [Float]?
 
     public init(
         content: MemoryContent, type: MemoryType = .longTerm, category: String? = nil, tags: [String] = [],
         source: SourceKind = .conversation, sourceDetail: String? = nil, confidence: Double? = nil,
-        occurredAt: Date? = nil, validFrom: Date? = nil, validUntil: Date? = nil, attributes: [String: String] = [:]
+        occurredAt: Date? = nil, validFrom: Date? = nil, validUntil: Date? = nil, attributes: [String: String] = [:],
+        embedding: [Float]? = nil
     ) {
+        self.embedding = embedding
         self.content = content
         self.type = type
         self.category = category
@@ -67,12 +71,16 @@ public struct MemoryChanges: Sendable {
     public var validFrom: Date?
     public var validUntil: Date?
     public var attributes: [String: String]?
+    /// A new embedding for the new version. Without one, the previous embedding carries over unless the content
+    /// changes (an embedding of other words would mislead vector search), in which case the new version has none.
+    public var embedding: [Float]?
 
     public init(
         content: MemoryContent? = nil, type: MemoryType? = nil, category: String? = nil, tags: [String]? = nil,
         source: SourceKind? = nil, sourceDetail: String? = nil, confidence: Double? = nil, occurredAt: Date? = nil,
-        validFrom: Date? = nil, validUntil: Date? = nil, attributes: [String: String]? = nil
+        validFrom: Date? = nil, validUntil: Date? = nil, attributes: [String: String]? = nil, embedding: [Float]? = nil
     ) {
+        self.embedding = embedding
         self.content = content
         self.type = type
         self.category = category
@@ -89,6 +97,7 @@ public struct MemoryChanges: Sendable {
     var isEmpty: Bool {
         content == nil && type == nil && category == nil && tags == nil && source == nil && sourceDetail == nil
             && confidence == nil && occurredAt == nil && validFrom == nil && validUntil == nil && attributes == nil
+            && embedding == nil
     }
 
     /// The next version's clear fields and sealed part: these changes over the current version's.

@@ -16,30 +16,66 @@ public struct SearchQuery: Sendable {
     /// Tags a memory must all carry (compared folded: case and accents do not matter).
     public var tags: [String]
     public var filter: SearchFilter
+    /// An embedding of what is looked for, of the scope's cubes' dimension.
+    public var vector: [Float]?
+    public var mode: SearchMode
+    /// How hybrid search combines its two rankings.
+    public var fusion: Fusion
 
+    /// `mode` defaults to lexical without a vector, vector without text, hybrid with both.
     public init(
-        _ text: String, in scope: Scope, limit: Int = 10, tags: [String] = [], filter: SearchFilter = SearchFilter()
+        _ text: String, in scope: Scope, limit: Int = 10, tags: [String] = [], filter: SearchFilter = SearchFilter(),
+        vector: [Float]? = nil, mode: SearchMode? = nil, fusion: Fusion = .linear(vectorWeight: 0.5)
     ) {
         self.scope = scope
         self.text = text
         self.limit = limit
         self.tags = tags
         self.filter = filter
+        self.vector = vector
+        self.mode =
+            mode ?? (vector == nil ? .lexical : text.allSatisfy(\.isWhitespace) ? .vector : .hybrid)
+        self.fusion = fusion
     }
+}
+
+public enum SearchMode: String, Sendable, Codable, CaseIterable {
+    /// BM25 over the blind index.
+    case lexical
+    /// Exact cosine similarity over the embeddings.
+    case vector
+    /// Both, fused.
+    case hybrid
+}
+
+public enum Fusion: Sendable, Equatable {
+    /// Each ranking's scores min-max normalised over its candidates, then weighted: `vectorWeight` for the vector
+    /// score, the rest for the lexical one.
+    case linear(vectorWeight: Double)
+    /// Reciprocal rank fusion (Cormack et al., 2009): the sum of 1 / (60 + rank) over the rankings.
+    case reciprocalRank
+
+    static let reciprocalRankConstant = 60.0
 }
 
 /// Which part of the ranking found a result.
 public enum SearchMatch: String, Sendable, Codable, CaseIterable {
     case lexical
+    case vector
 }
 
 /// One result: the memory, opened and permitted, with its score.
 public struct SearchHit: Sendable {
     public let memory: Memory
-    /// The ranking score (BM25 for lexical search); higher is better.
+    /// The ranking score (BM25 for lexical search, cosine for vector search, the fused score for hybrid); higher
+    /// is better.
     public let score: Double
     public let lexicalScore: Double?
-    public let matched: Set<SearchMatch>
+    public let vectorScore: Double?
+    /// Which rankings found it.
+    public var matched: Set<SearchMatch> {
+        Set([lexicalScore.map { _ in .lexical }, vectorScore.map { _ in .vector }].compactMap { $0 })
+    }
 }
 
 /// What a search returned, and what the policy withheld from it.

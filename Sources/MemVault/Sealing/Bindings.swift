@@ -33,6 +33,20 @@ enum Bindings {
         return context.bytes
     }
 
+    /// A memory version's embedding: its place (tenant, owner, cube, memory, version) and its dimension, so a vector
+    /// moved to another memory or left from an older version fails to open.
+    static func vector(_ tenant: TenantID, pseudonym: String?, _ record: VectorRecord, dimension: Int) -> [UInt8] {
+        var context = BindingContext(domain: "memvault.vector.v1", capacity: 160)
+        context.append("tenant", tenant.rawValue)
+        context.append("subject", pseudonym ?? "-")
+        context.append("cube", record.cube.rawValue)
+        context.append("memory", record.memory.rawValue)
+        context.append("version", integer: Int64(record.version))
+        context.append("dimension", integer: Int64(dimension))
+        context.append("key-version", integer: Int64(record.keyVersion))
+        return context.bytes
+    }
+
     /// A cube's metadata: its owner (as pseudonym) and every clear field of the cube.
     static func cube(_ tenant: TenantID, pseudonym: String?, _ record: CubeRecord) -> [UInt8] {
         BindingContext(domain: "memvault.cube.v2").with("tenant", tenant.rawValue).with("subject", pseudonym ?? "-")

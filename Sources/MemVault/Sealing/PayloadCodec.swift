@@ -16,13 +16,15 @@ struct CubeMetadata: Sendable, Equatable {
     var provenance: Provenance
     /// How the cube's text is analysed for search (format 2; cubes of format 1 analyse with `.standard`).
     var analysis: TextAnalysis = .standard
+    /// Format 3; none before.
+    var embeddingDimension: Int?
 }
 
 /// A compact, versioned binary encoding for sealed plaintexts: length-prefixed fields, big-endian integers.
 /// Cheaper than JSON on the write path, and strict on the read path: any trailing or missing byte is an error.
 enum PayloadCodec {
     private static let memoryFormat: UInt8 = 1
-    private static let cubeFormat: UInt8 = 2
+    private static let cubeFormat: UInt8 = 3
 
     static func encode(_ payload: MemoryPayload) -> [UInt8] {
         var writer = ByteWriter(capacity: payload.content.byteCount + 64)
@@ -90,13 +92,14 @@ enum PayloadCodec {
         writer.optionalString(metadata.provenance.importedFrom)
         let analysis = metadata.analysis
         writer.byte((analysis.stemming ? 1 : 0) | (analysis.stopWords ? 2 : 0) | (analysis.indexed ? 0 : 4))
+        writer.count(metadata.embeddingDimension ?? 0)
         return writer.output
     }
 
     static func decodeCube(_ bytes: [UInt8]) throws -> CubeMetadata {
         var reader = ByteReader(bytes)
         let format = try reader.byte()
-        guard format == 1 || format == cubeFormat else { throw reader.malformed("unknown cube metadata format") }
+        guard (1...cubeFormat).contains(format) else { throw reader.malformed("unknown cube metadata format") }
         let name = try reader.string()
         let provenance = Provenance(
             origin: try reader.optionalString(), createdBy: try reader.optionalString(),
@@ -107,8 +110,11 @@ enum PayloadCodec {
             guard flags & ~7 == 0 else { throw reader.malformed("unknown text analysis options") }
             analysis = TextAnalysis(stemming: flags & 1 != 0, stopWords: flags & 2 != 0, indexed: flags & 4 == 0)
         }
+        let dimension = format >= 3 ? try reader.count() : 0
         try reader.finish()
-        return CubeMetadata(name: name, provenance: provenance, analysis: analysis)
+        return CubeMetadata(
+            name: name, provenance: provenance, analysis: analysis, embeddingDimension: dimension == 0 ? nil : dimension
+        )
     }
 }
 

@@ -53,7 +53,9 @@ extension TenantStore {
 
     func verifiedContext(for record: CubeRecord, in reader: any SubjectReader) throws -> CubeContext {
         var context = CubeContext(record: record, pseudonym: try pseudonym(of: record.subject, in: reader))
-        context.analysis = try openCube(context).analysis
+        let cube = try openCube(context)
+        context.analysis = cube.analysis
+        context.embeddingDimension = cube.embeddingDimension
         resources.cubeContexts.withLock { $0.insert(context, forKey: record.id) }
         return context
     }
@@ -68,6 +70,7 @@ extension TenantStore {
         return MemCube(
             id: record.id, subject: record.subject, name: metadata.name, kind: record.kind,
             defaultCategory: record.defaultCategory, provenance: metadata.provenance, analysis: metadata.analysis,
+            embeddingDimension: metadata.embeddingDimension,
             schemaVersion: record.schemaVersion, createdAt: record.createdAt.date, updatedAt: record.updatedAt.date)
     }
 

@@ -1,9 +1,10 @@
 import MemVaultPolicy
 
-/// Search: ranked over the blind index, then every match verified, opened and decided like a read.
+/// Search: lexical (BM25 over the blind index), vector (exact cosine over opened embeddings) or both fused; then
+/// every candidate verified, opened, filtered and decided like a read.
 extension TenantStore {
     /// The best matches of `query` the policy allows for the declared purpose, best first. One audit entry lists
-    /// the ids returned and how many were withheld; the query text is never recorded.
+    /// the ids returned and how many were withheld; neither the query text nor its vector is recorded.
     public func search(_ query: SearchQuery) async throws -> SearchResults {
         try limits.check(search: query)
         let (subject, cube): (SubjectID?, CubeID?) =
@@ -12,46 +13,54 @@ extension TenantStore {
             case .cubes(let cubes): (nil, cubes.count == 1 ? cubes[0] : nil)
             }
         return try await perform(.searchMemories, subject: subject, cube: cube) { [self] work in
-            let groups = try searchableGroups(query.scope, in: work)
+            let scope = try searchableCubes(query, in: work)
             var hits: [SearchHit] = []
             var withheld = WithheldTally()
-            // Matches the policy withholds do not count against the limit: fetch more until it is filled.
+            // Candidates the filters or the policy set aside do not count against the limit: read further until
+            // it is filled or the rankings run out.
             var fetch = query.limit
             while true {
-                let ranked = try rankedMatches(query, groups: groups.allowed, fetch: fetch, in: work)
+                let lexical = query.mode == .vector ? [] : try lexicalMatches(query, scope.lexical, fetch, work)
+                let vector = query.mode == .lexical ? [] : try vectorMatches(query, scope.vector, fetch, work)
                 hits = []
                 withheld = WithheldTally()
-                for match in ranked where hits.count < query.limit {
-                    let record = try governedCurrent(match.memory, in: work)
-                    // Every match is verified, withheld or not: an edited row fails the search rather than hiding.
+                for candidate in SearchFusion.fuse(lexical: lexical, vector: vector, query.fusion)
+                where hits.count < query.limit {
+                    let record = try governedCurrent(candidate.memory, in: work)
+                    // Every candidate is verified, kept or not: an edited row fails the search rather than hiding.
                     let memory = try open(record, current: true, in: work.transaction)
+                    guard query.admits(memory) else { continue }
                     let decision = work.decide(.search, record, governance: try work.governance(for: record))
                     guard decision.isPermitted else {
                         withheld.add(decision)
                         continue
                     }
                     hits.append(
-                        SearchHit(memory: memory, score: match.score, lexicalScore: match.score, matched: [.lexical]))
+                        SearchHit(
+                            memory: memory, score: candidate.score, lexicalScore: candidate.lexical,
+                            vectorScore: candidate.vector))
                 }
-                guard hits.count < query.limit, ranked.count == fetch, fetch < limits.maximumSearchScan else { break }
+                let exhausted = lexical.count < fetch && vector.count < fetch
+                guard hits.count < query.limit, !exhausted, fetch < limits.maximumSearchScan else { break }
                 fetch = min(fetch * 4, limits.maximumSearchScan)
             }
             work.memories = hits.map(\.memory.id)
             work.returned = UInt64(hits.count)
             work.withheld = UInt64(withheld.count)
-            work.detail = "lexical"
-            return SearchResults(hits: hits, withheld: withheld.summary, deniedCubes: groups.denied)
+            work.detail = query.mode.rawValue
+            return SearchResults(hits: hits, withheld: withheld.summary, deniedCubes: scope.denied)
         }
     }
 
-    /// The scope's cubes in groups that share an index key and a text analysis, each subject decided first: a
-    /// subject the policy does not allow searching for the purpose is left out (or, if it is the whole scope, the
-    /// search is denied).
-    private func searchableGroups(
-        _ scope: SearchQuery.Scope, in work: TenantWork
-    ) throws -> (allowed: [SearchGroup], denied: [CubeID]) {
+    /// The scope's cubes, each subject decided first: a subject the policy does not allow searching for the
+    /// purpose is left out (or, if it is the whole scope, the search is denied). Lexical search runs over the
+    /// indexed cubes in groups sharing an index key and a text analysis; vector search over the cubes with
+    /// embeddings.
+    private func searchableCubes(
+        _ query: SearchQuery, in work: TenantWork
+    ) throws -> (lexical: [SearchGroup], vector: [CubeContext], denied: [CubeID]) {
         let contexts: [CubeContext]
-        switch scope {
+        switch query.scope {
         case .subject(let subject):
             _ = try verifiedSubject(subject, in: work.transaction)
             work.subject = subject
@@ -65,16 +74,30 @@ extension TenantStore {
         case .cubes(let cubes):
             contexts = try cubes.map { try cubeContext($0, in: work.transaction) }
             if contexts.count == 1 { work.subject = contexts[0].record.subject }
-            if let unindexed = contexts.first(where: { !$0.analysis.indexed }) {
+            if query.mode == .lexical, let unindexed = contexts.first(where: { !$0.analysis.indexed }) {
                 throw MemVaultError(
                     .invalidArgument,
-                    "cube \(unindexed.record.id) was created without a search index; it cannot be searched")
+                    "cube \(unindexed.record.id) was created without a search index; it cannot be searched by words")
             }
         }
-        let owners = Dictionary(grouping: contexts, by: \.record.subject)
-        var allowed: [SearchGroup] = []
+        if let vector = query.vector {
+            for context in contexts {
+                guard let dimension = context.embeddingDimension else { continue }
+                guard vector.count == dimension else {
+                    throw MemVaultError(
+                        .invalidArgument,
+                        "the query vector has \(vector.count) dimensions; cube \(context.record.id)'s embeddings "
+                            + "have \(dimension)")
+                }
+            }
+            if query.mode == .vector, !contexts.contains(where: { $0.embeddingDimension != nil }) {
+                throw MemVaultError(.invalidArgument, "no cube in the scope keeps embeddings")
+            }
+        }
+        var allowed: [CubeContext] = []
         var denied: [CubeID] = []
         var lastDenial: Decision?
+        let owners = Dictionary(grouping: contexts, by: \.record.subject)
         for (owner, cubes) in owners.sorted(by: { ($0.key?.rawValue ?? "") < ($1.key?.rawValue ?? "") }) {
             let decision = work.decide(
                 .search, category: nil, governance: try work.governance(subject: owner, cubes: cubes.map(\.record.id)))
@@ -83,18 +106,24 @@ extension TenantStore {
                 lastDenial = decision
                 continue
             }
-            for (analysis, cubes) in Dictionary(grouping: cubes.filter(\.analysis.indexed), by: \.analysis) {
-                allowed.append(SearchGroup(owner: cubes[0].owner, analysis: analysis, cubes: cubes.map(\.record.id)))
-            }
+            allowed += cubes
         }
         if allowed.isEmpty, let lastDenial { try work.require(lastDenial) }
-        return (allowed.sorted { $0.cubes[0] < $1.cubes[0] }, denied.sorted())
+        allowed.sort { $0.record.id < $1.record.id }
+        var lexical: [SearchGroup] = []
+        let indexed = allowed.filter(\.analysis.indexed)
+        for (_, cubes) in Dictionary(grouping: indexed, by: { GroupKey(owner: $0.owner, analysis: $0.analysis) }) {
+            lexical.append(
+                SearchGroup(owner: cubes[0].owner, analysis: cubes[0].analysis, cubes: cubes.map(\.record.id)))
+        }
+        lexical.sort { $0.cubes[0] < $1.cubes[0] }
+        return (lexical, allowed.filter { $0.embeddingDimension != nil }, denied.sorted())
     }
 
     /// Each group's best `fetch` matches, merged best first (equal scores keep each group's order).
-    private func rankedMatches(
-        _ query: SearchQuery, groups: [SearchGroup], fetch: Int, in work: TenantWork
-    ) throws -> [LexicalHit] {
+    private func lexicalMatches(
+        _ query: SearchQuery, _ groups: [SearchGroup], _ fetch: Int, _ work: TenantWork
+    ) throws -> [(memory: MemoryID, score: Double)] {
         var merged: [LexicalHit] = []
         for group in groups {
             // No key yet means nothing of this owner was ever sealed, so nothing is indexed.
@@ -104,19 +133,57 @@ extension TenantStore {
             guard !terms.isEmpty else { continue }
             merged += try work.transaction.searchLexical(
                 LexicalQuery(
-                    terms: try terms.prefix(limits.maximumQueryTerms).map(key.term), cubes: group.cubes,
+                    terms: try key.terms(Array(terms.prefix(limits.maximumQueryTerms))), cubes: group.cubes,
                     labels: try Set(query.tags.map(IndexedDocument.foldTag)).sorted().map(key.label),
                     filter: query.filter, limit: fetch))
         }
-        return Array(
-            merged.enumerated().sorted { ($1.element.score, $0.offset) < ($0.element.score, $1.offset) }
-                .map(\.element).prefix(fetch))
+        return merged.enumerated().sorted { ($1.element.score, $0.offset) < ($0.element.score, $1.offset) }
+            .prefix(fetch).map { ($0.element.memory, $0.element.score) }
+    }
+
+    /// The `fetch` embeddings nearest the query vector (cosine), over every cube with embeddings.
+    private func vectorMatches(
+        _ query: SearchQuery, _ cubes: [CubeContext], _ fetch: Int, _ work: TenantWork
+    ) throws -> [(memory: MemoryID, score: Double)] {
+        guard let vector = query.vector else { return [] }
+        var merged: [(memory: MemoryID, score: Double)] = []
+        for cube in cubes {
+            guard let set = try vectorSet(cube, in: work) else { continue }
+            merged += set.nearest(vector, limit: fetch)
+        }
+        return Array(merged.sorted { ($0.score, $1.memory) > ($1.score, $0.memory) }.prefix(fetch))
     }
 }
 
-/// Cubes searched together: one index key (their owner's) and one text analysis.
+/// Cubes searched together by words: one index key (their owner's) and one text analysis.
 private struct SearchGroup {
     let owner: DataKeyOwner
     let analysis: TextAnalysis
     let cubes: [CubeID]
+}
+
+private struct GroupKey: Hashable {
+    let owner: DataKeyOwner
+    let analysis: TextAnalysis
+}
+
+extension SearchQuery {
+    /// The filters, checked on an opened memory: vector candidates come from every embedding of the cube.
+    func admits(_ memory: Memory) -> Bool {
+        guard filter.statuses.contains(memory.status) else { return false }
+        if let types = filter.types, !types.contains(memory.type) { return false }
+        if let categories = filter.categories, !categories.contains(memory.category) { return false }
+        let occurred = memory.occurredAt.map(StoredTime.init(now:))
+        if let from = filter.occurredFrom, !(occurred.map { $0 >= from } ?? false) { return false }
+        if let until = filter.occurredUntil, !(occurred.map { $0 <= until } ?? false) { return false }
+        if let time = filter.validAt {
+            if let validFrom = memory.validFrom.map(StoredTime.init(now:)), validFrom > time { return false }
+            if let validUntil = memory.validUntil.map(StoredTime.init(now:)), validUntil <= time { return false }
+        }
+        if !tags.isEmpty {
+            let carried = Set(memory.tags.map(IndexedDocument.foldTag))
+            guard tags.allSatisfy({ carried.contains(IndexedDocument.foldTag($0)) }) else { return false }
+        }
+        return true
+    }
 }

@@ -3,11 +3,11 @@ public import MemVaultAudit
 /// What one unit of work can do with a tenant's records, split by concern. Every call is synchronous and runs
 /// inside the unit's transaction.
 public typealias TenantTransaction = SubjectRecords & CubeRecords & MemoryRecords & ConsentRecords & HoldRecords
-    & GovernedMemoryReader & AuditLogRecords & SearchIndexRecords
+    & GovernedMemoryReader & AuditLogRecords & SearchIndexRecords & VectorRecords
 
 /// What a read-only snapshot of a tenant's records offers.
 public typealias TenantReader = SubjectReader & CubeReader & MemoryReader & HoldReader & AuditLogReader
-    & SearchIndexReader
+    & SearchIndexReader & VectorReader
 
 public protocol SubjectReader {
     func subject(pseudonym: String) throws -> SubjectRecord?

@@ -21,6 +21,8 @@ public struct StoreLimits: Sendable, Equatable {
     public var maximumQueryTerms = 64
     public var maximumQueryBytes = 4_096
     public var maximumSearchScan = 2_000
+    /// Embedding dimensions a cube may declare.
+    public var maximumEmbeddingDimension = 4_096
 
     public init() {}
 
@@ -91,8 +93,19 @@ public struct StoreLimits: Sendable, Equatable {
         guard (1...maximumSearchResults).contains(query.limit) else {
             throw MemVaultError(.invalidArgument, "k = \(query.limit); use 1 to \(maximumSearchResults) results")
         }
-        guard !query.text.allSatisfy(\.isWhitespace) else {
+        if query.mode != .vector, query.text.allSatisfy(\.isWhitespace) {
             throw MemVaultError(.invalidArgument, "the query is empty")
+        }
+        if query.mode != .lexical {
+            guard let vector = query.vector else {
+                throw MemVaultError(.invalidArgument, "\(query.mode.rawValue) search needs a query vector")
+            }
+            guard vector.allSatisfy(\.isFinite), vector.contains(where: { $0 != 0 }) else {
+                throw MemVaultError(.invalidArgument, "the query vector must be finite and not all zeros")
+            }
+        }
+        if case .linear(let weight) = query.fusion, !(0...1).contains(weight) {
+            throw MemVaultError(.invalidArgument, "the vector weight \(weight) is outside 0…1")
         }
         guard query.text.utf8.count <= maximumQueryBytes else {
             throw MemVaultError(.invalidArgument, "the query is longer than \(maximumQueryBytes) bytes")
@@ -110,6 +123,25 @@ public struct StoreLimits: Sendable, Equatable {
         }
         if let from = query.filter.occurredFrom, let until = query.filter.occurredUntil, from > until {
             throw MemVaultError(.invalidArgument, "the occurred-at range ends before it starts")
+        }
+    }
+
+    /// An embedding for a cube of `dimension` (nil: the cube keeps none).
+    func check(embedding: [Float], dimension: Int?, what: String) throws {
+        guard let dimension else {
+            throw MemVaultError(
+                .invalidArgument, "\(what): the cube was created without an embedding dimension; it keeps no embeddings"
+            )
+        }
+        guard embedding.count == dimension else {
+            throw MemVaultError(
+                .invalidArgument, "\(what) has \(embedding.count) dimensions; the cube's embeddings have \(dimension)")
+        }
+        guard embedding.allSatisfy(\.isFinite) else {
+            throw MemVaultError(.invalidArgument, "\(what) has a value that is not a finite number")
+        }
+        guard embedding.contains(where: { $0 != 0 }) else {
+            throw MemVaultError(.invalidArgument, "\(what) is all zeros: it has no direction to compare")
         }
     }
 

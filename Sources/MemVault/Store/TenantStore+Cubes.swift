@@ -11,6 +11,11 @@ extension TenantStore {
         for field in [new.provenance.origin, new.provenance.createdBy, new.provenance.importedFrom] {
             try limits.checkText(field, "a provenance field", limits.maximumNameBytes)
         }
+        if let dimension = new.embeddingDimension, !(1...limits.maximumEmbeddingDimension).contains(dimension) {
+            throw MemVaultError(
+                .invalidArgument,
+                "embedding dimension \(dimension); use 1 to \(limits.maximumEmbeddingDimension)")
+        }
         let kind = try Token.validate(new.kind, what: "cube kind")
         let category = try Token.validate(new.defaultCategory, what: "category")
         let subject: SubjectID? = if case .subject(let subject) = new.owner { subject } else { nil }
@@ -27,7 +32,9 @@ extension TenantStore {
             id: id, subject: subject, kind: kind, defaultCategory: category, schemaVersion: MemCube.schemaVersion,
             metadata: try Envelope.seal(
                 PayloadCodec.encode(
-                    CubeMetadata(name: new.name, provenance: new.provenance, analysis: new.analysis)), with: key,
+                    CubeMetadata(
+                        name: new.name, provenance: new.provenance, analysis: new.analysis,
+                        embeddingDimension: new.embeddingDimension)), with: key,
                 associatedData: Bindings.cube(tenant, pseudonym: ownerPseudonym, unsealed)
             ).bytes,
             keyVersion: key.version, createdAt: created, updatedAt: created)
@@ -40,11 +47,15 @@ extension TenantStore {
             work.detail = "cube created"
         }
         resources.cubeContexts.withLock {
-            $0.insert(CubeContext(record: record, pseudonym: ownerPseudonym, analysis: new.analysis), forKey: id)
+            $0.insert(
+                CubeContext(
+                    record: record, pseudonym: ownerPseudonym, analysis: new.analysis,
+                    embeddingDimension: new.embeddingDimension), forKey: id)
         }
         return MemCube(
             id: id, subject: subject, name: new.name, kind: kind, defaultCategory: category,
-            provenance: new.provenance, analysis: new.analysis, schemaVersion: MemCube.schemaVersion,
+            provenance: new.provenance, analysis: new.analysis, embeddingDimension: new.embeddingDimension,
+            schemaVersion: MemCube.schemaVersion,
             createdAt: created.date,
             updatedAt: created.date)
     }

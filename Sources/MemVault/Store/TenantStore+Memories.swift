@@ -18,7 +18,14 @@ extension TenantStore {
         for memory in memories { try limits.check(memory) }
         let admission = try await admit(.addMemories, cube: cubeID)
         let cube = try await cubeContext(cubeID)
-        let key = try keys.encryptionKey(tenant, owner: cube.owner, encryptions: UInt64(memories.count))
+        for (index, memory) in memories.enumerated() {
+            guard let embedding = memory.embedding else { continue }
+            try limits.check(
+                embedding: embedding, dimension: cube.embeddingDimension,
+                what: memories.count == 1 ? "the embedding" : "the embedding of memory \(index + 1)")
+        }
+        let embedded = memories.count { $0.embedding != nil }
+        let key = try keys.encryptionKey(tenant, owner: cube.owner, encryptions: UInt64(memories.count + embedded))
         let time = StoredTime(now: now())
         let ids = try MemoryID.make(count: memories.count, at: time.date)
         let unsealed = zip(memories, ids).map { memory, id in
@@ -41,6 +48,7 @@ extension TenantStore {
             return record
         }
         let documents = try indexedDocuments(records, payloads, in: cube)
+        let vectors = try sealedVectors(records, memories.map(\.embedding), in: cube, key: key)
         let added = zip(records, payloads).map { Memory(record: $0, payload: $1) }
         let kinds = Set(
             records.map { WriteKind(category: $0.fields.category, type: $0.fields.type, source: $0.fields.source) })
@@ -63,6 +71,7 @@ extension TenantStore {
                 effect: .permit, ruleIDs: rules.sorted(), policyRevision: work.engine.revision)
             try work.transaction.insertMemories(inserted)
             try work.transaction.index(documents)
+            try work.transaction.storeVectors(vectors)
         }
         return added
     }
@@ -161,7 +170,16 @@ extension TenantStore {
             try work.require(decision)
             work.decision = AuditDecision(decision)
             let context = try cubeContext(record.cube, in: work.transaction)
-            let key = try keys.encryptionKey(tenant, owner: context.owner, encryptions: 2)
+            if let embedding = changes.embedding {
+                try limits.check(embedding: embedding, dimension: context.embeddingDimension, what: "the embedding")
+            }
+            // The next version's embedding: the new one, else the current one carried over unless the content
+            // changed (read before the replacement removes it).
+            let embedding =
+                try changes.embedding
+                ?? (changes.content == nil
+                    ? work.transaction.vector(of: id).map { try openVector($0, in: context) } : nil)
+            let key = try keys.encryptionKey(tenant, owner: context.owner, encryptions: embedding == nil ? 2 : 3)
             let next = try sealed(
                 MemoryRecord(
                     id: id, cube: record.cube, subject: record.subject, version: record.version + 1,
@@ -172,6 +190,7 @@ extension TenantStore {
                 throw notFound(memory: id)
             }
             try work.transaction.index(indexedDocuments([next], [nextPayload], in: context))
+            try work.transaction.storeVectors(sealedVectors([next], [embedding], in: context, key: key))
             work.detail = "version \(next.version)"
             return Memory(record: next, payload: nextPayload)
         }

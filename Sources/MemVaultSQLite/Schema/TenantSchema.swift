@@ -176,6 +176,36 @@ package enum TenantSchema {
                     END;
                     """)
         }
+        // Embeddings (docs/search.md): sealed per current version; a per-cube generation that triggers move on
+        // every change, so a process's cache of opened vectors notices changes made by any process.
+        migrator.registerMigration("v7: embeddings") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE memory_vectors (
+                        memory_id TEXT PRIMARY KEY NOT NULL,
+                        cube_id TEXT NOT NULL,
+                        version INTEGER NOT NULL,
+                        key_version INTEGER NOT NULL,
+                        vector BLOB NOT NULL
+                    ) STRICT;
+                    CREATE INDEX memory_vectors_by_cube ON memory_vectors(cube_id, memory_id);
+                    CREATE TABLE vector_generations (
+                        cube_id TEXT PRIMARY KEY NOT NULL,
+                        generation INTEGER NOT NULL
+                    ) STRICT;
+                    CREATE TRIGGER memory_vectors_added AFTER INSERT ON memory_vectors BEGIN
+                        INSERT INTO vector_generations (cube_id, generation) VALUES (new.cube_id, 1)
+                            ON CONFLICT (cube_id) DO UPDATE SET generation = generation + 1;
+                    END;
+                    CREATE TRIGGER memory_vectors_removed AFTER DELETE ON memory_vectors BEGIN
+                        INSERT INTO vector_generations (cube_id, generation) VALUES (old.cube_id, 1)
+                            ON CONFLICT (cube_id) DO UPDATE SET generation = generation + 1;
+                    END;
+                    CREATE TRIGGER memories_removed_with_vectors AFTER DELETE ON memories BEGIN
+                        DELETE FROM memory_vectors WHERE memory_id = old.memory_id;
+                    END;
+                    """)
+        }
         return migrator
     }
 }

@@ -32,6 +32,10 @@ struct CubeCommand: AsyncParsableCommand {
             name: .customLong("no-search-index"),
             help: "Keep no search index for this cube (not even blind terms); it cannot be searched.")
         var noSearchIndex = false
+        @Option(
+            name: .customLong("embedding-dimension"),
+            help: "Keep an embedding per memory, of this many dimensions (fixed for the cube), for vector search.")
+        var embeddingDimension: Int?
 
         func validate() throws {
             guard (subject != nil) != shared else {
@@ -48,7 +52,8 @@ struct CubeCommand: AsyncParsableCommand {
                             owner: owner, name: name, kind: kind, defaultCategory: category,
                             provenance: Provenance(origin: origin, createdBy: createdBy, importedFrom: importedFrom),
                             analysis: TextAnalysis(
-                                stemming: !noStemming, stopWords: !noStopWords, indexed: !noSearchIndex)))
+                                stemming: !noStemming, stopWords: !noStopWords, indexed: !noSearchIndex),
+                            embeddingDimension: embeddingDimension))
                 }
             } text: {
                 CubeText.render($0)

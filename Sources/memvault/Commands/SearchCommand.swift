@@ -2,6 +2,10 @@ import ArgumentParser
 import Foundation
 import MemVault
 
+enum FusionKind: String, ExpressibleByArgument, CaseIterable {
+    case linear, rrf
+}
+
 struct SearchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "search",
@@ -17,7 +21,18 @@ struct SearchCommand: AsyncParsableCommand {
     @Option(help: "The tenant.") var tenant: String
     @Option(help: "Search every cube of this subject (sub_…).") var subject: String?
     @Option(name: .customLong("cube"), help: "Search this cube (cube_…; repeatable).") var cubes: [String] = []
-    @Option(help: "What to look for.") var query: String
+    @Option(help: "What to look for, in words.") var query: String = ""
+    @Option(
+        help: ArgumentHelp(
+            "A file holding the query's embedding as a JSON array of numbers (- for standard input).",
+            valueName: "file"))
+    var vector: String?
+    @Option(help: "lexical, vector or hybrid (default: lexical without --vector, vector without --query, else hybrid).")
+    var mode: SearchMode?
+    @Option(help: "How hybrid search fuses its rankings: linear (min-max, weighted) or rrf (reciprocal rank).")
+    var fusion: FusionKind = .linear
+    @Option(name: .customLong("vector-weight"), help: "The vector ranking's weight in linear fusion, 0 to 1.")
+    var vectorWeight = 0.5
     @Option(help: "How many results.") var k = 10
     @Option(name: .customLong("type"), help: "Only memories of this type (repeatable).") var types: [MemoryType] = []
     @Option(name: .customLong("category"), help: "Only memories of this category (repeatable).")
@@ -36,6 +51,7 @@ struct SearchCommand: AsyncParsableCommand {
         guard (subject != nil) != !cubes.isEmpty else {
             throw ValidationError("give exactly one scope: --subject sub_… or one or more --cube cube_…")
         }
+        guard !query.isEmpty || vector != nil else { throw ValidationError("give --query, --vector or both") }
     }
 
     func run() async throws {
@@ -50,7 +66,10 @@ struct SearchCommand: AsyncParsableCommand {
                 categories: categories.isEmpty ? nil : Set(categories),
                 occurredFrom: try time(occurredFrom, "--occurred-from"),
                 occurredUntil: try time(occurredUntil, "--occurred-until"), validAt: try time(validAt, "--valid-at"))
-            let search = SearchQuery(query, in: scope, limit: k, tags: tags, filter: filter)
+            let search = SearchQuery(
+                query, in: scope, limit: k, tags: tags, filter: filter,
+                vector: try vector.map { try VectorFile.read($0, option: "--vector") }, mode: mode,
+                fusion: fusion == .rrf ? .reciprocalRank : .linear(vectorWeight: vectorWeight))
             return try await options.withTenant(tenant) { try await $0.search(search) }
         } text: { results in
             var lines = results.hits.enumerated().map { rank, hit in

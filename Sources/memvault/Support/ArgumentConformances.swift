@@ -8,6 +8,7 @@ public import MemVaultSQLite
 extension MemoryType: ExpressibleByArgument {}
 extension SourceKind: ExpressibleByArgument {}
 extension MemoryStatus: ExpressibleByArgument {}
+extension SearchMode: ExpressibleByArgument {}
 extension SQLiteConfiguration.Synchronous: ExpressibleByArgument {}
 extension Role: ExpressibleByArgument {}
 extension Action: ExpressibleByArgument {}

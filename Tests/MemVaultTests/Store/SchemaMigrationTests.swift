@@ -24,6 +24,9 @@ struct SchemaMigrationTests {
         try fixture.tamper { db in
             try db.execute(
                 sql: """
+                    DROP TRIGGER memories_removed_with_vectors;
+                    DROP TABLE memory_vectors;
+                    DROP TABLE vector_generations;
                     DROP TRIGGER memories_removed_from_search;
                     DROP TABLE search_documents;
                     DROP TABLE search_index;
@@ -36,7 +39,7 @@ struct SchemaMigrationTests {
                     DROP INDEX memories_by_subject;
                     DROP TABLE memory_history;
                     ALTER TABLE memories DROP COLUMN supersedes;
-                    DELETE FROM grdb_migrations WHERE identifier IN ('v2', 'v3', 'v4', 'v5', 'v6: search index');
+                    DELETE FROM grdb_migrations WHERE identifier IN ('v2', 'v3', 'v4', 'v5', 'v6: search index', 'v7: embeddings');
                     """)
         }
         let reference = try DatabaseQueue()

@@ -57,6 +57,11 @@ struct MemoryMetadataOptions: ParsableArguments {
     @Option(name: .customLong("valid-until"), help: "End of validity (ISO 8601).") var validUntil: String?
     @Option(name: .customLong("attribute"), help: "A free-form attribute key=value (repeatable; encrypted).")
     var attributes: [String] = []
+    @Option(
+        help: ArgumentHelp(
+            "A file holding the content's embedding as a JSON array of numbers, of the cube's dimension (encrypted).",
+            valueName: "file"))
+    var embedding: String?
 
     func parsedAttributes() throws -> [String: String]? {
         guard !attributes.isEmpty else { return nil }
@@ -80,7 +85,8 @@ struct MemoryMetadataOptions: ParsableArguments {
             content: content, type: type ?? (content.isBinary ? .activation : .longTerm), category: category,
             tags: tags, source: source ?? .conversation, sourceDetail: sourceDetail, confidence: confidence,
             occurredAt: try date(occurredAt, "--occurred-at"), validFrom: try date(validFrom, "--valid-from"),
-            validUntil: try date(validUntil, "--valid-until"), attributes: try parsedAttributes() ?? [:])
+            validUntil: try date(validUntil, "--valid-until"), attributes: try parsedAttributes() ?? [:],
+            embedding: try embedding.map { try VectorFile.read($0, option: "--embedding") })
     }
 
     func changes(_ content: MemoryContent?) throws -> MemoryChanges {
@@ -88,7 +94,8 @@ struct MemoryMetadataOptions: ParsableArguments {
             content: content, type: type, category: category, tags: tags.isEmpty ? nil : tags, source: source,
             sourceDetail: sourceDetail, confidence: confidence, occurredAt: try date(occurredAt, "--occurred-at"),
             validFrom: try date(validFrom, "--valid-from"), validUntil: try date(validUntil, "--valid-until"),
-            attributes: try parsedAttributes())
+            attributes: try parsedAttributes(),
+            embedding: try embedding.map { try VectorFile.read($0, option: "--embedding") })
     }
 }
 
