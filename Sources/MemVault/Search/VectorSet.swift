@@ -1,13 +1,13 @@
 /// A cube's embeddings, opened and normalised to unit length, laid out for exact cosine scoring with SIMD: each row
 /// is `chunks` 16-lane vectors (the dimension padded with zeros), so a score is a run of fused multiply-adds.
-struct VectorSet: Sendable {
+package struct VectorSet: Sendable {
     let generation: Int64
     let dimension: Int
     let memories: [MemoryID]
     private let rows: [SIMD16<Float>]
     private let chunks: Int
 
-    init(generation: Int64, dimension: Int, vectors: [(MemoryID, [Float])]) {
+    package init(generation: Int64, dimension: Int, vectors: [(MemoryID, [Float])]) {
         self.generation = generation
         self.dimension = dimension
         chunks = (dimension + 15) / 16
@@ -20,19 +20,27 @@ struct VectorSet: Sendable {
 
     var count: Int { memories.count }
 
-    /// Cosine similarity of every vector with `query`, best first, at most `limit`; ties go to the lower memory id.
-    func nearest(_ query: [Float], limit: Int) -> [(memory: MemoryID, score: Double)] {
+    /// Cosine similarity of every vector with `query`, best first, at most `limit`; ties go to the lower index
+    /// (the lower memory id). Scores every vector, keeping only the best `limit` as it goes.
+    package func nearest(_ query: [Float], limit: Int) -> [(memory: MemoryID, score: Double)] {
+        guard limit > 0, count > 0 else { return [] }
         let query = Self.chunked(Self.normalised(query), chunks: chunks)
-        var scores: [(index: Int, score: Float)] = []
-        scores.reserveCapacity(count)
+        var best = TopScores(capacity: min(limit, count))
         for index in 0..<count {
-            var sum = SIMD16<Float>()
+            // Two accumulators, so consecutive multiply-adds do not wait on each other.
+            var even = SIMD16<Float>()
+            var odd = SIMD16<Float>()
             let base = index * chunks
-            for chunk in 0..<chunks { sum += rows[base + chunk] * query[chunk] }
-            scores.append((index, sum.sum()))
+            var chunk = 0
+            while chunk + 1 < chunks {
+                even += rows[base + chunk] * query[chunk]
+                odd += rows[base + chunk + 1] * query[chunk + 1]
+                chunk += 2
+            }
+            if chunk < chunks { even += rows[base + chunk] * query[chunk] }
+            best.offer(index, (even + odd).sum())
         }
-        let best = scores.sorted { ($0.score, $1.index) > ($1.score, $0.index) }.prefix(limit)
-        return best.map { (memories[$0.index], Double($0.score)) }
+        return best.sorted.map { (memories[$0.index], Double($0.score)) }
     }
 
     static func normalised(_ vector: [Float]) -> [Float] {
@@ -46,6 +54,30 @@ struct VectorSet: Sendable {
             for lane in 0..<16 where chunk * 16 + lane < vector.count { lanes[lane] = vector[chunk * 16 + lane] }
             return lanes
         }
+    }
+}
+
+/// The best scores seen so far, at most `capacity`, kept sorted best first (small: a search's limit).
+private struct TopScores {
+    let capacity: Int
+    private(set) var sorted: [(index: Int, score: Float)] = []
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        sorted.reserveCapacity(capacity + 1)
+    }
+
+    mutating func offer(_ index: Int, _ score: Float) {
+        // Indexes arrive in increasing order, so an equal score never displaces an earlier one.
+        if sorted.count == capacity, let last = sorted.last, score <= last.score { return }
+        var low = 0
+        var high = sorted.count
+        while low < high {
+            let middle = (low + high) / 2
+            if sorted[middle].score >= score { low = middle + 1 } else { high = middle }
+        }
+        sorted.insert((index, score), at: low)
+        if sorted.count > capacity { sorted.removeLast() }
     }
 }
 
