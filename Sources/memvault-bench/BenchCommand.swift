@@ -32,13 +32,16 @@ struct BenchCommand: AsyncParsableCommand {
                 + ProfileWorkload.Kind.allCases.map(\.rawValue).joined(separator: ", ") + ".",
             valueName: "workload"))
     var profile: String?
+    @Flag(help: "With --profile: the cube keeps a search index.") var indexed = false
 
     func run() async throws {
         if let profile {
             guard let kind = ProfileWorkload.Kind(rawValue: profile) else {
                 throw ValidationError("unknown workload '\(profile)'")
             }
-            try await ProfileWorkload(kind: kind, seconds: seconds, policies: URL(filePath: policies)).run()
+            try await ProfileWorkload(
+                kind: kind, seconds: seconds, indexed: indexed, policies: URL(filePath: policies)
+            ).run()
             return
         }
         let budget = Duration.milliseconds(Int(seconds * 1000))

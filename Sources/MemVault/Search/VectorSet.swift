@@ -1,3 +1,7 @@
+import Dispatch
+import Foundation
+import Synchronization
+
 /// A cube's embeddings, opened and normalised to unit length, laid out for exact cosine scoring with SIMD: each row
 /// is `chunks` 16-lane vectors (the dimension padded with zeros), so a score is a run of fused multiply-adds.
 package struct VectorSet: Sendable {
@@ -25,22 +29,42 @@ package struct VectorSet: Sendable {
     package func nearest(_ query: [Float], limit: Int) -> [(memory: MemoryID, score: Double)] {
         guard limit > 0, count > 0 else { return [] }
         let query = Self.chunked(Self.normalised(query), chunks: chunks)
-        var best = TopScores(capacity: min(limit, count))
-        for index in 0..<count {
-            // Two accumulators, so consecutive multiply-adds do not wait on each other.
-            var even = SIMD16<Float>()
-            var odd = SIMD16<Float>()
-            let base = index * chunks
-            var chunk = 0
-            while chunk + 1 < chunks {
-                even += rows[base + chunk] * query[chunk]
-                odd += rows[base + chunk + 1] * query[chunk + 1]
-                chunk += 2
+        let capacity = min(limit, count)
+        // Large sets are scanned in stripes, one per core; each keeps its own best, merged at the end.
+        let stripes = count >= Self.parallelThreshold ? Self.processors : 1
+        let stripeLength = (count + stripes - 1) / stripes
+        let results = Mutex([[(index: Int, score: Float)]](repeating: [], count: stripes))
+        DispatchQueue.concurrentPerform(iterations: stripes) { stripe in
+            var best = TopScores(capacity: capacity)
+            for index in (stripe * stripeLength)..<min(count, (stripe + 1) * stripeLength) {
+                best.offer(index, score(index, query))
             }
-            if chunk < chunks { even += rows[base + chunk] * query[chunk] }
-            best.offer(index, (even + odd).sum())
+            results.withLock { $0[stripe] = best.sorted }
         }
-        return best.sorted.map { (memories[$0.index], Double($0.score)) }
+        let merged = results.withLock { $0.flatMap { $0 } }
+            .sorted { ($0.score, $1.index) > ($1.score, $0.index) }
+            .prefix(capacity)
+        return merged.map { (memories[$0.index], Double($0.score)) }
+    }
+
+    /// Below this many vectors one core scans them all: handing out stripes costs more than it saves.
+    static let parallelThreshold = 16_384
+    private static let processors = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// The dot product of row `index` with the (unit) query: its cosine similarity.
+    private func score(_ index: Int, _ query: [SIMD16<Float>]) -> Float {
+        // Two accumulators, so consecutive multiply-adds do not wait on each other.
+        var even = SIMD16<Float>()
+        var odd = SIMD16<Float>()
+        let base = index * chunks
+        var chunk = 0
+        while chunk + 1 < chunks {
+            even += rows[base + chunk] * query[chunk]
+            odd += rows[base + chunk + 1] * query[chunk + 1]
+            chunk += 2
+        }
+        if chunk < chunks { even += rows[base + chunk] * query[chunk] }
+        return (even + odd).sum()
     }
 
     static func normalised(_ vector: [Float]) -> [Float] {

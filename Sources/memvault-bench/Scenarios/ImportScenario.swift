@@ -41,7 +41,7 @@ struct ImportScenario: Scenario {
             title: "Importing memories",
             description: """
                 `memvault memory import` reading \(lines.formatted()) JSON lines (~200-byte texts, two tags, a source \
-                detail) from standard input into a shared cube of a new tenant: the command started, the store \
+                detail) from standard input into a shared cube of a new tenant (kept without a search index, as in the store section): the command started, the store \
                 opened, lines decoded, each batch of up to \(batchSize) decided with the default policy, sealed and \
                 recorded with one audit entry listing its ids (4 batches in flight), every line acknowledged, the \
                 store closed. The baseline decodes the same lines with the same decoder and inserts them in \
@@ -71,7 +71,9 @@ struct ImportScenario: Scenario {
         _ = try Self.run(binary, ["tenant", "create", "bench"] + store, environment: environment)
         let cube = try Self.run(
             binary,
-            ["cube", "create", "--tenant", "bench", "--shared", "--name", "import", "--json"] + store + purpose,
+            [
+                "cube", "create", "--tenant", "bench", "--shared", "--name", "import", "--no-search-index", "--json",
+            ] + store + purpose,
             environment: environment)
         guard let object = try JSONSerialization.jsonObject(with: cube) as? [String: Any],
             let cubeID = object["id"] as? String

@@ -14,6 +14,8 @@ struct ProfileWorkload {
 
     let kind: Kind
     let seconds: Double
+    /// Whether the cube keeps a search index (the store scenario's cube does not).
+    var indexed = false
     let policies: URL
 
     func run() async throws {
@@ -22,7 +24,9 @@ struct ProfileWorkload {
         let folder = bench.folder
         let subject = try await tenant.resolveSubject(externalID: "bench-user")
         let cube = try await tenant.createCube(
-            NewCube(owner: .subject(subject.id), name: "bench", defaultCategory: "profile"))
+            NewCube(
+                owner: .subject(subject.id), name: "bench", defaultCategory: "profile",
+                analysis: indexed ? .standard : .unindexed))
         let sample = Sample()
         let ids = try await tenant.addMemories((0..<1_000).map { _ in sample.next() }, to: cube.id).map(\.id)
         let budget = Duration.milliseconds(Int(seconds * 1000))

@@ -63,6 +63,28 @@ struct VectorSearchTests {
         }
     }
 
+    @Test("a set large enough to be scanned in stripes ranks exactly as brute force, ties to the lower index")
+    func stripedScan() throws {
+        var generator = SeededGenerator(seed: 5)
+        let ids = try MemoryID.make(count: VectorSet.parallelThreshold + 3_000, at: Date())
+        var vectors = ids.map { ($0, Self.random(40, &generator)) }
+        // Two equal vectors in different stripes: the first must win the tie.
+        vectors[ids.count - 1].1 = vectors[10].1
+        let set = VectorSet(generation: 1, dimension: 40, vectors: vectors)
+        for round in 0..<5 {
+            let query = round == 0 ? vectors[10].1 : Self.random(40, &generator)
+            let expected = vectors.enumerated().map { ($0.offset, Self.cosine($0.element.1, query)) }
+                .sorted { ($0.1, $1.0) > ($1.1, $0.0) }.prefix(25)
+            let found = set.nearest(query, limit: 25)
+            if round == 0 {
+                #expect(found.prefix(2).map(\.memory) == [ids[10], ids[ids.count - 1]])
+            } else {
+                #expect(found.map(\.memory) == expected.map { ids[$0.0] })
+            }
+            for (hit, want) in zip(found, expected) where round > 0 { #expect(abs(hit.score - want.1) < 1e-5) }
+        }
+    }
+
     @Test("dimensions are fixed per cube and checked: on add, on update, on the query")
     func dimensions() async throws {
         let world = try await Self.world(dimension: 4)
