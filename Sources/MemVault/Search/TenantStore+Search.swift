@@ -1,4 +1,6 @@
+import Dispatch
 import MemVaultPolicy
+import Synchronization
 
 /// Search: lexical (BM25 over the blind index), vector (exact cosine over opened embeddings) or both fused; then
 /// every candidate verified, opened, filtered and decided like a read.
@@ -20,8 +22,13 @@ extension TenantStore {
             // it is filled or the rankings run out.
             var fetch = query.limit
             while true {
+                // The vector scan needs no storage once the cubes' embeddings are loaded: it runs on other cores
+                // while this thread ranks by words in the unit's transaction.
+                let sets = query.mode == .lexical ? [] : try scope.vector.compactMap { try vectorSet($0, in: work) }
+                let scan = VectorScan(
+                    sets: sets, query: query.vector, fetch: fetch, inBackground: query.mode == .hybrid)
                 let lexical = query.mode == .vector ? [] : try lexicalMatches(query, scope.lexical, fetch, work)
-                let vector = query.mode == .lexical ? [] : try vectorMatches(query, scope.vector, fetch, work)
+                let vector = scan.result()
                 hits = []
                 withheld = WithheldTally()
                 for candidate in SearchFusion.fuse(lexical: lexical, vector: vector, query.fusion)
@@ -141,18 +148,6 @@ extension TenantStore {
             .prefix(fetch).map { ($0.element.memory, $0.element.score) }
     }
 
-    /// The `fetch` embeddings nearest the query vector (cosine), over every cube with embeddings.
-    private func vectorMatches(
-        _ query: SearchQuery, _ cubes: [CubeContext], _ fetch: Int, _ work: TenantWork
-    ) throws -> [(memory: MemoryID, score: Double)] {
-        guard let vector = query.vector else { return [] }
-        var merged: [(memory: MemoryID, score: Double)] = []
-        for cube in cubes {
-            guard let set = try vectorSet(cube, in: work) else { continue }
-            merged += set.nearest(vector, limit: fetch)
-        }
-        return Array(merged.sorted { ($0.score, $1.memory) > ($1.score, $0.memory) }.prefix(fetch))
-    }
 }
 
 /// Cubes searched together by words: one index key (their owner's) and one text analysis.
@@ -185,5 +180,28 @@ extension SearchQuery {
             guard tags.allSatisfy({ carried.contains(IndexedDocument.foldTag($0)) }) else { return false }
         }
         return true
+    }
+}
+
+/// The `fetch` embeddings nearest a query vector (cosine) over several cubes' sets: for hybrid search computed on a
+/// background queue from the moment it is made, while the caller ranks by words; `result()` waits for it.
+private final class VectorScan: Sendable {
+    private let group = DispatchGroup()
+    private let matches = Mutex<[(memory: MemoryID, score: Double)]>([])
+
+    init(sets: [VectorSet], query: [Float]?, fetch: Int, inBackground: Bool) {
+        guard let query, !sets.isEmpty else { return }
+        let work: @Sendable () -> Void = { [self] in
+            let merged = sets.flatMap { $0.nearest(query, limit: fetch) }
+                .sorted { ($0.score, $1.memory) > ($1.score, $0.memory) }.prefix(fetch)
+            matches.withLock { $0 = Array(merged) }
+        }
+        // Alone, the scan runs here: a thread hop would only add its latency.
+        if inBackground { DispatchQueue.global().async(group: group, execute: work) } else { work() }
+    }
+
+    func result() -> [(memory: MemoryID, score: Double)] {
+        group.wait()
+        return matches.withLock { $0 }
     }
 }
