@@ -23,15 +23,19 @@ extension SQLiteRecords: SearchIndexRecords {
                     Set(document.labels).sorted().joined(separator: " "),
                 ])
             }
-            if try pendingCount() >= Self.pendingFlushThreshold { try flushPending() }
+            if try pendingReachedThreshold() { try flushPending() }
         }
     }
 
-    /// How many indexed memories may wait for FTS5 before an add moves them in (a search always does first).
-    static let pendingFlushThreshold = 1_024
+    /// How many indexed memories may wait for FTS5 before an add moves them in (a search always does first):
+    /// enough to spread FTS5's cost per transaction thin, few enough that checking is cheap on every add.
+    static let pendingFlushThreshold = 256
 
-    private func pendingCount() throws -> Int {
-        try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM search_documents WHERE pending = 1")) ?? 0
+    /// Whether at least `pendingFlushThreshold` entries are pending, counting no further than that.
+    private func pendingReachedThreshold() throws -> Bool {
+        let statement = try db.cachedStatement(
+            sql: "SELECT COUNT(*) FROM (SELECT 1 FROM search_documents WHERE pending = 1 LIMIT ?)")
+        return try Int.fetchOne(statement, arguments: [Self.pendingFlushThreshold]) ?? 0 >= Self.pendingFlushThreshold
     }
 
     /// Moves every pending entry into FTS5, in this transaction.
