@@ -151,9 +151,11 @@ package enum TenantSchema {
         }
         // Search (docs/search.md): a contentless FTS5 index of blind terms, fed in batches. Every indexed memory has
         // a row in `search_documents` with its blind terms (sorted: the index holds a bag of terms, not their
-        // order) and labels, written in the memory's own unit of work; rows still `pending` are moved into FTS5 in
-        // one go before any search ranks (and whenever enough are pending), because FTS5 pays for every
-        // transaction that touches it (a new segment, its structure record, merges): ~0.2 ms, more than an add.
+        // order) and labels, written in the memory's own unit of work; rows above `search_state.indexed_through`
+        // are pending, and are moved into FTS5 in one go before any search ranks (and whenever enough are
+        // pending), because FTS5 pays for every transaction that touches it (a new segment, its structure record,
+        // merges): ~0.2 ms, more than an add. Entries take ids above both the largest and the watermark, so a
+        // pending entry is never mistaken for one already in FTS5.
         // The FTS5 table can only forget a row given its exact terms, which is why they are kept. Triggers remove
         // entries, so deleting a memory, by any path, removes its entry in the same statement.
         migrator.registerMigration("v6: search index") { db in
@@ -164,11 +166,15 @@ package enum TenantSchema {
                         doc INTEGER PRIMARY KEY,
                         memory_id TEXT NOT NULL UNIQUE,
                         terms TEXT NOT NULL,
-                        labels TEXT NOT NULL,
-                        pending INTEGER NOT NULL CHECK (pending IN (0, 1))
+                        labels TEXT NOT NULL
                     ) STRICT;
-                    CREATE INDEX search_documents_pending ON search_documents(doc) WHERE pending = 1;
-                    CREATE TRIGGER search_documents_removed AFTER DELETE ON search_documents WHEN old.pending = 0 BEGIN
+                    CREATE TABLE search_state (
+                        state INTEGER PRIMARY KEY NOT NULL CHECK (state = 1),
+                        indexed_through INTEGER NOT NULL
+                    ) STRICT;
+                    INSERT INTO search_state (state, indexed_through) VALUES (1, 0);
+                    CREATE TRIGGER search_documents_removed AFTER DELETE ON search_documents
+                    WHEN old.doc <= (SELECT indexed_through FROM search_state) BEGIN
                         INSERT INTO search_index (search_index, rowid, terms) VALUES ('delete', old.doc, old.terms);
                     END;
                     CREATE TRIGGER memories_removed_from_search AFTER DELETE ON memories BEGIN

@@ -9,7 +9,12 @@ extension SQLiteRecords: SearchIndexRecords {
             let existing = try db.cachedStatement(sql: "SELECT 1 FROM search_documents WHERE memory_id = ?")
             let remove = try db.cachedStatement(sql: "DELETE FROM search_documents WHERE memory_id = ?")
             let insert = try db.cachedStatement(
-                sql: "INSERT INTO search_documents (memory_id, terms, labels, pending) VALUES (?, ?, ?, 1)")
+                sql: """
+                    INSERT INTO search_documents (doc, memory_id, terms, labels)
+                    VALUES (max(
+                        coalesce((SELECT max(doc) FROM search_documents), 0),
+                        (SELECT indexed_through FROM search_state)) + 1, ?, ?, ?)
+                    """)
             for document in documents {
                 // Only an entry that exists is deleted: the delete runs a trigger into FTS5, and any statement that
                 // touches FTS5 makes it write out what it holds.
@@ -32,21 +37,30 @@ extension SQLiteRecords: SearchIndexRecords {
     /// searches from the extra segments).
     static let pendingFlushThreshold = 1_024
 
-    /// Whether at least `pendingFlushThreshold` entries are pending, counting no further than that.
+    /// Whether about `pendingFlushThreshold` entries are pending: ids issued above the watermark, an upper bound
+    /// (entries deleted while pending leave gaps), read in constant time.
     private func pendingReachedThreshold() throws -> Bool {
         let statement = try db.cachedStatement(
-            sql: "SELECT COUNT(*) FROM (SELECT 1 FROM search_documents WHERE pending = 1 LIMIT ?)")
-        return try Int.fetchOne(statement, arguments: [Self.pendingFlushThreshold]) ?? 0 >= Self.pendingFlushThreshold
+            sql: """
+                SELECT coalesce((SELECT max(doc) FROM search_documents), 0)
+                    - (SELECT indexed_through FROM search_state)
+                """)
+        return try Int.fetchOne(statement) ?? 0 >= Self.pendingFlushThreshold
     }
 
-    /// Moves every pending entry into FTS5, in this transaction.
+    /// Moves every pending entry into FTS5 and raises the watermark, in this transaction.
     private func flushPending() throws {
         let pending = try Row.fetchAll(
-            db.cachedStatement(sql: "SELECT doc, terms FROM search_documents WHERE pending = 1 ORDER BY doc"))
-        guard !pending.isEmpty else { return }
+            db.cachedStatement(
+                sql: """
+                    SELECT doc, terms FROM search_documents
+                    WHERE doc > (SELECT indexed_through FROM search_state) ORDER BY doc
+                    """))
+        guard let last = pending.last else { return }
         let insert = try db.cachedStatement(sql: "INSERT INTO search_index (rowid, terms) VALUES (?, ?)")
         for row in pending { try insert.execute(arguments: [row[0] as Int64, row[1] as String]) }
-        try db.cachedStatement(sql: "UPDATE search_documents SET pending = 0 WHERE pending = 1").execute()
+        try db.cachedStatement(sql: "UPDATE search_state SET indexed_through = ?")
+            .execute(arguments: [last[0] as Int64])
     }
 
     func indexedDocument(_ memory: MemoryID) throws -> IndexedDocument? {

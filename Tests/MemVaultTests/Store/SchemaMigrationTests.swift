@@ -29,6 +29,7 @@ struct SchemaMigrationTests {
                     DROP TABLE vector_generations;
                     DROP TRIGGER memories_removed_from_search;
                     DROP TABLE search_documents;
+                    DROP TABLE search_state;
                     DROP TABLE search_index;
                     DROP TABLE audit_log;
                     DROP TABLE audit_checkpoints;
