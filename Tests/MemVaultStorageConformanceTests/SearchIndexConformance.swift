@@ -114,7 +114,9 @@ struct SearchIndexConformance {
             let unique = term("w\(round)")
             try await storage.unitOfWork { transaction in
                 try transaction.insertMemories([memory])
-                try transaction.index([IndexedDocument(memory: memory.id, terms: [shared, unique], labels: [])])
+                try transaction.index([
+                    IndexedDocument(memory: memory.id, terms: [shared, unique], labels: round == 1_250 ? ["rare"] : [])
+                ])
             }
         }
         // Remove the first and the last: one written out long ago, one surely not yet.
@@ -128,6 +130,13 @@ struct SearchIndexConformance {
         }
         #expect(all.count == 100)
         #expect(Set(all.map(\.memory)).isDisjoint(with: removed.map(\.id)))
+        // A filter that only the 1,251st of 1,298 equal matches passes: the ranking is read deep, and filtered in
+        // several statements.
+        let rare = try await storage.unitOfWork {
+            try $0.searchLexical(
+                LexicalQuery(terms: [shared], cubes: [cube.id], labels: ["rare"], filter: SearchFilter(), limit: 10))
+        }
+        #expect(rare.map(\.memory) == [memories[1_250].id])
         for index in [1, 700, 1_298] {
             let found = try await storage.unitOfWork {
                 try $0.searchLexical(

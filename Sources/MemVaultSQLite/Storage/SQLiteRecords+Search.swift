@@ -91,7 +91,12 @@ extension SQLiteRecords: SearchIndexRecords {
             var fetch = max(query.limit * 2, 32)
             while true {
                 let ranked = try rank(query.terms, limit: fetch)
-                let kept = try passing(ranked.map(\.doc), query)
+                // In chunks: a statement takes a bounded number of parameters, and a deep read can rank thousands.
+                var kept: [Int64: String] = [:]
+                for start in stride(from: 0, to: ranked.count, by: Self.filterChunk) {
+                    let chunk = ranked[start..<min(start + Self.filterChunk, ranked.count)].map(\.doc)
+                    kept.merge(try passing(chunk, query)) { first, _ in first }
+                }
                 let hits = ranked.compactMap { entry in
                     kept[entry.doc].map { LexicalHit(memory: MemoryID(unchecked: $0), score: entry.score) }
                 }
@@ -100,6 +105,9 @@ extension SQLiteRecords: SearchIndexRecords {
             }
         }
     }
+
+    /// Ranked rows filtered per statement (well under SQLite's limit on parameters, with the filters' own).
+    static let filterChunk = 500
 
     /// The best `limit` index rows for any of `terms`, best first (FTS5's bm25() is negative: lower is better;
     /// ties go to the row indexed first).
