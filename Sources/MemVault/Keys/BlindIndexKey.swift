@@ -14,10 +14,7 @@ struct BlindIndexKey: Sendable {
         authenticator = try HMACSHA256Authenticator(key: key)
     }
 
-    /// A content term's blind form.
-    func term(_ term: String) throws -> String { try blind(Self.contentDomain, term) }
-
-    /// Many content terms' blind forms at once (one MAC context for all of them).
+    /// Content terms' blind forms (one MAC context for all of them).
     func terms(_ terms: [String]) throws -> [String] {
         try authenticator.authenticationCodes(for: terms.map { Array($0.utf8) }, prefix: Self.contentDomain).map {
             Self.base32($0.prefix(Self.termByteCount))
@@ -25,15 +22,13 @@ struct BlindIndexKey: Sendable {
     }
 
     /// A tag's blind form: its own domain, so a tag never equals a content term.
-    func label(_ tag: String) throws -> String { try blind(Self.tagDomain, tag) }
+    func label(_ tag: String) throws -> String {
+        Self.base32(
+            try authenticator.authenticationCode(for: [Self.tagDomain, Array(tag.utf8)]).prefix(Self.termByteCount))
+    }
 
     private static let contentDomain: [UInt8] = Array("term\u{0}".utf8)
     private static let tagDomain: [UInt8] = Array("tag\u{0}".utf8)
-
-    private func blind(_ domain: [UInt8], _ value: String) throws -> String {
-        let code = try authenticator.authenticationCode(for: [domain, Array(value.utf8)])
-        return Self.base32(code.prefix(Self.termByteCount))
-    }
 
     private static let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567".utf8)
 

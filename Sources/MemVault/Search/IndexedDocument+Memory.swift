@@ -15,12 +15,9 @@ extension IndexedDocument {
         if let occurredAt { words += analyzer.words(Self.dayText(occurredAt)) }
         var unknown: [(word: String, term: String)] = []
         for word in words where known[word] == nil {
-            if let term = analyzer.term(forWord: word) {
-                unknown.append((word, term))
-                known[word] = .some(nil)  // placeholder, replaced below; also dedupes within the memory
-            } else {
-                known[word] = .some(nil)
-            }
+            // Stop words stay nil; other words get their blind term below (nil meanwhile dedupes them).
+            known[word] = .some(nil)
+            if let term = analyzer.term(forWord: word) { unknown.append((word, term)) }
         }
         for (entry, blind) in zip(unknown, try key.terms(unknown.map(\.term))) { known[entry.word] = blind }
         let labels = try Set(payload.tags).map { tag in

@@ -11,14 +11,13 @@ extension TenantStore {
         guard let dimension = cube.embeddingDimension else { return [] }
         return try zip(records, embeddings).compactMap { record, embedding in
             guard let embedding else { return nil }
-            let unsealed = VectorRecord(
+            var vector = VectorRecord(
                 memory: record.id, cube: record.cube, version: record.version, keyVersion: key.version, sealed: [])
-            return VectorRecord(
-                memory: record.id, cube: record.cube, version: record.version, keyVersion: key.version,
-                sealed: try Envelope.seal(
-                    VectorCodec.encode(embedding), with: key,
-                    associatedData: Bindings.vector(tenant, pseudonym: cube.pseudonym, unsealed, dimension: dimension)
-                ).bytes)
+            vector.sealed = try Envelope.seal(
+                VectorCodec.encode(embedding), with: key,
+                associatedData: Bindings.vector(tenant, pseudonym: cube.pseudonym, vector, dimension: dimension)
+            ).bytes
+            return vector
         }
     }
 

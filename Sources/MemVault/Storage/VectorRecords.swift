@@ -5,7 +5,7 @@ public struct VectorRecord: Sendable, Equatable {
     public let cube: CubeID
     public let version: Int
     public let keyVersion: UInt32
-    public let sealed: [UInt8]
+    public var sealed: [UInt8]
 
     public init(memory: MemoryID, cube: CubeID, version: Int, keyVersion: UInt32, sealed: [UInt8]) {
         self.memory = memory
