@@ -30,7 +30,7 @@ struct SearchIndexConformance {
             try transaction.insertCube(cube)
             try transaction.insertCube(other)
             try transaction.insertMemories(memories + [elsewhere])
-            try transaction.index(documents)
+            try transaction.indexAdded(documents)
         }
         func search(_ terms: [String], labels: [String] = [], filter: SearchFilter = SearchFilter(), limit: Int = 10)
             async throws -> [LexicalHit]
@@ -91,6 +91,14 @@ struct SearchIndexConformance {
                 try transaction.index([IndexedDocument(memory: memory.id, terms: [term("lost")], labels: [])])
                 _ = try transaction.deleteMemory(memory.id)
                 throw Abort()
+            }
+        }
+        #expect(try await storage.read { try $0.indexedDocument(memory.id) }?.terms == [term("kept")])
+
+        // A memory said to be just added that already has an entry is refused, never indexed twice.
+        await #expect(throws: MemVaultError.self) {
+            try await storage.unitOfWork { transaction in
+                try transaction.indexAdded([IndexedDocument(memory: memory.id, terms: [term("twice")], labels: [])])
             }
         }
         #expect(try await storage.read { try $0.indexedDocument(memory.id) }?.terms == [term("kept")])

@@ -85,6 +85,9 @@ public protocol SearchIndexReader {
 public protocol SearchIndexRecords: SearchIndexReader {
     /// Indexes a memory's current version, replacing any entry it had.
     func index(_ documents: [IndexedDocument]) throws
+    /// Indexes memories added in this unit of work, which have no entry yet: the backend need not look for one, and
+    /// fails if it finds one.
+    func indexAdded(_ documents: [IndexedDocument]) throws
     /// The best `query.limit` matches of any of the query's terms, best first.
     func searchLexical(_ query: LexicalQuery) throws -> [LexicalHit]
 }

@@ -70,7 +70,7 @@ extension TenantStore {
             work.decision = AuditDecision(
                 effect: .permit, ruleIDs: rules.sorted(), policyRevision: work.engine.revision)
             try work.transaction.insertMemories(inserted)
-            try work.transaction.index(documents)
+            try work.transaction.indexAdded(documents)
             try work.transaction.storeVectors(vectors)
         }
         return added

@@ -97,32 +97,36 @@ enum MemoryColumn: Int, CaseIterable {
             payload: Array(row[MemoryColumn.payload.rawValue] as Data))
     }
 
-    /// A record's values in `list` order.
+    /// A record's values in `list` order, converted without boxing each into an existential (an insert's
+    /// arguments are built on the writer's thread, where every microsecond is shared by all writers).
     static func arguments(_ record: MemoryRecord) -> StatementArguments {
-        StatementArguments(allCases.map { $0.value(in: record) })
+        var values: [DatabaseValue] = []
+        values.reserveCapacity(allCases.count)
+        for column in allCases { values.append(column.value(in: record)) }
+        return StatementArguments(values)
     }
 
-    private func value(in record: MemoryRecord) -> (any DatabaseValueConvertible)? {
+    private func value(in record: MemoryRecord) -> DatabaseValue {
         let fields = record.fields
         return switch self {
-        case .memoryID: record.id.rawValue
-        case .cubeID: record.cube.rawValue
-        case .subjectID: record.subject?.rawValue
-        case .version: record.version
-        case .supersedes: record.supersedes
-        case .status: fields.status.rawValue
-        case .type: fields.type.rawValue
-        case .category: fields.category
-        case .source: fields.source.rawValue
-        case .contentKind: fields.contentKind.rawValue
-        case .contentSize: fields.contentSize
-        case .occurredAt: fields.occurredAt
-        case .validFrom: fields.validFrom
-        case .validUntil: fields.validUntil
-        case .createdAt: fields.createdAt
-        case .updatedAt: fields.updatedAt
-        case .keyVersion: record.keyVersion
-        case .payload: Data(record.payload)
+        case .memoryID: record.id.rawValue.databaseValue
+        case .cubeID: record.cube.rawValue.databaseValue
+        case .subjectID: record.subject?.rawValue.databaseValue ?? .null
+        case .version: record.version.databaseValue
+        case .supersedes: record.supersedes?.databaseValue ?? .null
+        case .status: fields.status.rawValue.databaseValue
+        case .type: fields.type.rawValue.databaseValue
+        case .category: fields.category.databaseValue
+        case .source: fields.source.rawValue.databaseValue
+        case .contentKind: fields.contentKind.rawValue.databaseValue
+        case .contentSize: fields.contentSize.databaseValue
+        case .occurredAt: fields.occurredAt?.databaseValue ?? .null
+        case .validFrom: fields.validFrom?.databaseValue ?? .null
+        case .validUntil: fields.validUntil?.databaseValue ?? .null
+        case .createdAt: fields.createdAt.databaseValue
+        case .updatedAt: fields.updatedAt.databaseValue
+        case .keyVersion: record.keyVersion.databaseValue
+        case .payload: Data(record.payload).databaseValue
         }
     }
 }

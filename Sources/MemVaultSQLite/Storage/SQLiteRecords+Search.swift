@@ -5,6 +5,16 @@ import MemVault
 
 extension SQLiteRecords: SearchIndexRecords {
     func index(_ documents: [IndexedDocument]) throws {
+        try write(documents, replacing: true)
+    }
+
+    func indexAdded(_ documents: [IndexedDocument]) throws {
+        try write(documents, replacing: false)
+    }
+
+    private func write(_ documents: [IndexedDocument], replacing: Bool) throws {
+        // Memories of cubes without an index come with none: no statement, not even the pending count.
+        guard !documents.isEmpty else { return }
         try run("indexing memories") {
             let existing = try db.cachedStatement(sql: "SELECT 1 FROM search_documents WHERE memory_id = ?")
             let remove = try db.cachedStatement(sql: "DELETE FROM search_documents WHERE memory_id = ?")
@@ -17,8 +27,9 @@ extension SQLiteRecords: SearchIndexRecords {
                     """)
             for document in documents {
                 // Only an entry that exists is deleted: the delete runs a trigger into FTS5, and any statement that
-                // touches FTS5 makes it write out what it holds.
-                if try Bool.fetchOne(existing, arguments: [document.memory.rawValue]) == true {
+                // touches FTS5 makes it write out what it holds. A memory just added has none (memory_id is unique:
+                // if it had one, the insert fails).
+                if replacing, try Bool.fetchOne(existing, arguments: [document.memory.rawValue]) == true {
                     try remove.execute(arguments: [document.memory.rawValue])
                 }
                 // Sorted: ranking needs only how often each term occurs, and the index then keeps no word order.

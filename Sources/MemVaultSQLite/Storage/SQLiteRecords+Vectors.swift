@@ -6,6 +6,7 @@ import MemVault
 
 extension SQLiteRecords: VectorRecords {
     func storeVectors(_ records: [VectorRecord]) throws {
+        guard !records.isEmpty else { return }
         try run("storing embeddings") {
             let statement = try db.cachedStatement(
                 sql: """

@@ -35,7 +35,11 @@ extension SQLiteRecords: AuditLogRecords {
             var head = try transaction.auditHead ?? tail()
             let stored = try head.append(entry)
             try db.cachedStatement(sql: "INSERT INTO audit_log (sequence, entry, hash) VALUES (?, ?, ?)")
-                .execute(arguments: [Int64(stored.sequence), Data(stored.encoded), Data(stored.hash)])
+                .execute(
+                    arguments: StatementArguments([
+                        Int64(stored.sequence).databaseValue, Data(stored.encoded).databaseValue,
+                        Data(stored.hash).databaseValue,
+                    ]))
             transaction.auditHead = head
             return stored.sequence
         }
