@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "MemVaultAudit", targets: ["MemVaultAudit"]),
         .library(name: "MemVault", targets: ["MemVault"]),
         .library(name: "MemVaultSQLite", targets: ["MemVaultSQLite"]),
+        .library(name: "MemVaultEmbedding", targets: ["MemVaultEmbedding"]),
         .executable(name: "memvault", targets: ["memvault"]),
         .executable(name: "memvault-bench", targets: ["memvault-bench"]),
     ],
@@ -65,6 +66,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // System OpenBLAS (cblas). Only MemVaultEmbedding imports it.
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        // A local embedder: all-MiniLM-L6-v2 (WordPiece tokenizer, BERT encoder, mean pooling) in Swift, its matrix
+        // products through BLAS, so that no memory content leaves the process to be embedded.
+        .target(
+            name: "MemVaultEmbedding",
+            dependencies: ["COpenBLAS", "MemVault", "MemVaultCrypto"]
+        ),
         // The command line: thin commands over the MemVault library.
         .executableTarget(
             name: "memvault",
@@ -117,6 +130,11 @@ let package = Package(
         .testTarget(
             name: "MemVaultStorageConformanceTests",
             dependencies: ["MemVault", "MemVaultSQLite", "MemVaultAudit", "MemVaultPolicy"]
+        ),
+        .testTarget(
+            name: "MemVaultEmbeddingTests",
+            dependencies: ["MemVaultEmbedding", "MemVault"],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "MemVaultCLITests",
