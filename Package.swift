@@ -96,6 +96,7 @@ let package = Package(
             name: "memvault-bench",
             dependencies: [
                 "MemVault",
+                "MemVaultEmbedding",
                 "MemVaultSQLite",
                 "MemVaultCrypto",
                 "MemVaultPolicy",

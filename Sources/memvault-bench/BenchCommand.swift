@@ -26,6 +26,13 @@ struct BenchCommand: AsyncParsableCommand {
             "The LoCoMo file for the retrieval scenario (CC BY-NC 4.0: read from outside the repository).",
             valueName: "file"))
     var locomo = "../shared/data/locomo/locomo-dev.json"
+    @Option(help: ArgumentHelp("The folder holding all-MiniLM-L6-v2/ (./scripts/fetch-model).", valueName: "folder"))
+    var models = "Models"
+    @Option(
+        help: ArgumentHelp(
+            "The folder of the numpy reference implementation of all-MiniLM-L6-v2 (the embedding baseline).",
+            valueName: "folder"))
+    var minilmReference = "../shared/data/minilm"
     @Option(
         help: ArgumentHelp(
             "Instead of the report, run one workload for --seconds, for a profiler: "
@@ -53,6 +60,9 @@ struct BenchCommand: AsyncParsableCommand {
             AuditScenario(budget: budget, rounds: rounds),
             SearchScenario(budget: budget, policies: URL(filePath: policies), rounds: rounds),
             LoCoMoScenario(file: URL(filePath: locomo), policies: URL(filePath: policies)),
+            EmbeddingScenario(
+                locomo: URL(filePath: locomo), models: URL(filePath: models),
+                referenceFolder: URL(filePath: minilmReference)),
         ]
         var report = Report()
         for scenario in scenarios where only.map({ scenario.name.localizedCaseInsensitiveContains($0) }) ?? true {

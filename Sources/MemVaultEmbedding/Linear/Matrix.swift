@@ -32,6 +32,15 @@ struct Matrix: Sendable {
             stride: self.columns)
     }
 
+    /// Rows as columns.
+    func transposed() -> Matrix {
+        var result = Matrix(rows: columns, columns: rows)
+        for row in 0..<rows {
+            for column in 0..<columns { result.values[column * rows + row] = values[row * columns + column] }
+        }
+        return result
+    }
+
     /// Adds `vector` to every row (a layer's bias).
     mutating func addToEveryRow(_ vector: [Float]) {
         precondition(vector.count == columns, "a bias of \(vector.count) for \(columns) columns")
@@ -39,12 +48,6 @@ struct Matrix: Sendable {
             let start = row * columns
             for column in 0..<columns { values[start + column] += vector[column] }
         }
-    }
-
-    /// Adds `other`, element by element (a residual connection).
-    mutating func add(_ other: Matrix) {
-        precondition(other.rows == rows && other.columns == columns, "adding matrices of different shapes")
-        for index in values.indices { values[index] += other.values[index] }
     }
 }
 

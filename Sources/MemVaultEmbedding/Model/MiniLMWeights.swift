@@ -1,5 +1,6 @@
-/// all-MiniLM-L6-v2's weights, as PyTorch stores them (a dense layer's weight is output × input and multiplies as
-/// `x · Wᵀ`), each checked for its name, type and shape when read.
+/// all-MiniLM-L6-v2's weights, each checked for its name, type and shape when read. Dense layers' weights are kept
+/// input × output, transposed once from PyTorch's output × input: BLAS packs a product's right-hand side row by
+/// row, and reading it transposed made packing twice the cost of the arithmetic for a short query.
 struct MiniLMWeights: Sendable {
     static let hidden = 384
     static let heads = 12
@@ -14,7 +15,7 @@ struct MiniLMWeights: Sendable {
     }
 
     struct Layer: Sendable {
-        /// Query, key and value stacked: 1,152 × 384, so one product computes all three.
+        /// Query, key and value side by side: 384 × 1,152, so one product computes all three.
         let queryKeyValue: Matrix
         let queryKeyValueBias: [Float]
         let attentionOutput: Matrix
@@ -43,6 +44,10 @@ struct MiniLMWeights: Sendable {
         func matrix(_ name: String, _ rows: Int, _ columns: Int) throws -> Matrix {
             Matrix(rows: rows, columns: columns, values: try tensors.floats(prefix + name, shape: [rows, columns]))
         }
+        /// A dense layer's weight, stored output × input, as input × output.
+        func dense(_ name: String, outputs: Int, inputs: Int) throws -> Matrix {
+            try matrix(name, outputs, inputs).transposed()
+        }
         func norm(_ name: String) throws -> LayerNorm {
             LayerNorm(scale: try vector(name + ".weight", Self.hidden), shift: try vector(name + ".bias", Self.hidden))
         }
@@ -60,14 +65,14 @@ struct MiniLMWeights: Sendable {
                     values: try parts.flatMap {
                         try matrix(name + "attention.self.\($0).weight", hidden, hidden).values
                     }
-                ),
+                ).transposed(),
                 queryKeyValueBias: try parts.flatMap { try vector(name + "attention.self.\($0).bias", hidden) },
-                attentionOutput: try matrix(name + "attention.output.dense.weight", hidden, hidden),
+                attentionOutput: try dense(name + "attention.output.dense.weight", outputs: hidden, inputs: hidden),
                 attentionOutputBias: try vector(name + "attention.output.dense.bias", hidden),
                 attentionNorm: try norm(name + "attention.output.LayerNorm"),
-                intermediate: try matrix(name + "intermediate.dense.weight", Self.intermediate, hidden),
+                intermediate: try dense(name + "intermediate.dense.weight", outputs: Self.intermediate, inputs: hidden),
                 intermediateBias: try vector(name + "intermediate.dense.bias", Self.intermediate),
-                output: try matrix(name + "output.dense.weight", hidden, Self.intermediate),
+                output: try dense(name + "output.dense.weight", outputs: hidden, inputs: Self.intermediate),
                 outputBias: try vector(name + "output.dense.bias", hidden),
                 outputNorm: try norm(name + "output.LayerNorm"))
         }

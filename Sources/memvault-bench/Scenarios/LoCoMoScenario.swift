@@ -247,17 +247,10 @@ struct LoCoMoScenario: Scenario {
         let script = file.deletingLastPathComponent().appending(path: "bm25_baseline.py")
         let output = FileManager.default.temporaryDirectory.appending(path: "locomo-baseline-\(UUID()).json")
         defer { try? FileManager.default.removeItem(at: output) }
-        let process = Process()
-        process.executableURL = URL(filePath: "/usr/bin/env")
-        process.arguments =
-            ["python3", script.path, "--data", file.path, "--json", output.path] + (withDate ? ["--with-date"] : [])
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-            let object = try JSONSerialization.jsonObject(with: Data(contentsOf: output)) as? [String: Any],
-            let overall = object["overall_excluding_cat5"] as? [String: Any],
+        let object = try PythonBaseline.run(
+            script.path, ["--data", file.path, "--json", output.path] + (withDate ? ["--with-date"] : []),
+            output: output)
+        guard let overall = object["overall_excluding_cat5"] as? [String: Any],
             let categories = object["per_category"] as? [String: [String: Any]]
         else { throw Failure(description: "bm25_baseline.py failed") }
         func value(_ object: [String: Any], _ key: String) -> Double { object[key] as? Double ?? 0 }
