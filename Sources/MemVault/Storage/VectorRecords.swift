@@ -24,6 +24,10 @@ public protocol VectorReader {
     /// A number that changes whenever the cube's embeddings change (in any process): what a cache of opened
     /// vectors checks before it is used.
     func vectorGeneration(of cube: CubeID) throws -> Int64
+    /// How many of the cube's memories (current versions) have no embedding yet, read in constant time.
+    func awaitingEmbedding(in cube: CubeID) throws -> Int
+    /// Up to `limit` of the cube's current versions without an embedding, in memory id order, after `after`.
+    func memoriesAwaitingEmbedding(in cube: CubeID, after: MemoryID?, limit: Int) throws -> [MemoryRecord]
 }
 
 /// Embeddings change in the unit of work that changes their memory. Deleting a memory or a cube removes them in the
@@ -32,4 +36,6 @@ public protocol VectorReader {
 public protocol VectorRecords: VectorReader {
     /// Stores embeddings, replacing any a memory had.
     func storeVectors(_ records: [VectorRecord]) throws
+    /// Removes every embedding of the cube, so that its memories are embedded again (by another model); how many.
+    func removeVectors(in cube: CubeID) throws -> Int
 }

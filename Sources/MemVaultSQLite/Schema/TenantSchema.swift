@@ -212,6 +212,40 @@ package enum TenantSchema {
                     END;
                     """)
         }
+        // The embedding backlog (docs/search.md): how many memories each cube holds and how many of them have an
+        // embedding, kept by triggers so that what is still to embed is read in constant time. Vectors are stored
+        // by delete-then-insert: a REPLACE would not run the delete trigger.
+        migrator.registerMigration("v8: embedding backlog") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE cube_memory_counts (
+                        cube_id TEXT PRIMARY KEY NOT NULL,
+                        memories INTEGER NOT NULL
+                    ) STRICT;
+                    INSERT INTO cube_memory_counts (cube_id, memories)
+                        SELECT cube_id, count(*) FROM memories GROUP BY cube_id;
+                    CREATE TRIGGER memories_counted_in AFTER INSERT ON memories BEGIN
+                        INSERT INTO cube_memory_counts (cube_id, memories) VALUES (new.cube_id, 1)
+                            ON CONFLICT (cube_id) DO UPDATE SET memories = memories + 1;
+                    END;
+                    CREATE TRIGGER memories_counted_out AFTER DELETE ON memories BEGIN
+                        UPDATE cube_memory_counts SET memories = memories - 1 WHERE cube_id = old.cube_id;
+                    END;
+                    ALTER TABLE vector_generations ADD COLUMN vectors INTEGER NOT NULL DEFAULT 0;
+                    UPDATE vector_generations SET vectors =
+                        (SELECT count(*) FROM memory_vectors v WHERE v.cube_id = vector_generations.cube_id);
+                    DROP TRIGGER memory_vectors_added;
+                    DROP TRIGGER memory_vectors_removed;
+                    CREATE TRIGGER memory_vectors_added AFTER INSERT ON memory_vectors BEGIN
+                        INSERT INTO vector_generations (cube_id, generation, vectors) VALUES (new.cube_id, 1, 1)
+                            ON CONFLICT (cube_id) DO UPDATE SET generation = generation + 1, vectors = vectors + 1;
+                    END;
+                    CREATE TRIGGER memory_vectors_removed AFTER DELETE ON memory_vectors BEGIN
+                        UPDATE vector_generations SET generation = generation + 1, vectors = vectors - 1
+                        WHERE cube_id = old.cube_id;
+                    END;
+                    """)
+        }
         return migrator
     }
 }

@@ -8,12 +8,15 @@ extension SQLiteRecords: VectorRecords {
     func storeVectors(_ records: [VectorRecord]) throws {
         guard !records.isEmpty else { return }
         try run("storing embeddings") {
+            // Delete, then insert: a REPLACE would skip the delete trigger that keeps the cube's count.
+            let remove = try db.cachedStatement(sql: "DELETE FROM memory_vectors WHERE memory_id = ?")
             let statement = try db.cachedStatement(
                 sql: """
-                    INSERT OR REPLACE INTO memory_vectors (memory_id, cube_id, version, key_version, vector)
+                    INSERT INTO memory_vectors (memory_id, cube_id, version, key_version, vector)
                     VALUES (?, ?, ?, ?, ?)
                     """)
             for record in records {
+                try remove.execute(arguments: [record.memory.rawValue])
                 try statement.execute(arguments: [
                     record.memory.rawValue, record.cube.rawValue, record.version, Int64(record.keyVersion),
                     Data(record.sealed),
@@ -58,6 +61,38 @@ extension SQLiteRecords: VectorRecords {
             try Int64.fetchOne(
                 db.cachedStatement(sql: "SELECT generation FROM vector_generations WHERE cube_id = ?"),
                 arguments: [cube.rawValue]) ?? 0
+        }
+    }
+
+    func awaitingEmbedding(in cube: CubeID) throws -> Int {
+        try run("counting memories to embed") {
+            try Int.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT coalesce((SELECT memories FROM cube_memory_counts WHERE cube_id = ?1), 0)
+                            - coalesce((SELECT vectors FROM vector_generations WHERE cube_id = ?1), 0)
+                        """), arguments: [cube.rawValue]) ?? 0
+        }
+    }
+
+    func memoriesAwaitingEmbedding(in cube: CubeID, after: MemoryID?, limit: Int) throws -> [MemoryRecord] {
+        try run("listing memories to embed") {
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT \(MemoryColumn.list) FROM memories m
+                        WHERE cube_id = ? AND memory_id > ?
+                          AND NOT EXISTS (SELECT 1 FROM memory_vectors v WHERE v.memory_id = m.memory_id)
+                        ORDER BY memory_id LIMIT ?
+                        """), arguments: [cube.rawValue, after?.rawValue ?? "", limit]
+            ).map(MemoryColumn.record)
+        }
+    }
+
+    func removeVectors(in cube: CubeID) throws -> Int {
+        try run("removing embeddings") {
+            try db.execute(sql: "DELETE FROM memory_vectors WHERE cube_id = ?", arguments: [cube.rawValue])
+            return db.changesCount
         }
     }
 }

@@ -24,6 +24,9 @@ struct SchemaMigrationTests {
         try fixture.tamper { db in
             try db.execute(
                 sql: """
+                    DROP TRIGGER memories_counted_in;
+                    DROP TRIGGER memories_counted_out;
+                    DROP TABLE cube_memory_counts;
                     DROP TRIGGER memories_removed_with_vectors;
                     DROP TABLE memory_vectors;
                     DROP TABLE vector_generations;
@@ -40,7 +43,8 @@ struct SchemaMigrationTests {
                     DROP INDEX memories_by_subject;
                     DROP TABLE memory_history;
                     ALTER TABLE memories DROP COLUMN supersedes;
-                    DELETE FROM grdb_migrations WHERE identifier IN ('v2', 'v3', 'v4', 'v5', 'v6: search index', 'v7: embeddings');
+                    DELETE FROM grdb_migrations WHERE identifier IN ('v2', 'v3', 'v4', 'v5', 'v6: search index', 'v7: embeddings',
+                        'v8: embedding backlog');
                     """)
         }
         let reference = try DatabaseQueue()
@@ -61,5 +65,12 @@ struct SchemaMigrationTests {
         try fixture.tamper { db in upgradedSchema = try Self.schema(db) }
         let currentSchema = try await current.read { try Self.schema($0) }
         #expect(upgradedSchema == currentSchema)
+        // The backlog's counts start from the memories already there.
+        var counted: Int?
+        try fixture.tamper { db in
+            counted = try Int.fetchOne(
+                db, sql: "SELECT memories FROM cube_memory_counts WHERE cube_id = ?", arguments: [cube.id.rawValue])
+        }
+        #expect(counted == 1)
     }
 }
