@@ -29,6 +29,7 @@ public final class MiniLMEmbedder: Embedder {
     /// core gets a batch of a few dozen sentences.
     static let tokensPerBatch = 2_048
 
+    public var name: String { Self.modelName }
     public var dimension: Int { Self.vectorDimension }
     let tokenizer: WordPieceTokenizer
     let encoder: MiniLMEncoder

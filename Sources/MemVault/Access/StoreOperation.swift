@@ -29,6 +29,9 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
     case readMemory = "memory get"
     case listMemories = "memory list"
     case searchMemories = "memory search"
+    case embedMemories = "memory embed"
+    case readEmbeddingBacklog = "index status"
+    case resetEmbeddings = "index reembed"
     case readHistory = "memory history"
     case updateMemory = "memory update"
     case archiveMemory = "memory archive"
@@ -69,10 +72,11 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
         case .listTenants, .readKeyStatus: .roles(Self.auditRoles)
         case .rotateTenantKey, .rewrapDataKeys, .retireTenantKey: .roles(Self.keyRoles)
         case .resolveSubject, .readSubject: .roles(Self.identityRoles)
-        case .readExternalID, .readCube, .listCubes, .readMemory, .listMemories, .readHistory: .policy(.read)
+        case .readExternalID, .readCube, .listCubes, .readMemory, .listMemories, .readHistory, .readEmbeddingBacklog:
+            .policy(.read)
         case .searchMemories: .policy(.search)
-        case .createCube, .addMemories: .policy(.write)
-        case .updateMemory, .archiveMemory: .policy(.update)
+        case .createCube, .addMemories, .embedMemories: .policy(.write)
+        case .updateMemory, .archiveMemory, .resetEmbeddings: .policy(.update)
         case .deleteCube, .deleteMemory: .policy(.delete)
         case .recordConsent, .readConsent: .roles(Self.consentRoles)
         case .setHold, .clearHold, .listHolds: .roles(Self.holdRoles)
@@ -106,10 +110,11 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
         case .createTenant, .listTenants, .setTenantPolicy, .deleteTenant: .tenant
         case .readKeyStatus, .rotateTenantKey, .rewrapDataKeys, .retireTenantKey: .key
         case .resolveSubject, .readSubject: .subject
-        case .readExternalID, .readCube, .listCubes, .readMemory, .listMemories, .readHistory: .read
+        case .readExternalID, .readCube, .listCubes, .readMemory, .listMemories, .readHistory, .readEmbeddingBacklog:
+            .read
         case .searchMemories: .search
-        case .createCube, .addMemories: .write
-        case .updateMemory, .archiveMemory: .update
+        case .createCube, .addMemories, .embedMemories: .write
+        case .updateMemory, .archiveMemory, .resetEmbeddings: .update
         case .deleteCube, .deleteMemory: .delete
         case .recordConsent, .readConsent: .consent
         case .setHold, .clearHold, .listHolds: .hold
@@ -139,6 +144,9 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
         case .readMemory: "read memories"
         case .listMemories: "list memories"
         case .searchMemories: "search memories"
+        case .embedMemories: "embed memories"
+        case .readEmbeddingBacklog: "read the embedding backlog"
+        case .resetEmbeddings: "reset embeddings"
         case .readHistory: "read memory history"
         case .updateMemory: "update memories"
         case .archiveMemory: "archive memories"

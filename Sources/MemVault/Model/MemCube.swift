@@ -35,12 +35,17 @@ public struct NewCube: Sendable {
     public var analysis: TextAnalysis
     /// The dimension of its memories' embeddings (nil: the cube keeps none); fixed for the cube's life.
     public var embeddingDimension: Int?
+    /// The model that embeds its memories in the background (`Embedder.name`; its dimension must be
+    /// `embeddingDimension`); nil if callers supply embeddings themselves, or none are kept.
+    public var embedder: String?
 
     public init(
         owner: CubeOwner, name: String, kind: String = "general", defaultCategory: String = "general",
-        provenance: Provenance = Provenance(), analysis: TextAnalysis = .standard, embeddingDimension: Int? = nil
+        provenance: Provenance = Provenance(), analysis: TextAnalysis = .standard, embeddingDimension: Int? = nil,
+        embedder: String? = nil
     ) {
         self.embeddingDimension = embeddingDimension
+        self.embedder = embedder
         self.owner = owner
         self.name = name
         self.kind = kind
@@ -63,6 +68,7 @@ public struct MemCube: Sendable, Equatable, Codable {
     public let provenance: Provenance
     public let analysis: TextAnalysis
     public let embeddingDimension: Int?
+    public let embedder: String?
     public let schemaVersion: Int
     public let createdAt: Date
     public let updatedAt: Date

@@ -18,13 +18,15 @@ struct CubeMetadata: Sendable, Equatable {
     var analysis: TextAnalysis = .standard
     /// Format 3; none before.
     var embeddingDimension: Int?
+    /// The model that embeds its memories (format 4; none before).
+    var embedder: String?
 }
 
 /// A compact, versioned binary encoding for sealed plaintexts: length-prefixed fields, big-endian integers.
 /// Cheaper than JSON on the write path, and strict on the read path: any trailing or missing byte is an error.
 enum PayloadCodec {
     private static let memoryFormat: UInt8 = 1
-    private static let cubeFormat: UInt8 = 3
+    private static let cubeFormat: UInt8 = 4
 
     static func encode(_ payload: MemoryPayload) -> [UInt8] {
         var writer = ByteWriter(capacity: payload.content.byteCount + 64)
@@ -93,6 +95,7 @@ enum PayloadCodec {
         let analysis = metadata.analysis
         writer.byte((analysis.stemming ? 1 : 0) | (analysis.stopWords ? 2 : 0) | (analysis.indexed ? 0 : 4))
         writer.count(metadata.embeddingDimension ?? 0)
+        writer.optionalString(metadata.embedder)
         return writer.output
     }
 
@@ -111,10 +114,11 @@ enum PayloadCodec {
             analysis = TextAnalysis(stemming: flags & 1 != 0, stopWords: flags & 2 != 0, indexed: flags & 4 == 0)
         }
         let dimension = format >= 3 ? try reader.count() : 0
+        let embedder = format >= 4 ? try reader.optionalString() : nil
         try reader.finish()
         return CubeMetadata(
-            name: name, provenance: provenance, analysis: analysis, embeddingDimension: dimension == 0 ? nil : dimension
-        )
+            name: name, provenance: provenance, analysis: analysis,
+            embeddingDimension: dimension == 0 ? nil : dimension, embedder: embedder)
     }
 }
 

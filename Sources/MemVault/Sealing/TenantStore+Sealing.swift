@@ -56,6 +56,7 @@ extension TenantStore {
         let cube = try openCube(context)
         context.analysis = cube.analysis
         context.embeddingDimension = cube.embeddingDimension
+        context.embedder = cube.embedder
         resources.cubeContexts.withLock { $0.insert(context, forKey: record.id) }
         return context
     }
@@ -70,7 +71,7 @@ extension TenantStore {
         return MemCube(
             id: record.id, subject: record.subject, name: metadata.name, kind: record.kind,
             defaultCategory: record.defaultCategory, provenance: metadata.provenance, analysis: metadata.analysis,
-            embeddingDimension: metadata.embeddingDimension,
+            embeddingDimension: metadata.embeddingDimension, embedder: metadata.embedder,
             schemaVersion: record.schemaVersion, createdAt: record.createdAt.date, updatedAt: record.updatedAt.date)
     }
 

@@ -16,6 +16,13 @@ extension TenantStore {
                 .invalidArgument,
                 "embedding dimension \(dimension); use 1 to \(limits.maximumEmbeddingDimension)")
         }
+        if let embedder = new.embedder {
+            try EmbedderName.validate(embedder)
+            guard new.embeddingDimension != nil else {
+                throw MemVaultError(
+                    .invalidArgument, "a cube that names an embedder needs the dimension of its embeddings")
+            }
+        }
         let kind = try Token.validate(new.kind, what: "cube kind")
         let category = try Token.validate(new.defaultCategory, what: "category")
         let subject: SubjectID? = if case .subject(let subject) = new.owner { subject } else { nil }
@@ -34,7 +41,7 @@ extension TenantStore {
                 PayloadCodec.encode(
                     CubeMetadata(
                         name: new.name, provenance: new.provenance, analysis: new.analysis,
-                        embeddingDimension: new.embeddingDimension)), with: key,
+                        embeddingDimension: new.embeddingDimension, embedder: new.embedder)), with: key,
                 associatedData: Bindings.cube(tenant, pseudonym: ownerPseudonym, unsealed)
             ).bytes,
             keyVersion: key.version, createdAt: created, updatedAt: created)
@@ -50,11 +57,12 @@ extension TenantStore {
             $0.insert(
                 CubeContext(
                     record: record, pseudonym: ownerPseudonym, analysis: new.analysis,
-                    embeddingDimension: new.embeddingDimension), forKey: id)
+                    embeddingDimension: new.embeddingDimension, embedder: new.embedder), forKey: id)
         }
         return MemCube(
             id: id, subject: subject, name: new.name, kind: kind, defaultCategory: category,
             provenance: new.provenance, analysis: new.analysis, embeddingDimension: new.embeddingDimension,
+            embedder: new.embedder,
             schemaVersion: MemCube.schemaVersion,
             createdAt: created.date,
             updatedAt: created.date)

@@ -62,6 +62,7 @@ struct CubeContext: Sendable {
     /// From the sealed metadata, read when the context was verified.
     var analysis: TextAnalysis = .standard
     var embeddingDimension: Int?
+    var embedder: String?
     var owner: DataKeyOwner { record.subject.map(DataKeyOwner.subject) ?? .tenant }
 }
 

@@ -107,6 +107,8 @@ struct MatrixWorld {
     let cube: CubeID
     let memory: MemoryID
     let hold: String
+    /// A cube that names an embedder, with a memory waiting to be embedded.
+    let embedded: CubeID
 
     static func context(for role: Role) -> AccessContext {
         let purpose =
@@ -127,7 +129,13 @@ struct MatrixWorld {
         let held = try await acme.createCube(NewCube(owner: .tenant, name: "held"))
         let hold = try await admin.setHold(on: .cube(held.id), reason: "case 7")
         try await admin.rotateTenantKey()
-        return MatrixWorld(fixture: fixture, alice: alice.id, cube: cube.id, memory: memory.id, hold: hold.id)
+        let embedded = try await acme.createCube(
+            NewCube(
+                owner: .subject(alice.id), name: "embedded", embeddingDimension: WordCountEmbedder.words.count,
+                embedder: "word-count"))
+        _ = try await acme.addMemory(.text("likes coffee", category: "conversation"), to: embedded.id)
+        return MatrixWorld(
+            fixture: fixture, alice: alice.id, cube: cube.id, memory: memory.id, hold: hold.id, embedded: embedded.id)
     }
 
     /// Runs `operation` as `context`. A list whose every item was withheld counts as denied.
@@ -161,6 +169,11 @@ struct MatrixWorld {
         case .searchMemories:
             let results = try await tenant().search(SearchQuery("tea", in: .cubes([cube])))
             if results.hits.isEmpty, !results.withheld.isEmpty { throw MemVaultError(.denied, "every match withheld") }
+        case .embedMemories:
+            let pass = try await tenant().embedAwaiting(in: embedded, with: WordCountEmbedder())
+            if pass.embedded == 0, pass.withheld > 0 { throw MemVaultError(.denied, "every memory withheld") }
+        case .readEmbeddingBacklog: _ = try await tenant().embeddingBacklog(embedded)
+        case .resetEmbeddings: _ = try await tenant().reembed(embedded)
         case .readHistory: _ = try await tenant().history(memory)
         case .updateMemory: _ = try await tenant().updateMemory(memory, MemoryChanges(content: .text("green tea")))
         case .archiveMemory: _ = try await tenant().archiveMemory(memory)

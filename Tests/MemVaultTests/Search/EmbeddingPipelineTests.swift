@@ -1,0 +1,179 @@
+import Foundation
+import MemVaultAudit
+import MemVaultPolicy
+import Synchronization
+import Testing
+
+@testable import MemVault
+
+@Suite("Embedding in the background")
+struct EmbeddingPipelineTests {
+    struct World {
+        let fixture: StoreFixture
+        let acme: TenantStore
+        let alice: SubjectID
+        let cube: MemCube
+        let embedder = WordCountEmbedder()
+
+        static func make() async throws -> World {
+            let fixture = try await StoreFixture.make()
+            let acme = try await fixture.tenant()
+            let alice = try await acme.resolveSubject(externalID: "alice").id
+            let cube = try await acme.createCube(
+                NewCube(
+                    owner: .subject(alice), name: "embedded", defaultCategory: "conversation",
+                    embeddingDimension: WordCountEmbedder.words.count, embedder: "word-count"))
+            return World(fixture: fixture, acme: acme, alice: alice, cube: cube)
+        }
+
+        /// Runs passes until the backlog is read to its end; the total embedded.
+        func drain(limit: Int = 3) async throws -> Int {
+            var after: MemoryID?
+            var total = 0
+            repeat {
+                let pass = try await acme.embedAwaiting(in: cube.id, with: embedder, after: after, limit: limit)
+                total += pass.embedded
+                after = pass.next
+            } while after != nil
+            return total
+        }
+    }
+
+    @Test("adds do not wait: memories wait in the backlog, passes embed them in batches, the cube names its model")
+    func backlogDrains() async throws {
+        let world = try await World.make()
+        #expect(world.cube.embedder == "word-count")
+        #expect(try await world.acme.cube(world.cube.id).embedder == "word-count")
+        let texts = ["tea in Lisbon", "coffee in Porto", "a cat and a dog", "music and a book", "tea tea tea", "dog"]
+        let added = try await world.acme.addMemories(texts.map { NewMemory(content: .text($0)) }, to: world.cube.id)
+        #expect(world.embedder.texts.isEmpty, "adding does not embed")
+        let before = try await world.acme.embeddingBacklog(world.cube.id)
+        #expect(before.awaiting == 6)
+        #expect(before.embedder == "word-count")
+        #expect(before.oldestAwaitingSince == added[0].createdAt)
+
+        #expect(try await world.drain() == 6)
+        #expect(Set(world.embedder.texts) == Set(texts))
+        let after = try await world.acme.embeddingBacklog(world.cube.id)
+        #expect(after.awaiting == 0 && after.oldestAwaitingSince == nil)
+
+        // What was stored is the model's vector for the memory, sealed: vector search finds it.
+        let results = try await world.acme.search(
+            SearchQuery(
+                "", in: .cubes([world.cube.id]), limit: 2, vector: WordCountEmbedder.vector("tea"), mode: .vector))
+        #expect(results.hits.first?.memory.id == added[4].id)
+
+        // An update without an embedding puts the memory back in the backlog; the next pass embeds the new text.
+        _ = try await world.acme.updateMemory(added[5].id, MemoryChanges(content: .text("now about a book")))
+        #expect(try await world.acme.embeddingBacklog(world.cube.id).awaiting == 1)
+        #expect(try await world.drain() == 1)
+        #expect(world.embedder.texts.last == "now about a book")
+    }
+
+    @Test("each pass is recorded: what was read to be embedded, then what was stored, ids only")
+    func audited() async throws {
+        let world = try await World.make()
+        let added = try await world.acme.addMemories(
+            ["tea", "coffee"].map { NewMemory(content: .text($0)) }, to: world.cube.id)
+        _ = try await world.drain(limit: 10)
+        let entries = try await world.fixture.tenant(as: .auditor).auditLog().filter {
+            $0.detail?.hasPrefix("embedding") == true
+        }
+        #expect(entries.map(\.detail) == ["embedding: read", "embedding: stored"])
+        #expect(entries.allSatisfy { Set($0.memories) == Set(added.map(\.id.rawValue)) && $0.effect == .permit })
+        #expect(entries.allSatisfy { $0.action == .write })
+    }
+
+    @Test("a memory changed while it was being embedded keeps no stale vector; a withdrawn consent stops embedding")
+    func racesAndPolicy() async throws {
+        let world = try await World.make()
+        let slow = SlowEmbedder(inner: world.embedder)
+        let memory = try await world.acme.addMemory(.text("tea"), to: world.cube.id)
+        async let pass = world.acme.embedAwaiting(in: world.cube.id, with: slow)
+        await slow.started.wait()
+        _ = try await world.acme.updateMemory(memory.id, MemoryChanges(content: .text("coffee")))
+        slow.proceed.signal()
+        let result = try await pass
+        #expect(result.embedded == 0 && result.skipped == 1)
+        #expect(try await world.acme.embeddingBacklog(world.cube.id).awaiting == 1)
+        #expect(try await world.drain() == 1)
+        #expect(world.embedder.texts.last == "coffee")
+
+        // Under the default policy, processing "conversation" memories for service delivery needs no consent, but
+        // a purpose that does is refused once consent is withdrawn.
+        let personal = try await world.fixture.tenant(as: .personalisation)
+        try await personal.setConsent(.given, subject: world.alice, purpose: "personalisation")
+        _ = try await world.acme.addMemory(.text("dog"), to: world.cube.id)
+        try await personal.setConsent(.withdrawn, subject: world.alice, purpose: "personalisation")
+        let refused = try await personal.embedAwaiting(in: world.cube.id, with: world.embedder)
+        #expect(refused.embedded == 0 && refused.withheld == 1)
+        #expect(try await world.acme.embeddingBacklog(world.cube.id).awaiting == 1)
+    }
+
+    @Test("the embedder must be the cube's model; re-embedding drops every vector so passes embed them again")
+    func modelAndReembed() async throws {
+        let world = try await World.make()
+        _ = try await world.acme.addMemories(
+            ["tea", "coffee", "dog"].map { NewMemory(content: .text($0)) }, to: world.cube.id)
+        let other = WordCountEmbedder(name: "another-model")
+        let wrong = await #expect(throws: MemVaultError.self) {
+            try await world.acme.embedAwaiting(in: world.cube.id, with: other)
+        }
+        #expect(wrong?.message.contains("is embedded with word-count") == true)
+        #expect(try await world.drain() == 3)
+        #expect(try await world.acme.reembed(world.cube.id) == 3)
+        #expect(try await world.acme.embeddingBacklog(world.cube.id).awaiting == 3)
+        #expect(try await world.drain() == 3)
+
+        let plain = try await world.acme.createCube(NewCube(owner: .subject(world.alice), name: "plain"))
+        await #expect(throws: MemVaultError.self) { try await world.acme.embeddingBacklog(plain.id) }
+        await #expect(throws: MemVaultError.self) {
+            try await world.acme.createCube(NewCube(owner: .subject(world.alice), name: "x", embedder: "word-count"))
+        }
+        await #expect(throws: MemVaultError.self) {
+            try await world.acme.createCube(
+                NewCube(owner: .subject(world.alice), name: "x", embeddingDimension: 8, embedder: "no spaces allowed"))
+        }
+    }
+}
+
+/// Holds an embedding until told to go on, so a test can change the memory meanwhile.
+final class SlowEmbedder: Embedder {
+    let inner: WordCountEmbedder
+    let started = Gate()
+    let proceed = Gate()
+    var name: String { inner.name }
+    var dimension: Int { inner.dimension }
+
+    init(inner: WordCountEmbedder) { self.inner = inner }
+
+    func embed(_ texts: [String]) async throws -> [[Float]] {
+        started.signal()
+        await proceed.wait()
+        return try await inner.embed(texts)
+    }
+}
+
+/// A one-shot signal between tasks.
+final class Gate: Sendable {
+    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func signal() {
+        let waiters = state.withLock { state in
+            state.open = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let open = state.withLock { state in
+                if !state.open { state.waiters.append(continuation) }
+                return state.open
+            }
+            if open { continuation.resume() }
+        }
+    }
+}
