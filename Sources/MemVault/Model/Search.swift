@@ -18,11 +18,22 @@ public struct SearchQuery: Sendable {
     public var filter: SearchFilter
     /// An embedding of what is looked for, of the scope's cubes' dimension.
     public var vector: [Float]?
-    public var mode: SearchMode
+    /// The model that made `vector`, when the store embedded the query (`search(_:embedder:)`): only cubes naming
+    /// that model are compared with it. Nil for a vector the caller supplied.
+    public var vectorModel: String?
+    /// The mode asked for; nil lets the store choose (see `mode`).
+    public var requestedMode: SearchMode?
     /// How hybrid search combines its two rankings.
     public var fusion: Fusion
 
-    /// `mode` defaults to lexical without a vector, vector without text, hybrid with both.
+    /// The mode asked for, else lexical without a vector, vector without text, hybrid with both.
+    public var mode: SearchMode {
+        get { requestedMode ?? (vector == nil ? .lexical : text.allSatisfy(\.isWhitespace) ? .vector : .hybrid) }
+        set { requestedMode = newValue }
+    }
+
+    /// `mode` nil lets the store choose: hybrid when the query has words and a vector (or an embedder to make one
+    /// and cubes that name it), lexical otherwise.
     public init(
         _ text: String, in scope: Scope, limit: Int = 10, tags: [String] = [], filter: SearchFilter = SearchFilter(),
         vector: [Float]? = nil, mode: SearchMode? = nil, fusion: Fusion = .linear(vectorWeight: 0.5)
@@ -33,8 +44,7 @@ public struct SearchQuery: Sendable {
         self.tags = tags
         self.filter = filter
         self.vector = vector
-        self.mode =
-            mode ?? (vector == nil ? .lexical : text.allSatisfy(\.isWhitespace) ? .vector : .hybrid)
+        self.requestedMode = mode
         self.fusion = fusion
     }
 }
@@ -85,4 +95,9 @@ public struct SearchResults: Sendable {
     public let withheld: [Withheld]
     /// Cubes left out because the policy does not allow searching their subject for the purpose.
     public let deniedCubes: [CubeID]
+    /// The mode the search ran in (the one asked for, or the store's choice).
+    public let mode: SearchMode
+    /// Memories of the searched cubes that name an embedder which are not embedded yet: vector search could not
+    /// see them (the indexer's backlog).
+    public let awaitingEmbedding: Int
 }

@@ -7,7 +7,12 @@ import Synchronization
 extension TenantStore {
     /// The best matches of `query` the policy allows for the declared purpose, best first. One audit entry lists
     /// the ids returned and how many were withheld; neither the query text nor its vector is recorded.
-    public func search(_ query: SearchQuery) async throws -> SearchResults {
+    ///
+    /// With an `embedder`, a query with words and no vector is embedded here, at search time, when the scope has
+    /// cubes that name that model: unless the query asks for a mode, the search is then hybrid. The vector is
+    /// compared only with those cubes' embeddings.
+    public func search(_ query: SearchQuery, embedder: (any Embedder)? = nil) async throws -> SearchResults {
+        let query = try await embedded(query, with: embedder)
         try limits.check(search: query)
         let (subject, cube): (SubjectID?, CubeID?) =
             switch query.scope {
@@ -55,8 +60,51 @@ extension TenantStore {
             work.returned = UInt64(hits.count)
             work.withheld = UInt64(withheld.count)
             work.detail = query.mode.rawValue
-            return SearchResults(hits: hits, withheld: withheld.summary, deniedCubes: scope.denied)
+            let awaiting = try scope.vector.filter { $0.embedder != nil }.reduce(0) {
+                $0 + (try work.transaction.awaitingEmbedding(in: $1.record.id))
+            }
+            return SearchResults(
+                hits: hits, withheld: withheld.summary, deniedCubes: scope.denied, mode: query.mode,
+                awaitingEmbedding: awaiting)
         }
+    }
+
+    /// The query with its vector made by `embedder`, if it has words and no vector, does not ask for lexical
+    /// search, and the scope has cubes naming that model; else the query as it is.
+    private func embedded(_ query: SearchQuery, with embedder: (any Embedder)?) async throws -> SearchQuery {
+        guard let embedder, query.vector == nil, query.requestedMode != .lexical,
+            !query.text.allSatisfy(\.isWhitespace), await scope(query.scope, names: embedder.name)
+        else { return query }
+        try limits.checkText(query.text, "the query", limits.maximumQueryBytes)
+        guard let vector = try await embedder.embed([query.text]).first, vector.count == embedder.dimension else {
+            throw MemVaultError(.invalidArgument, "the embedder returned no vector of its dimension for the query")
+        }
+        var query = query
+        query.vector = vector
+        query.vectorModel = embedder.name
+        return query
+    }
+
+    /// Whether any cube of the scope names the model (read from a snapshot, or the cache of verified cubes; a scope
+    /// that cannot be read says no, and the search itself reports why).
+    private func scope(_ scope: SearchQuery.Scope, names model: String) async -> Bool {
+        let contexts: [CubeContext]?
+        switch scope {
+        case .cubes(let cubes):
+            var found: [CubeContext] = []
+            for cube in cubes {
+                guard let context = try? await cubeContext(cube) else { return false }
+                found.append(context)
+            }
+            contexts = found
+        case .subject(let subject):
+            contexts = try? await storage.read { [self] reader in
+                try reader.cubes(.subject(subject), after: nil, limit: limits.maximumSearchCubes).map {
+                    try verifiedContext(for: $0, in: reader)
+                }
+            }
+        }
+        return contexts?.contains { $0.embedder == model } ?? false
     }
 
     /// The scope's cubes, each subject decided first: a subject the policy does not allow searching for the
@@ -87,8 +135,12 @@ extension TenantStore {
                     "cube \(unindexed.record.id) was created without a search index; it cannot be searched by words")
             }
         }
+        /// Cubes whose embeddings the query's vector can be compared with.
+        func comparable(_ context: CubeContext) -> Bool {
+            context.embeddingDimension != nil && (query.vectorModel == nil || context.embedder == query.vectorModel)
+        }
         if let vector = query.vector {
-            for context in contexts {
+            for context in contexts where comparable(context) {
                 guard let dimension = context.embeddingDimension else { continue }
                 guard vector.count == dimension else {
                     throw MemVaultError(
@@ -97,7 +149,7 @@ extension TenantStore {
                             + "have \(dimension)")
                 }
             }
-            if query.mode == .vector, !contexts.contains(where: { $0.embeddingDimension != nil }) {
+            if query.mode == .vector, !contexts.contains(where: comparable) {
                 throw MemVaultError(.invalidArgument, "no cube in the scope keeps embeddings")
             }
         }
@@ -124,7 +176,7 @@ extension TenantStore {
                 SearchGroup(owner: cubes[0].owner, analysis: cubes[0].analysis, cubes: cubes.map(\.record.id)))
         }
         lexical.sort { $0.cubes[0] < $1.cubes[0] }
-        return (lexical, allowed.filter { $0.embeddingDimension != nil }, denied.sorted())
+        return (lexical, allowed.filter(comparable), denied.sorted())
     }
 
     /// Each group's best `fetch` matches, merged best first (equal scores keep each group's order).

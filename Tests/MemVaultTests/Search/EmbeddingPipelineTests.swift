@@ -137,6 +137,53 @@ struct EmbeddingPipelineTests {
     }
 }
 
+extension EmbeddingPipelineTests {
+    @Test("with an embedder, search embeds the query and goes hybrid, over what is embedded, saying what waits")
+    func searchEmbedsTheQuery() async throws {
+        let world = try await World.make()
+        let added = try await world.acme.addMemories(
+            ["we drank tea", "coffee at noon", "a walk with the dog"].map { NewMemory(content: .text($0)) },
+            to: world.cube.id)
+        _ = try await world.drain()
+        _ = try await world.acme.addMemory(.text("more tea later"), to: world.cube.id)
+        let scope = SearchQuery.Scope.subject(world.alice)
+
+        let hybrid = try await world.acme.search(SearchQuery("tea", in: scope), embedder: world.embedder)
+        #expect(hybrid.mode == .hybrid)
+        #expect(world.embedder.texts.last == "tea", "the query was embedded at search time")
+        #expect(hybrid.awaitingEmbedding == 1)
+        let teaHit = try #require(hybrid.hits.first { $0.memory.id == added[0].id })
+        #expect(teaHit.matched == [.lexical, .vector])
+        // The memory not embedded yet is found by its words alone.
+        #expect(hybrid.hits.contains { $0.matched == [.lexical] && $0.memory.content == .text("more tea later") })
+
+        // Asking for lexical search, or having no embedder, leaves the query unembedded.
+        let asked = world.embedder.texts.count
+        let lexical = try await world.acme.search(
+            SearchQuery("tea", in: scope, mode: .lexical), embedder: world.embedder)
+        #expect(lexical.mode == .lexical && lexical.hits.allSatisfy { $0.matched == [.lexical] })
+        #expect(try await world.acme.search(SearchQuery("tea", in: scope)).mode == .lexical)
+        #expect(world.embedder.texts.count == asked)
+        let vectorOnly = try await world.acme.search(
+            SearchQuery("dog", in: scope, mode: .vector), embedder: world.embedder)
+        #expect(vectorOnly.hits.first?.memory.id == added[2].id)
+
+        // A cube that names no embedder is searched by words only, and its caller-supplied vectors are not
+        // compared with the model's.
+        let supplied = try await world.acme.createCube(
+            NewCube(
+                owner: .subject(world.alice), name: "supplied", defaultCategory: "conversation",
+                embeddingDimension: WordCountEmbedder.words.count))
+        _ = try await world.acme.addMemory(
+            NewMemory(content: .text("unrelated"), embedding: WordCountEmbedder.vector("tea")), to: supplied.id)
+        let mixed = try await world.acme.search(SearchQuery("tea", in: scope, limit: 10), embedder: world.embedder)
+        #expect(!mixed.hits.contains { $0.memory.cube == supplied.id })
+        let alone = try await world.acme.search(
+            SearchQuery("tea", in: .cubes([supplied.id])), embedder: world.embedder)
+        #expect(alone.mode == .lexical && alone.hits.isEmpty)
+    }
+}
+
 /// Holds an embedding until told to go on, so a test can change the memory meanwhile.
 final class SlowEmbedder: Embedder {
     let inner: WordCountEmbedder
