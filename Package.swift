@@ -83,6 +83,7 @@ let package = Package(
             name: "memvault",
             dependencies: [
                 "MemVault",
+                "MemVaultEmbedding",
                 "MemVaultSQLite",
                 "MemVaultAudit",
                 "MemVaultCrypto",

@@ -59,7 +59,8 @@ struct BenchCommand: AsyncParsableCommand {
             PolicyDecisionScenario(budget: budget, policies: URL(filePath: policies)),
             AuditScenario(budget: budget, rounds: rounds),
             SearchScenario(budget: budget, policies: URL(filePath: policies), rounds: rounds),
-            LoCoMoScenario(file: URL(filePath: locomo), policies: URL(filePath: policies)),
+            LoCoMoScenario(
+                file: URL(filePath: locomo), policies: URL(filePath: policies), models: URL(filePath: models)),
             EmbeddingScenario(
                 locomo: URL(filePath: locomo), models: URL(filePath: models),
                 referenceFolder: URL(filePath: minilmReference)),

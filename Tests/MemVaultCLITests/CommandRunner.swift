@@ -33,7 +33,7 @@ struct CommandRunner {
     /// The options this runner adds to `arguments`.
     func added(to arguments: [String]) -> [String] {
         let command = arguments.first ?? ""
-        if ["subject", "cube", "memory", "search", "consent", "hold"].contains(command)
+        if ["subject", "cube", "memory", "search", "consent", "hold", "index"].contains(command)
             || arguments.prefix(2) == ["audit", "log"]
         {
             return context
@@ -55,23 +55,36 @@ struct CommandRunner {
         }
     }
 
-    /// A configured, not yet started process for `arguments`.
-    func process(_ arguments: [String], withData: Bool = true) throws -> Process {
+    /// The repository's model folder (`./scripts/fetch-model` fills it), for commands that embed.
+    static let modelsFolder = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appending(path: "Models").path
+
+    /// A configured, not yet started process for `arguments`; with `wrapper`, the binary runs under that command
+    /// (e.g. `unshare -rn`).
+    func process(_ arguments: [String], withData: Bool = true, wrapper: [String] = []) throws -> Process {
         let process = Process()
-        process.executableURL = try Self.binary
-        process.arguments = arguments + (withData ? ["--data", dataFolder] + added(to: arguments) : [])
+        let full = arguments + (withData ? ["--data", dataFolder] + added(to: arguments) : [])
+        if let tool = wrapper.first {
+            process.executableURL = URL(filePath: tool)
+            process.arguments = Array(wrapper.dropFirst()) + [try Self.binary.path] + full
+        } else {
+            process.executableURL = try Self.binary
+            process.arguments = full
+        }
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "MEMVAULT_MASTER_KEY")
         environment.removeValue(forKey: "MEMVAULT_DATA")
         environment["MEMVAULT_KEY_DIR"] = keyFolder
+        environment["MEMVAULT_MODELS"] = Self.modelsFolder
         environment.merge(self.environment) { $1 }
         process.environment = environment
         return process
     }
 
     @discardableResult
-    func run(_ arguments: [String], withData: Bool = true, input: Data? = nil) throws -> Outcome {
-        let process = try process(arguments, withData: withData)
+    func run(_ arguments: [String], withData: Bool = true, input: Data? = nil, wrapper: [String] = []) throws -> Outcome
+    {
+        let process = try process(arguments, withData: withData, wrapper: wrapper)
         let output = Pipe()
         let error = Pipe()
         process.standardOutput = output

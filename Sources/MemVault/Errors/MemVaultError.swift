@@ -41,5 +41,8 @@ public struct MemVaultError: Error, Sendable, Equatable, CustomStringConvertible
         public static let integrity = Code("integrity_failure")
         public static let storage = Code("storage_failure")
         public static let crypto = Code("crypto_failure")
+        /// A local embedder cannot run: its model files are missing, altered or malformed. The message says how to
+        /// fetch them; lexical search works without them.
+        public static let embedderUnavailable = Code("embedder_unavailable")
     }
 }

@@ -81,7 +81,7 @@ extension SearchHit: Encodable {
 
 extension SearchResults: Encodable {
     private enum CodingKeys: String, CodingKey {
-        case hits, withheld, deniedCubes
+        case hits, withheld, deniedCubes, mode, awaitingEmbedding
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -89,5 +89,7 @@ extension SearchResults: Encodable {
         try container.encode(hits, forKey: .hits)
         try container.encode(withheld, forKey: .withheld)
         try container.encode(deniedCubes, forKey: .deniedCubes)
+        try container.encode(mode, forKey: .mode)
+        try container.encode(awaitingEmbedding, forKey: .awaitingEmbedding)
     }
 }

@@ -36,10 +36,23 @@ struct CubeCommand: AsyncParsableCommand {
             name: .customLong("embedding-dimension"),
             help: "Keep an embedding per memory, of this many dimensions (fixed for the cube), for vector search.")
         var embeddingDimension: Int?
+        @Option(
+            help: ArgumentHelp(
+                "Embed its memories in the background with this local model (all-MiniLM-L6-v2); search is then "
+                    + "hybrid by default. See `memvault index`.", valueName: "model"))
+        var embedder: String?
 
         func validate() throws {
             guard (subject != nil) != shared else {
                 throw ValidationError("give exactly one owner: --subject sub_… or --shared")
+            }
+            if let embedder {
+                let dimension = try KnownEmbedders.dimension(of: embedder)
+                if let embeddingDimension, embeddingDimension != dimension {
+                    throw ValidationError(
+                        "\(embedder) makes \(dimension)-dimensional embeddings; --embedding-dimension says "
+                            + "\(embeddingDimension)")
+                }
             }
         }
 
@@ -53,7 +66,8 @@ struct CubeCommand: AsyncParsableCommand {
                             provenance: Provenance(origin: origin, createdBy: createdBy, importedFrom: importedFrom),
                             analysis: TextAnalysis(
                                 stemming: !noStemming, stopWords: !noStopWords, indexed: !noSearchIndex),
-                            embeddingDimension: embeddingDimension))
+                            embeddingDimension: try embedder.map(KnownEmbedders.dimension) ?? embeddingDimension,
+                            embedder: embedder))
                 }
             } text: {
                 CubeText.render($0)
@@ -140,6 +154,11 @@ enum CubeText {
             cube.provenance.importedFrom.map { "imported from \($0)" },
         ].compactMap { $0 }
         if !provenance.isEmpty { lines.append("  provenance: " + provenance.joined(separator: ", ")) }
+        if let embedder = cube.embedder {
+            lines.append("  embedded with \(embedder) (\(cube.embeddingDimension ?? 0) dimensions)")
+        } else if let dimension = cube.embeddingDimension {
+            lines.append("  embeddings supplied by the caller (\(dimension) dimensions)")
+        }
         lines.append("  created \(Timestamps.format(cube.createdAt))  updated \(Timestamps.format(cube.updatedAt))")
         return lines.joined(separator: "\n")
     }

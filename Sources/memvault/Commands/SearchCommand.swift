@@ -18,6 +18,7 @@ struct SearchCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var options: TenantDataOptions
+    @OptionGroup var model: ModelOptions
     @Option(help: "The tenant.") var tenant: String
     @Option(help: "Search every cube of this subject (sub_…).") var subject: String?
     @Option(name: .customLong("cube"), help: "Search this cube (cube_…; repeatable).") var cubes: [String] = []
@@ -27,7 +28,11 @@ struct SearchCommand: AsyncParsableCommand {
             "A file holding the query's embedding as a JSON array of numbers (- for standard input).",
             valueName: "file"))
     var vector: String?
-    @Option(help: "lexical, vector or hybrid (default: lexical without --vector, vector without --query, else hybrid).")
+    @Option(
+        help: """
+            lexical, vector or hybrid (default: hybrid when the scope has cubes embedded by a local model, or with \
+            both --query and --vector; vector with --vector alone; else lexical).
+            """)
     var mode: SearchMode?
     @Option(help: "How hybrid search fuses its rankings: linear (min-max, weighted) or rrf (reciprocal rank).")
     var fusion: FusionKind = .linear
@@ -70,7 +75,17 @@ struct SearchCommand: AsyncParsableCommand {
                 query, in: scope, limit: k, tags: tags, filter: filter,
                 vector: try vector.map { try VectorFile.read($0, option: "--vector") }, mode: mode,
                 fusion: fusion == .rrf ? .reciprocalRank : .linear(vectorWeight: vectorWeight))
-            return try await options.withTenant(tenant) { try await $0.search(search) }
+            return try await options.withTenant(tenant) { store in
+                do {
+                    return try await store.search(search, embedder: model.embedder)
+                } catch let error as MemVaultError where error.code == .embedderUnavailable && mode == nil {
+                    // Nobody asked for vectors: words alone still find what they can.
+                    FileHandle.standardError.write(Data("note: searched by words only: \(error.message)\n".utf8))
+                    var lexical = search
+                    lexical.mode = .lexical
+                    return try await store.search(lexical)
+                }
+            }
         } text: { results in
             var lines = results.hits.enumerated().map { rank, hit in
                 String(format: "%2d. %.4g  ", rank + 1, hit.score)
@@ -78,8 +93,14 @@ struct SearchCommand: AsyncParsableCommand {
                     .replacingOccurrences(of: "\n", with: "\n    ")
             }
             if lines.isEmpty { lines.append("no matches") }
+            lines.insert("\(results.mode.rawValue) search", at: 0)
             lines += results.withheld.map {
                 "withheld \($0.count) by \($0.ruleIDs.joined(separator: ", ")): \($0.reason)"
+            }
+            if results.awaitingEmbedding > 0 {
+                lines.append(
+                    "\(results.awaitingEmbedding) memories are not embedded yet (vector search cannot see them; "
+                        + "`memvault index run` embeds them)")
             }
             if !results.deniedCubes.isEmpty {
                 lines.append("not searched (policy): " + results.deniedCubes.map(\.rawValue).joined(separator: ", "))
