@@ -116,7 +116,9 @@ struct LoCoMoScenario: Scenario {
                     switch modes[index].label {
                     case "lexical": query.mode = .lexical
                     case "vector": query.mode = .vector
-                    default: query.fusion = modes[index].fusion
+                    default:
+                        query.mode = .hybrid
+                        query.fusion = modes[index].fusion
                     }
                     if query.mode != .lexical {
                         query.vector = vector

@@ -9,12 +9,15 @@ enum FusionKind: String, ExpressibleByArgument, CaseIterable {
 struct SearchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "search",
-        abstract: "Find memories by their words, best first, within one subject's cubes or a list of cubes.",
+        abstract:
+            "Find memories by their words and meaning, best first, within one subject's cubes or a list of cubes.",
         discussion: """
-            Ranked by BM25 over the cube's blind index: the query is analysed like the memories (folding, \
+            Words are ranked by BM25 over the cube's blind index: the query is analysed like the memories (folding, \
             stemming and stop words as each cube was created with) and turned into keyed hashes, so the index \
-            never holds a word. Only what the policy allows for the declared purpose is returned; the audit \
-            entry lists the ids returned, never the query.
+            never holds a word. Cubes created with --embedder are also searched by meaning: the query is embedded \
+            by the local model, in this process, and the search is hybrid unless --mode says otherwise (without \
+            the model's files it searches by words and says how to fetch them). Only what the policy allows for \
+            the declared purpose is returned; the audit entry lists the ids returned, never the query.
             """)
 
     @OptionGroup var options: TenantDataOptions
@@ -36,8 +39,10 @@ struct SearchCommand: AsyncParsableCommand {
     var mode: SearchMode?
     @Option(help: "How hybrid search fuses its rankings: linear (min-max, weighted) or rrf (reciprocal rank).")
     var fusion: FusionKind = .linear
-    @Option(name: .customLong("vector-weight"), help: "The vector ranking's weight in linear fusion, 0 to 1.")
-    var vectorWeight = 0.5
+    @Option(
+        name: .customLong("vector-weight"),
+        help: "The vector ranking's weight in linear fusion, 0 to 1 (default 0.4, tuned on LoCoMo's dev file).")
+    var vectorWeight: Double?
     @Option(help: "How many results.") var k = 10
     @Option(name: .customLong("type"), help: "Only memories of this type (repeatable).") var types: [MemoryType] = []
     @Option(name: .customLong("category"), help: "Only memories of this category (repeatable).")
@@ -74,7 +79,8 @@ struct SearchCommand: AsyncParsableCommand {
             let search = SearchQuery(
                 query, in: scope, limit: k, tags: tags, filter: filter,
                 vector: try vector.map { try VectorFile.read($0, option: "--vector") }, mode: mode,
-                fusion: fusion == .rrf ? .reciprocalRank : .linear(vectorWeight: vectorWeight))
+                fusion: fusion == .rrf
+                    ? .reciprocalRank : vectorWeight.map { .linear(vectorWeight: $0) } ?? .defaultHybrid)
             return try await options.withTenant(tenant) { store in
                 do {
                     return try await store.search(search, embedder: model.embedder)
