@@ -159,6 +159,37 @@ struct IndexCommandTests {
         #expect(verified.status == 0, "\(verified.standardOutput)")
     }
 
+    @Test("index run --follow embeds what other processes add, within its interval, and stops cleanly on SIGTERM")
+    func follows() async throws {
+        let (_, cube) = try embeddedCube()
+        let follower = try cli.process(["index", "run", "--tenant", "acme", "--follow", "--interval", "0.2"])
+        follower.standardOutput = FileHandle.nullDevice
+        follower.standardError = FileHandle.nullDevice
+        try follower.run()
+        defer { if follower.isRunning { kill(follower.processIdentifier, SIGKILL) } }
+        func awaiting() throws -> Int? {
+            let status = try cli.run(["index", "status", "--tenant", "acme", "--json"])
+            return (try JSONSerialization.jsonObject(with: Data(status.standardOutput.utf8)) as? [[String: Any]])?
+                .first?["awaiting"] as? Int
+        }
+        for round in 1...2 {
+            for text in ["a note about the sea \(round)", "another about the mountains \(round)"] {
+                let added = try cli.run(["memory", "add", "--tenant", "acme", "--cube", cube, "--text", text])
+                #expect(added.status == 0, "\(added.standardError)")
+            }
+            let deadline = Date.now.addingTimeInterval(90)
+            while try awaiting() != 0, Date.now < deadline { try await Task.sleep(for: .milliseconds(200)) }
+            #expect(try awaiting() == 0, "round \(round): the follower did not embed what was added")
+        }
+        #expect(follower.isRunning)
+        kill(follower.processIdentifier, SIGTERM)
+        let deadline = Date.now.addingTimeInterval(30)
+        while follower.isRunning, Date.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(!follower.isRunning && follower.terminationReason == .exit && follower.terminationStatus == 0)
+        let verified = try cli.run(["audit", "verify", "--tenant", "acme", "--role", "auditor"])
+        #expect(verified.status == 0, "\(verified.standardOutput)")
+    }
+
     @Test("ingest, embedding and search need no network: they run in a network namespace with only loopback")
     func noNetwork() throws {
         let isolated = ["/usr/bin/unshare", "--map-root-user", "--net"]

@@ -41,62 +41,59 @@ struct IndexCommand: AsyncParsableCommand {
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Embed every waiting memory, in batches, showing progress; then stop.")
+            abstract: "Embed every waiting memory, in batches, showing progress; then stop, or with --follow keep on.")
 
         @OptionGroup var options: TenantDataOptions
         @OptionGroup var model: ModelOptions
         @Option(help: "The tenant.") var tenant: String
-        @Option(name: .customLong("cube"), help: "This cube (repeatable; default: every cube naming an embedder).")
+        @Option(
+            name: .customLong("cube"),
+            help: "This cube (repeatable; default: every cube naming the local model).")
         var cubes: [String] = []
         @Option(help: "Memories per batch (each batch is two recorded units of work around the model).")
         var batch = 256
-
-        struct Outcome: Encodable {
-            let cube: CubeID
-            var embedded = 0
-            var withheld = 0
-            var skipped = 0
-            var awaiting = 0
-        }
+        @Flag(
+            help: """
+                Keep running as the background indexer: embed what arrives, checking every --interval seconds when \
+                nothing waits, until interrupted (SIGINT or SIGTERM finish the batch in hand, then exit).
+                """)
+        var follow = false
+        @Option(help: "With --follow: seconds between checks when nothing waits.") var interval = 2.0
 
         func validate() throws {
             guard (1...1_000).contains(batch) else { throw ValidationError("--batch takes 1 to 1000") }
+            guard interval > 0, interval <= 3_600 else { throw ValidationError("--interval takes 0 to 3600 seconds") }
+            if follow, !cubes.isEmpty { throw ValidationError("--follow covers every cube; drop --cube") }
         }
 
         func run() async throws {
             try await options.run {
                 try await options.withTenant(tenant) { store in
-                    let embedder = model.embedder
-                    var outcomes: [Outcome] = []
-                    for cube in try await IndexCommand.embeddedCubes(cubes, in: store) {
-                        let backlog = try await store.embeddingBacklog(cube)
-                        var outcome = Outcome(cube: cube)
-                        var after: MemoryID?
-                        repeat {
-                            let pass = try await store.embedAwaiting(
-                                in: cube, with: embedder, after: after, limit: batch)
-                            outcome.embedded += pass.embedded
-                            outcome.withheld += pass.withheld
-                            outcome.skipped += pass.skipped
-                            after = pass.next
-                            Progress.report(
-                                "\(cube): \(outcome.embedded) of \(backlog.awaiting) embedded"
-                                    + (outcome.withheld > 0 ? ", \(outcome.withheld) withheld by the policy" : ""))
-                        } while after != nil
-                        outcome.awaiting = try await store.embeddingBacklog(cube).awaiting
-                        outcomes.append(outcome)
+                    let indexer = BackgroundIndexer(
+                        store: store, embedder: model.embedder, batch: batch,
+                        interval: .milliseconds(Int(interval * 1000)))
+                    if follow {
+                        try await Interruption.cancelling { try await indexer.run(progress: Self.report) }
+                        return [BackgroundIndexer.CubeSweep]()
                     }
-                    return outcomes
+                    return try await indexer.sweep(
+                        cubes: cubes.isEmpty ? nil : try cubes.map { try CubeID($0) }, progress: Self.report)
                 }
-            } text: { outcomes in
-                guard !outcomes.isEmpty else { return "no cube names an embedder" }
-                return outcomes.map { outcome in
-                    "\(outcome.cube)  embedded \(outcome.embedded)"
-                        + (outcome.withheld > 0 ? ", withheld \(outcome.withheld)" : "")
-                        + (outcome.skipped > 0 ? ", changed meanwhile \(outcome.skipped)" : "")
-                        + "; still awaiting \(outcome.awaiting)"
+            } text: { sweeps in
+                guard !sweeps.isEmpty else { return follow ? "stopped" : "no cube names the local model" }
+                return sweeps.map { sweep in
+                    "\(sweep.cube)  embedded \(sweep.embedded)"
+                        + (sweep.withheld > 0 ? ", withheld \(sweep.withheld)" : "")
+                        + (sweep.skipped > 0 ? ", changed meanwhile \(sweep.skipped)" : "")
+                        + "; still awaiting \(sweep.awaiting)"
                 }.joined(separator: "\n")
             }
+        }
+
+        static func report(_ sweep: BackgroundIndexer.CubeSweep, _ backlog: EmbeddingBacklog) {
+            Progress.report(
+                "\(sweep.cube): \(sweep.embedded) of \(backlog.awaiting) embedded"
+                    + (sweep.withheld > 0 ? ", \(sweep.withheld) withheld by the policy" : ""))
         }
     }
 

@@ -138,6 +138,33 @@ struct EmbeddingPipelineTests {
 }
 
 extension EmbeddingPipelineTests {
+    @Test("the background indexer keeps embedding what arrives until its task is cancelled; only its model's cubes")
+    func backgroundIndexer() async throws {
+        let world = try await World.make()
+        let other = try await world.acme.createCube(
+            NewCube(
+                owner: .subject(world.alice), name: "other model", embeddingDimension: WordCountEmbedder.words.count,
+                embedder: "another-model"))
+        _ = try await world.acme.addMemory(.text("not for this indexer"), to: other.id)
+        let indexer = BackgroundIndexer(
+            store: world.acme, embedder: world.embedder, batch: 2, interval: .milliseconds(20))
+        #expect(try await indexer.embeddedCubes() == [world.cube.id])
+        let running = Task { try await indexer.run() }
+        for round in 0..<3 {
+            _ = try await world.acme.addMemories(
+                (0..<5).map { NewMemory(content: .text("tea \(round) \($0)")) }, to: world.cube.id)
+            let deadline = ContinuousClock.now + .seconds(20)
+            while try await world.acme.embeddingBacklog(world.cube.id).awaiting > 0, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(try await world.acme.embeddingBacklog(world.cube.id).awaiting == 0, "round \(round)")
+        }
+        running.cancel()
+        try await running.value
+        #expect(world.embedder.texts.count == 15)
+        #expect(try await world.acme.embeddingBacklog(other.id).awaiting == 1)
+    }
+
     @Test("with an embedder, search embeds the query and goes hybrid, over what is embedded, saying what waits")
     func searchEmbedsTheQuery() async throws {
         let world = try await World.make()
