@@ -24,7 +24,6 @@ struct SchemaMigrationTests {
         try fixture.tamper { db in
             try db.execute(
                 sql: """
-                    DROP TRIGGER memories_counted_in;
                     DROP TRIGGER memories_counted_out;
                     DROP TABLE cube_memory_counts;
                     DROP TRIGGER memories_removed_with_vectors;
