@@ -27,6 +27,15 @@ struct CommandRunner {
     /// that open the store get the policies only.
     var context = ["--policies", Self.policiesFolder, "--purpose", "service-delivery"]
 
+    /// A new installation in a temporary folder, initialised, with the tenant `acme` under the default policy.
+    static func installationWithTenant() throws -> (TemporaryFolder, CommandRunner) {
+        let folder = try TemporaryFolder()
+        let cli = CommandRunner(dataFolder: folder.appending("data"))
+        try cli.run(["init"])
+        try cli.run(["tenant", "create", "acme"])
+        return (folder, cli)
+    }
+
     /// Where default master keys go: beside the data folder, in the test's own temporary folder.
     var keyFolder: String { dataFolder + "-keys" }
 

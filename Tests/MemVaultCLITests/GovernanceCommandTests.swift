@@ -7,10 +7,7 @@ struct GovernanceCommandTests {
     let cli: CommandRunner
 
     init() throws {
-        folder = try TemporaryFolder()
-        cli = CommandRunner(dataFolder: folder.appending("data"))
-        try cli.run(["init"])
-        try cli.run(["tenant", "create", "acme"])
+        (folder, cli) = try CommandRunner.installationWithTenant()
     }
 
     /// Runs a command that takes no data folder.

@@ -15,10 +15,7 @@ struct IndexCommandTests {
     let cli: CommandRunner
 
     init() throws {
-        folder = try TemporaryFolder()
-        cli = CommandRunner(dataFolder: folder.appending("data"))
-        try cli.run(["init"])
-        try cli.run(["tenant", "create", "acme"])
+        (folder, cli) = try CommandRunner.installationWithTenant()
     }
 
     /// A subject's cube embedded by the local model.

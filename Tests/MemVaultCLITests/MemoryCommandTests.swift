@@ -7,10 +7,7 @@ struct MemoryCommandTests {
     let cli: CommandRunner
 
     init() throws {
-        folder = try TemporaryFolder()
-        cli = CommandRunner(dataFolder: folder.appending("data"))
-        try cli.run(["init"])
-        try cli.run(["tenant", "create", "acme"])
+        (folder, cli) = try CommandRunner.installationWithTenant()
     }
 
     @Test("subject, cube and the memory lifecycle, with content from an argument, a file and stdin")

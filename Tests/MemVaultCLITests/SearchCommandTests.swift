@@ -7,10 +7,7 @@ struct SearchCommandTests {
     let cli: CommandRunner
 
     init() throws {
-        folder = try TemporaryFolder()
-        cli = CommandRunner(dataFolder: folder.appending("data"))
-        try cli.run(["init"])
-        try cli.run(["tenant", "create", "acme"])
+        (folder, cli) = try CommandRunner.installationWithTenant()
     }
 
     @Test("finds by words (stemmed, folded), filters by tag and type, prints JSON, and records ids but no query")
