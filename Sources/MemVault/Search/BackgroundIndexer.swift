@@ -18,26 +18,34 @@ public struct BackgroundIndexer: Sendable {
     public let batch: Int
     /// How long `run` waits when nothing is waiting.
     public let interval: Duration
+    /// How long `run` leaves alone a cube whose waiting memories the policy withheld, unless its backlog moves:
+    /// trying them every interval would record the same denial over and over.
+    public let retryWithheldAfter: Duration
 
-    public init(store: TenantStore, embedder: any Embedder, batch: Int = 256, interval: Duration = .seconds(2)) {
+    public init(
+        store: TenantStore, embedder: any Embedder, batch: Int = 256, interval: Duration = .seconds(2),
+        retryWithheldAfter: Duration = .seconds(600)
+    ) {
         self.store = store
         self.embedder = embedder
         self.batch = batch
         self.interval = interval
+        self.retryWithheldAfter = retryWithheldAfter
     }
 
-    /// Every cube of the tenant that names the embedder's model (or those given), each embedded until its backlog
-    /// was read to the end. `progress` is told after every pass.
+    /// Every cube of the tenant that names the embedder's model (or those of them given), each embedded until its
+    /// backlog was read to the end. `progress` is told after every pass, with the cube's backlog when it began.
     public func sweep(
-        cubes given: [CubeID]? = nil, progress: (CubeSweep, EmbeddingBacklog) -> Void = { _, _ in }
+        cubes given: [CubeID]? = nil, progress: (CubeSweep, _ awaitingAtStart: Int) -> Void = { _, _ in }
     ) async throws -> [CubeSweep] {
         var sweeps: [CubeSweep] = []
-        let cubes: [CubeID]
-        if let given { cubes = given } else { cubes = try await embeddedCubes() }
-        for cube in cubes {
-            let backlog = try await store.embeddingBacklog(cube)
+        let backlogs = try await store.awaitingEmbeddings(model: embedder.name)
+        for cube in given ?? backlogs.keys.sorted() {
+            guard let awaiting = backlogs[cube] else {
+                throw MemVaultError(.invalidArgument, "cube \(cube) is not embedded with \(embedder.name)")
+            }
             var sweep = CubeSweep(cube: cube)
-            guard backlog.awaiting > 0 else {
+            guard awaiting > 0 else {
                 sweeps.append(sweep)
                 continue
             }
@@ -49,36 +57,43 @@ public struct BackgroundIndexer: Sendable {
                 sweep.withheld += pass.withheld
                 sweep.skipped += pass.skipped
                 after = pass.next
-                progress(sweep, backlog)
+                progress(sweep, awaiting)
             } while after != nil
-            sweep.awaiting = try await store.embeddingBacklog(cube).awaiting
             sweeps.append(sweep)
         }
-        return sweeps
+        let left = try await store.awaitingEmbeddings(model: embedder.name)
+        return sweeps.map { sweep in
+            var sweep = sweep
+            sweep.awaiting = left[sweep.cube] ?? 0
+            return sweep
+        }
     }
 
-    /// Sweeps until the task is cancelled, waiting `interval` after a sweep that found nothing to embed. A
-    /// cancellation stops it between passes and returns normally; any other error ends it and is thrown.
-    public func run(progress: @escaping (CubeSweep, EmbeddingBacklog) -> Void = { _, _ in }) async throws {
+    /// Sweeps until the task is cancelled: it polls the backlog's counts (not recorded: counts only) and sweeps the
+    /// cubes where memories wait, waiting `interval` when none do. A cube where every waiting memory was withheld
+    /// is left alone until its backlog moves or `retryWithheldAfter` passes. A cancellation stops it between passes
+    /// and returns normally; any other error ends it and is thrown.
+    public func run(progress: @escaping (CubeSweep, _ awaitingAtStart: Int) -> Void = { _, _ in }) async throws {
+        // Cubes whose last sweep embedded nothing, with the backlog it left and when.
+        var stalled: [CubeID: (awaiting: Int, since: ContinuousClock.Instant)] = [:]
         do {
             while !Task.isCancelled {
-                let sweeps = try await sweep(progress: progress)
-                if sweeps.allSatisfy({ $0.embedded == 0 }) { try await Task.sleep(for: interval) }
+                let now = ContinuousClock.now
+                let due = try await store.awaitingEmbeddings(model: embedder.name).filter { cube, awaiting in
+                    guard awaiting > 0 else { return false }
+                    guard let stall = stalled[cube], stall.awaiting == awaiting else { return true }
+                    return now - stall.since >= retryWithheldAfter
+                }.keys.sorted()
+                guard !due.isEmpty else {
+                    try await Task.sleep(for: interval)
+                    continue
+                }
+                for sweep in try await sweep(cubes: due, progress: progress) {
+                    stalled[sweep.cube] = sweep.embedded == 0 ? (sweep.awaiting, now) : nil
+                }
             }
         } catch is CancellationError {
             return
         }
-    }
-
-    /// The tenant's cubes that name the embedder's model, in id order.
-    public func embeddedCubes() async throws -> [CubeID] {
-        var cubes: [CubeID] = []
-        var cursor: String?
-        repeat {
-            let page = try await store.cubes(after: cursor, limit: 500)
-            cubes += page.items.filter { $0.embedder == embedder.name }.map(\.id)
-            cursor = page.nextCursor
-        } while cursor != nil
-        return cubes
     }
 }

@@ -135,6 +135,25 @@ extension TenantStore {
         }
     }
 
+    /// For the background indexer's polling: how many memories wait in each cube that names `model`, read from a
+    /// snapshot and not recorded. Counts only (no content, no subject): an indexer checking every few seconds must
+    /// not fill the audit log; the passes that follow are recorded as usual.
+    func awaitingEmbeddings(model: String) async throws -> [CubeID: Int] {
+        try refreshCaches()
+        return try await storage.read { [self] reader in
+            var counts: [CubeID: Int] = [:]
+            var after: CubeID?
+            repeat {
+                let records = try reader.cubes(.all, after: after, limit: 500)
+                for record in records where try verifiedContext(for: record, in: reader).embedder == model {
+                    counts[record.id] = try reader.awaitingEmbedding(in: record.id)
+                }
+                after = records.count == 500 ? records.last?.id : nil
+            } while after != nil
+            return counts
+        }
+    }
+
     /// What the model sees of a memory: its text, or for binary content its tags.
     static func textToEmbed(_ payload: MemoryPayload) -> String {
         switch payload.content {

@@ -90,9 +90,9 @@ struct IndexCommand: AsyncParsableCommand {
             }
         }
 
-        static func report(_ sweep: BackgroundIndexer.CubeSweep, _ backlog: EmbeddingBacklog) {
+        static func report(_ sweep: BackgroundIndexer.CubeSweep, _ awaiting: Int) {
             Progress.report(
-                "\(sweep.cube): \(sweep.embedded) of \(backlog.awaiting) embedded"
+                "\(sweep.cube): \(sweep.embedded) of \(awaiting) embedded"
                     + (sweep.withheld > 0 ? ", \(sweep.withheld) withheld by the policy" : ""))
         }
     }

@@ -148,7 +148,6 @@ extension EmbeddingPipelineTests {
         _ = try await world.acme.addMemory(.text("not for this indexer"), to: other.id)
         let indexer = BackgroundIndexer(
             store: world.acme, embedder: world.embedder, batch: 2, interval: .milliseconds(20))
-        #expect(try await indexer.embeddedCubes() == [world.cube.id])
         let running = Task { try await indexer.run() }
         for round in 0..<3 {
             _ = try await world.acme.addMemories(
@@ -163,6 +162,42 @@ extension EmbeddingPipelineTests {
         try await running.value
         #expect(world.embedder.texts.count == 15)
         #expect(try await world.acme.embeddingBacklog(other.id).awaiting == 1)
+    }
+
+    @Test("an idle indexer records nothing, and memories the policy withholds are not retried every interval")
+    func indexerKeepsTheLogQuiet() async throws {
+        let world = try await World.make()
+        let personal = try await world.fixture.tenant(as: .personalisation)
+        try await personal.setConsent(.withdrawn, subject: world.alice, purpose: "personalisation")
+        _ = try await world.acme.addMemory(.text("tea"), to: world.cube.id)
+        let auditor = try await world.fixture.tenant(as: .auditor)
+        let indexer = BackgroundIndexer(
+            store: personal, embedder: world.embedder, batch: 8, interval: .milliseconds(10),
+            retryWithheldAfter: .seconds(3_600))
+        let running = Task { try await indexer.run() }
+        func denials(atLeast count: Int) async throws -> [AuditEntry] {
+            let deadline = ContinuousClock.now + .seconds(20)
+            while true {
+                let log = try await auditor.auditLog()
+                let denials = log.filter { $0.effect == .deny && $0.detail == "embedding: read" }
+                if denials.count >= count || ContinuousClock.now > deadline { return log }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        // The first sweep finds the memory withheld and records that; later polls find the same backlog and leave it.
+        let afterFirst = try await denials(atLeast: 1).count
+        try await Task.sleep(for: .milliseconds(500))
+        let later = try await auditor.auditLog()
+        // Reading the log is itself recorded: one entry for the read in between.
+        #expect(later.count == afterFirst + 1, "the indexer recorded \(later.count - afterFirst - 1) more entries")
+        #expect(world.embedder.texts.isEmpty)
+
+        // A new memory moves the backlog: the cube is swept again (and withheld again, for this purpose).
+        _ = try await world.acme.addMemory(.text("coffee"), to: world.cube.id)
+        let again = try await denials(atLeast: 2).filter { $0.effect == .deny && $0.detail == "embedding: read" }
+        #expect(again.count == 2)
+        running.cancel()
+        try await running.value
     }
 
     @Test("with an embedder, search embeds the query and goes hybrid, over what is embedded, saying what waits")
