@@ -23,6 +23,8 @@ struct EmbeddingBacklogConformance {
             try transaction.insertCube(cube)
             try transaction.insertCube(other)
             try transaction.insertMemories(memories + [elsewhere])
+            try transaction.countAwaitingEmbedding(memories.count, in: cube.id)
+            try transaction.countAwaitingEmbedding(1, in: other.id)
         }
         func awaiting() async throws -> (count: Int, ids: [MemoryID]) {
             try await storage.read { reader in
@@ -51,10 +53,9 @@ struct EmbeddingBacklogConformance {
         // A new current version has no embedding until it gets one; deleting a memory takes it out of both counts.
         let next = Records.nextVersion(of: memories[0])
         let (replaced, deleted) = try await storage.unitOfWork { transaction in
-            (
-                try transaction.replaceCurrent(with: next, superseded: memories[0]),
-                try transaction.deleteMemory(memories[3].id)
-            )
+            let replaced = try transaction.replaceCurrent(with: next, superseded: memories[0])
+            try transaction.countAwaitingEmbedding(1, in: cube.id)
+            return (replaced, try transaction.deleteMemory(memories[3].id))
         }
         #expect(replaced && deleted)
         #expect(try await awaiting().count == 4)

@@ -24,7 +24,8 @@ public protocol VectorReader {
     /// A number that changes whenever the cube's embeddings change (in any process): what a cache of opened
     /// vectors checks before it is used.
     func vectorGeneration(of cube: CubeID) throws -> Int64
-    /// How many of the cube's memories (current versions) have no embedding yet, read in constant time.
+    /// How many of the cube's memories (current versions) have no embedding yet, read in constant time, for a cube
+    /// whose additions are counted (`countAwaitingEmbedding`).
     func awaitingEmbedding(in cube: CubeID) throws -> Int
     /// Up to `limit` of the cube's current versions without an embedding, in memory id order, after `after`.
     func memoriesAwaitingEmbedding(in cube: CubeID, after: MemoryID?, limit: Int) throws -> [MemoryRecord]
@@ -38,4 +39,7 @@ public protocol VectorRecords: VectorReader {
     func storeVectors(_ records: [VectorRecord]) throws
     /// Removes every embedding of the cube, so that its memories are embedded again (by another model); how many.
     func removeVectors(in cube: CubeID) throws -> Int
+    /// Counts memories just stored as current versions (added, or replacing a version) in a cube that names an
+    /// embedder, into its backlog. Only such cubes keep one; deletions and embeddings are counted by the backend.
+    func countAwaitingEmbedding(_ added: Int, in cube: CubeID) throws
 }

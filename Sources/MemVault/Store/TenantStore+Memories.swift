@@ -70,6 +70,7 @@ extension TenantStore {
             work.decision = AuditDecision(
                 effect: .permit, ruleIDs: rules.sorted(), policyRevision: work.engine.revision)
             try work.transaction.insertMemories(inserted)
+            if cube.embedder != nil { try work.transaction.countAwaitingEmbedding(inserted.count, in: cubeID) }
             try work.transaction.indexAdded(documents)
             try work.transaction.storeVectors(vectors)
         }
@@ -189,6 +190,7 @@ extension TenantStore {
             guard try work.transaction.replaceCurrent(with: next, superseded: superseded) else {
                 throw notFound(memory: id)
             }
+            if context.embedder != nil { try work.transaction.countAwaitingEmbedding(1, in: record.cube) }
             try work.transaction.index(indexedDocuments([next], [nextPayload], in: context))
             try work.transaction.storeVectors(sealedVectors([next], [embedding], in: context, key: key))
             work.detail = "version \(next.version)"

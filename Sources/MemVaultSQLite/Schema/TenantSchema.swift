@@ -212,10 +212,10 @@ package enum TenantSchema {
                     END;
                     """)
         }
-        // The embedding backlog (docs/search.md): how many memories each cube holds and how many of them have an
-        // embedding, so that what is still to embed is read in constant time. Inserted memories are counted by the
-        // code that inserts them, once per statement batch (a trigger per row cost a fifth of a batched add);
-        // deletions, by any path, and embeddings by triggers. Vectors are stored by delete-then-insert: a REPLACE
+        // The embedding backlog (docs/search.md): how many memories each cube that names an embedder holds and how
+        // many of them have an embedding, so that what is still to embed is read in constant time. Memories added
+        // to such a cube are counted when the domain says so, once per batch (a trigger on every insert into every
+        // cube cost a fifth of a batched add); deletions, by any path, and embeddings by triggers. Vectors are stored by delete-then-insert: a REPLACE
         // would not run the delete trigger.
         migrator.registerMigration("v8: embedding backlog") { db in
             try db.execute(

@@ -9,18 +9,7 @@ extension SQLiteRecords: MemoryRecords {
             for record in records {
                 try statement.execute(arguments: MemoryColumn.arguments(record))
             }
-            for (cube, added) in Dictionary(grouping: records, by: \.cube) { try count(added.count, in: cube) }
         }
-    }
-
-    /// Adds inserted memories to their cube's count (the embedding backlog); deletions are counted by a trigger.
-    private func count(_ added: Int, in cube: CubeID) throws {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO cube_memory_counts (cube_id, memories) VALUES (?, ?)
-                ON CONFLICT (cube_id) DO UPDATE SET memories = memories + excluded.memories
-                """
-        ).execute(arguments: [cube.rawValue, added])
     }
 
     func memory(_ id: MemoryID) throws -> (current: MemoryRecord, latestSuperseded: Int?)? {
@@ -90,7 +79,6 @@ extension SQLiteRecords: MemoryRecords {
             try db.cachedStatement(sql: MemoryColumn.insertSuperseded)
                 .execute(arguments: MemoryColumn.arguments(superseded))
             try db.cachedStatement(sql: MemoryColumn.insertCurrent).execute(arguments: MemoryColumn.arguments(next))
-            try count(1, in: next.cube)
             return true
         }
     }

@@ -69,9 +69,20 @@ extension SQLiteRecords: VectorRecords {
             try Int.fetchOne(
                 db.cachedStatement(
                     sql: """
-                        SELECT coalesce((SELECT memories FROM cube_memory_counts WHERE cube_id = ?1), 0)
-                            - coalesce((SELECT vectors FROM vector_generations WHERE cube_id = ?1), 0)
+                        SELECT max(0, coalesce((SELECT memories FROM cube_memory_counts WHERE cube_id = ?1), 0)
+                            - coalesce((SELECT vectors FROM vector_generations WHERE cube_id = ?1), 0))
                         """), arguments: [cube.rawValue]) ?? 0
+        }
+    }
+
+    func countAwaitingEmbedding(_ added: Int, in cube: CubeID) throws {
+        try run("counting memories to embed") {
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO cube_memory_counts (cube_id, memories) VALUES (?, ?)
+                    ON CONFLICT (cube_id) DO UPDATE SET memories = memories + excluded.memories
+                    """
+            ).execute(arguments: [cube.rawValue, added])
         }
     }
 

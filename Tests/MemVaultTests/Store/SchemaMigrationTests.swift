@@ -55,6 +55,13 @@ struct SchemaMigrationTests {
 
         let upgraded = try await fixture.reopened().tenant(TenantID("acme"))
         #expect(try await upgraded.memory(memory.id) == memory)
+        // The backlog's counts start from the memories already there.
+        var counted: Int?
+        try fixture.tamper { db in
+            counted = try Int.fetchOne(
+                db, sql: "SELECT memories FROM cube_memory_counts WHERE cube_id = ?", arguments: [cube.id.rawValue])
+        }
+        #expect(counted == 1)
         let second = try await upgraded.updateMemory(memory.id, MemoryChanges(content: .text("now versioned")))
         #expect(second.version == 2)
         #expect(try await upgraded.history(memory.id).map(\.version) == [1, 2])
@@ -64,12 +71,5 @@ struct SchemaMigrationTests {
         try fixture.tamper { db in upgradedSchema = try Self.schema(db) }
         let currentSchema = try await current.read { try Self.schema($0) }
         #expect(upgradedSchema == currentSchema)
-        // The backlog's counts start from the memories already there.
-        var counted: Int?
-        try fixture.tamper { db in
-            counted = try Int.fetchOne(
-                db, sql: "SELECT memories FROM cube_memory_counts WHERE cube_id = ?", arguments: [cube.id.rawValue])
-        }
-        #expect(counted == 1)
     }
 }
