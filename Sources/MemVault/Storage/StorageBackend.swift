@@ -39,6 +39,11 @@ public protocol TenantStorage: Sendable {
     /// A consistent read-only snapshot, for lookups that record nothing (internal caches) and for long reads of
     /// the append-only audit log (verification, proofs) that must not hold up writers.
     func read<T: Sendable>(_ body: @escaping @Sendable (any TenantReader) throws -> T) async throws -> T
+    /// Makes what committed deletions removed unrecoverable from the storage's own files: afterwards no page, log
+    /// frame or index segment still holds the bytes of a deleted record, blind term or embedding. Called after
+    /// every unit of work that deleted memories; throws if the files could not be cleaned (the deletion itself
+    /// stands, and the next call cleans what this one could not).
+    func purgeDeleted() async throws
 }
 
 /// The installation's catalog.

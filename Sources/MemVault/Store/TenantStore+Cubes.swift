@@ -143,5 +143,7 @@ extension TenantStore {
             work.detail = "cube deleted"
         }
         resources.cubeContexts.withLock { $0.removeValue(forKey: id) }
+        resources.vectorSets.withLock { $0.removeValue(forKey: id) }
+        try await storage.purgeDeleted()
     }
 }

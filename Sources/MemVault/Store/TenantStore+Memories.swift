@@ -232,6 +232,8 @@ extension TenantStore {
             work.decision = AuditDecision(decision)
             guard try work.transaction.deleteMemory(id) else { throw notFound(memory: id) }
         }
+        // Deleted means gone from the files too: no page, log frame or index segment keeps its bytes.
+        try await storage.purgeDeleted()
     }
 
     /// Every version of a memory, oldest first: the lineage of the current one.

@@ -52,6 +52,31 @@ final class SQLiteTenantStorage: TenantStorage {
         }
     }
 
+    /// What each step removes, measured by `ResidueTests`: `secure_delete` zeroes a deleted row's cells and freed
+    /// pages in the page images written from then on, but the frames written before stay in the WAL until a
+    /// checkpoint copies the zeroed pages into the database and the WAL is truncated; FTS5 (SQLite 3.40 has no
+    /// FTS5 secure-delete) only records a tombstone, and keeps a deleted document's blind terms in their segment
+    /// until the segments are merged, so they are merged into one first.
+    func purgeDeleted() async throws {
+        do {
+            try await writer.write { db in
+                try db.execute(sql: "INSERT INTO search_index (search_index) VALUES ('optimize')")
+            }
+            let (frames, copied) = try await pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+            guard frames == 0 || copied == frames else {
+                throw MemVaultError(
+                    .storage,
+                    "\(label): \(frames - copied) log frames could not be copied into the database (a reader held them); "
+                        + "the next deletion cleans them")
+            }
+            logger.debug("purged deleted records from the files", metadata: ["database": "\(label)"])
+        } catch let error as MemVaultError {
+            throw error
+        } catch {
+            throw storageError(error, "cleaning the files of tenant '\(tenant)' after a deletion")
+        }
+    }
+
     func close() throws {
         try SQLiteDatabase.close(pool, label: label, logger: logger)
     }

@@ -152,7 +152,7 @@ extension EmbeddingPipelineTests {
         for round in 0..<3 {
             _ = try await world.acme.addMemories(
                 (0..<5).map { NewMemory(content: .text("tea \(round) \($0)")) }, to: world.cube.id)
-            let deadline = ContinuousClock.now + .seconds(20)
+            let deadline = ContinuousClock.now + .seconds(120)
             while try await world.acme.embeddingBacklog(world.cube.id).awaiting > 0, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(10))
             }
@@ -176,7 +176,7 @@ extension EmbeddingPipelineTests {
             retryWithheldAfter: .seconds(3_600))
         let running = Task { try await indexer.run() }
         func denials(atLeast count: Int) async throws -> [AuditEntry] {
-            let deadline = ContinuousClock.now + .seconds(20)
+            let deadline = ContinuousClock.now + .seconds(120)
             while true {
                 let log = try await auditor.auditLog()
                 let denials = log.filter { $0.effect == .deny && $0.detail == "embedding: read" }
