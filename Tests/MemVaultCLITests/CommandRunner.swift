@@ -47,7 +47,7 @@ struct CommandRunner {
         {
             return context
         }
-        if ["tenant", "keys", "audit"].contains(command) { return ["--policies", Self.policiesFolder] }
+        if ["tenant", "keys", "audit", "retention"].contains(command) { return ["--policies", Self.policiesFolder] }
         return []
     }
 

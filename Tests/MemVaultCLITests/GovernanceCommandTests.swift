@@ -100,4 +100,21 @@ struct GovernanceCommandTests {
         let recordsJSON = try plain(["policy", "records", "\(policies)/default.yaml", "--json"]).json()
         #expect((recordsJSON["activities"] as? [[String: Any]])?.count == 4)
     }
+
+    @Test("retention sweep: a dry run reports per category in JSON, as administrator only")
+    func retentionSweep() throws {
+        let cube = try cli.run(["cube", "create", "--tenant", "acme", "--shared", "--name", "n", "--json"]).string("id")
+        try cli.run(["memory", "add", "--tenant", "acme", "--cube", cube, "--text", "recent", "--json"])
+        let dryRun = try cli.run([
+            "retention", "sweep", "--tenant", "acme", "--dry-run", "--role", "administrator", "--json",
+        ])
+        #expect(dryRun.status == 0, "\(dryRun.standardOutput) \(dryRun.standardError)")
+        let json = try dryRun.json()
+        #expect(json["dryRun"] as? Bool == true)
+        let categories = try #require(json["categories"] as? [[String: Any]])
+        #expect(categories.contains { $0["category"] as? String == "general" && $0["purged"] as? Int == 0 })
+        let denied = try cli.run(["retention", "sweep", "--tenant", "acme", "--json"])
+        #expect(denied.status != 0)
+        #expect((try denied.json()["error"] as? [String: String])?["code"] == "denied")
+    }
 }

@@ -41,6 +41,7 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
     case setHold = "hold set"
     case clearHold = "hold clear"
     case listHolds = "hold list"
+    case sweepRetention = "retention sweep"
     // Audit logs (a tenant's or the installation's).
     case readAuditLog = "audit log"
     case verifyAuditLog = "audit verify"
@@ -79,7 +80,7 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
         case .updateMemory, .archiveMemory, .resetEmbeddings: .policy(.update)
         case .deleteCube, .deleteMemory: .policy(.delete)
         case .recordConsent, .readConsent: .roles(Self.consentRoles)
-        case .setHold, .clearHold, .listHolds: .roles(Self.holdRoles)
+        case .setHold, .clearHold, .listHolds, .sweepRetention: .roles(Self.holdRoles)
         case .readAuditLog, .verifyAuditLog, .proveAuditLog, .signAuditCheckpoint, .readVerifierKey:
             .roles(Self.auditRoles)
         }
@@ -91,7 +92,7 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
         switch self {
         case .createTenant, .listTenants, .setTenantPolicy, .deleteTenant, .readKeyStatus, .rotateTenantKey,
             .rewrapDataKeys, .retireTenantKey, .readAuditLog, .verifyAuditLog, .proveAuditLog, .signAuditCheckpoint,
-            .readVerifierKey:
+            .readVerifierKey, .sweepRetention:
             false
         default: true
         }
@@ -115,7 +116,7 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
         case .searchMemories: .search
         case .createCube, .addMemories, .embedMemories: .write
         case .updateMemory, .archiveMemory, .resetEmbeddings: .update
-        case .deleteCube, .deleteMemory: .delete
+        case .deleteCube, .deleteMemory, .sweepRetention: .delete
         case .recordConsent, .readConsent: .consent
         case .setHold, .clearHold, .listHolds: .hold
         case .readAuditLog, .verifyAuditLog, .proveAuditLog, .signAuditCheckpoint, .readVerifierKey: .audit
@@ -156,6 +157,7 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
         case .setHold: "set legal holds"
         case .clearHold: "clear legal holds"
         case .listHolds: "list legal holds"
+        case .sweepRetention: "sweep expired memories"
         case .readAuditLog: "read the audit log"
         case .verifyAuditLog: "verify the audit log"
         case .proveAuditLog: "read audit proofs"

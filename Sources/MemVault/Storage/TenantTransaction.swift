@@ -44,6 +44,9 @@ public protocol MemoryReader {
     ) throws -> [MemoryRecord]
     /// Every version, oldest first; empty if the memory does not exist.
     func history(_ id: MemoryID) throws -> [MemoryVersion]
+    /// Up to `limit` current versions of the category, across the tenant, oldest first (memory id order), after
+    /// `after`: what a retention sweep walks until it meets one still within its retention.
+    func memories(inCategory category: String, after: MemoryID?, limit: Int) throws -> [MemoryRecord]
 }
 
 public protocol MemoryRecords: MemoryReader {

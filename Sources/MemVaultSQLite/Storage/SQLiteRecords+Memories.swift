@@ -22,6 +22,19 @@ extension SQLiteRecords: MemoryRecords {
         }
     }
 
+    func memories(inCategory category: String, after: MemoryID?, limit: Int) throws -> [MemoryRecord] {
+        try run("listing a category's memories") {
+            // Walks the primary key in id (creation) order; a sweep reads only the old end of it.
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT \(MemoryColumn.list) FROM memories
+                        WHERE memory_id > ? AND category = ? ORDER BY memory_id LIMIT ?
+                        """), arguments: [after?.rawValue ?? "", category, limit]
+            ).map(MemoryColumn.record)
+        }
+    }
+
     func memory(_ id: MemoryID, version: Int) throws -> MemoryVersion? {
         try run("reading a memory version") {
             if let current = try memory(id)?.current, current.version == version {

@@ -183,6 +183,7 @@ struct MatrixWorld {
         case .setHold: _ = try await tenant().setHold(on: .cube(cube), reason: "case 8")
         case .clearHold: _ = try await tenant().clearHold(hold)
         case .listHolds: _ = try await tenant().holds()
+        case .sweepRetention: _ = try await tenant().sweepRetention(dryRun: true)
         case .readAuditLog: _ = try await tenant().auditLog()
         case .verifyAuditLog: _ = try await tenant().verifyAudit()
         case .proveAuditLog: _ = try await tenant().auditInclusionProof(sequence: 1)
