@@ -59,6 +59,7 @@ struct BenchCommand: AsyncParsableCommand {
             PolicyDecisionScenario(budget: budget, policies: URL(filePath: policies)),
             AuditScenario(budget: budget, rounds: rounds),
             SearchScenario(budget: budget, policies: URL(filePath: policies), rounds: rounds),
+            RetentionScenario(policies: URL(filePath: policies), rounds: rounds),
             LoCoMoScenario(
                 file: URL(filePath: locomo), policies: URL(filePath: policies), models: URL(filePath: models)),
             EmbeddingScenario(

@@ -228,6 +228,15 @@ final class PlainBaseline: Sendable {
         try pool.close()
     }
 
+    /// Deletes every row of `category` stored before `before` (milliseconds), in one statement; how many.
+    func deleteExpired(category: String, before: Int64) throws -> Int {
+        try pool.write { db in
+            try db.execute(
+                sql: "DELETE FROM memories WHERE category = ? AND created_at < ?", arguments: [category, before])
+            return db.changesCount
+        }
+    }
+
     func ids() throws -> [String] {
         try pool.read { db in try String.fetchAll(db, sql: "SELECT memory_id FROM memories LIMIT 50000") }
     }

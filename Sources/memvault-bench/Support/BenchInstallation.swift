@@ -11,12 +11,14 @@ struct BenchInstallation {
     let store: MemoryStore
     let tenant: TenantStore
 
-    static func make(_ label: String, tenant name: String = "bench", policies: URL) async throws -> BenchInstallation {
+    static func make(
+        _ label: String, tenant name: String = "bench", policies: URL, now: @escaping @Sendable () -> Date = { Date() }
+    ) async throws -> BenchInstallation {
         let folder = FileManager.default.temporaryDirectory.appending(path: "memvault-bench-\(label)-\(UUID())")
         let installation = try Installation.initialise(
             at: folder.appending(path: "data").path,
             masterKey: .keyFile(path: folder.appending(path: "master.key").path))
-        let store = try await MemoryStore.open(installation, policies: PolicyRegistry(folder: policies))
+        let store = try await MemoryStore.open(installation, policies: PolicyRegistry(folder: policies), now: now)
         try await store.createTenant(TenantID(name), as: AccessContext(actor: "bench-admin", role: .administrator))
         let tenant = try await store.tenant(
             TenantID(name), as: AccessContext(actor: "bench", role: .application, purpose: "service-delivery"))
