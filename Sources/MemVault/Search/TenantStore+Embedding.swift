@@ -65,6 +65,8 @@ extension TenantStore {
                 "cube \(cube) is embedded with \(name) (\(context.embeddingDimension ?? 0) dimensions), not with "
                     + "\(embedder.name) (\(embedder.dimension))")
         }
+        // An embedder that cannot run (a model not fetched) fails here, before anything is read or recorded.
+        _ = try await embedder.embed([])
         let batch = try await perform(.embedMemories, subject: context.record.subject, cube: cube) {
             [self] work -> (records: [MemoryRecord], texts: [String], withheld: Int, listed: [MemoryRecord]) in
             let listed = try work.transaction.memoriesAwaitingEmbedding(in: cube, after: after, limit: limit)

@@ -246,6 +246,33 @@ extension EmbeddingPipelineTests {
     }
 }
 
+extension EmbeddingPipelineTests {
+    @Test("an embedder that cannot run fails before any memory is read or recorded")
+    func unavailableEmbedder() async throws {
+        let world = try await World.make()
+        _ = try await world.acme.addMemory(.text("tea"), to: world.cube.id)
+        let before = try await world.fixture.tenant(as: .auditor).auditLog().count
+        let broken = FailingEmbedder()
+        let refused = await #expect(throws: MemVaultError.self) {
+            try await world.acme.embedAwaiting(in: world.cube.id, with: broken)
+        }
+        #expect(refused?.code == .embedderUnavailable)
+        // Only the auditor's own read of the log was recorded in between.
+        #expect(try await world.fixture.tenant(as: .auditor).auditLog().count == before + 1)
+        #expect(try await world.acme.embeddingBacklog(world.cube.id).awaiting == 1)
+    }
+}
+
+/// An embedder whose model is missing.
+struct FailingEmbedder: Embedder {
+    var name: String { "word-count" }
+    var dimension: Int { WordCountEmbedder.words.count }
+
+    func embed(_ texts: [String]) async throws -> [[Float]] {
+        throw MemVaultError(.embedderUnavailable, "the model is not installed")
+    }
+}
+
 /// Holds an embedding until told to go on, so a test can change the memory meanwhile.
 final class SlowEmbedder: Embedder {
     let inner: WordCountEmbedder
@@ -257,6 +284,8 @@ final class SlowEmbedder: Embedder {
     init(inner: WordCountEmbedder) { self.inner = inner }
 
     func embed(_ texts: [String]) async throws -> [[Float]] {
+        // The store's readiness check embeds nothing; only a real batch is held.
+        guard !texts.isEmpty else { return [] }
         started.signal()
         await proceed.wait()
         return try await inner.embed(texts)
