@@ -60,6 +60,7 @@ struct BenchCommand: AsyncParsableCommand {
             AuditScenario(budget: budget, rounds: rounds),
             SearchScenario(budget: budget, policies: URL(filePath: policies), rounds: rounds),
             RetentionScenario(policies: URL(filePath: policies), rounds: rounds),
+            ResidueScenario(policies: URL(filePath: policies)),
             LoCoMoScenario(
                 file: URL(filePath: locomo), policies: URL(filePath: policies), models: URL(filePath: models)),
             EmbeddingScenario(
