@@ -11,10 +11,6 @@ struct EmbeddingScenario: Scenario {
     let sentenceCount = 1_000
     let queryCount = 200
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-    }
-
     func run() async throws -> ReportSection {
         let samples = try LoCoMoScenario.load(locomo)
         let turns = samples.flatMap { $0.sessions.flatMap(\.turns) }.map { "\($0.speaker): \($0.text)" }
@@ -90,7 +86,7 @@ struct EmbeddingScenario: Scenario {
                 models.appending(path: MiniLMEmbedder.modelName).path, "--input", input.path, "--output", output.path,
             ], output: output)
         guard let rate = object["sentences_per_second"] as? Double, let latencies = object["query_ms"] as? [Double]
-        else { throw Failure(description: "minilm_numpy_baseline.py failed") }
+        else { throw ScenarioFailure("minilm_numpy_baseline.py failed") }
         return (rate, latencies.sorted())
     }
 }

@@ -12,10 +12,6 @@ struct ImportScenario: Scenario {
     let name = "memory import"
     let batchSize = 500
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-    }
-
     func run() async throws -> ReportSection {
         let binary = try Self.memvaultBinary()
         let folder = FileManager.default.temporaryDirectory.appending(path: "memvault-bench-import-\(UUID())")
@@ -77,7 +73,7 @@ struct ImportScenario: Scenario {
             environment: environment)
         guard let object = try JSONSerialization.jsonObject(with: cube) as? [String: Any],
             let cubeID = object["id"] as? String
-        else { throw Failure(description: "cube create printed no id") }
+        else { throw ScenarioFailure("cube create printed no id") }
         let clock = ContinuousClock()
         let start = clock.now
         let output = try Self.run(
@@ -88,7 +84,7 @@ struct ImportScenario: Scenario {
         let elapsed = start.duration(to: clock.now).seconds
         let summary = String(decoding: output, as: UTF8.self)
         guard summary.contains("Imported \(lines) memories; 0 lines failed.") else {
-            throw Failure(description: "the import did not store every line: \(summary.suffix(200))")
+            throw ScenarioFailure("the import did not store every line: \(summary.suffix(200))")
         }
         try? FileManager.default.removeItem(atPath: data.path + "-keys")
         return Double(lines) / elapsed
@@ -136,8 +132,8 @@ struct ImportScenario: Scenario {
         let here = URL(filePath: CommandLine.arguments[0]).standardizedFileURL.deletingLastPathComponent()
         let binary = here.appending(path: "memvault")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            throw Failure(
-                description: "\(binary.path) is missing: build everything with `swift build -c release`, then run "
+            throw ScenarioFailure(
+                "\(binary.path) is missing: build everything with `swift build -c release`, then run "
                     + "`.build/release/memvault-bench`")
         }
         return binary
@@ -194,7 +190,7 @@ struct ImportScenario: Scenario {
         drained.wait()
         guard process.terminationStatus == 0 else {
             let message = String(decoding: errorText.withLock { $0 }, as: UTF8.self)
-            throw Failure(description: "memvault \(arguments.prefix(2).joined(separator: " ")) failed: \(message)")
+            throw ScenarioFailure("memvault \(arguments.prefix(2).joined(separator: " ")) failed: \(message)")
         }
         return data
     }

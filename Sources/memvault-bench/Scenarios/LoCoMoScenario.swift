@@ -18,10 +18,6 @@ struct LoCoMoScenario: Scenario {
     /// How far down each ranking is read: recall needs 10, MRR is computed over what is returned.
     let depth = 100
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-    }
-
     static let categories = [1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop", 5: "adversarial"]
 
     /// Recall at 1, 5, 10 and reciprocal rank, summed over questions.
@@ -47,8 +43,8 @@ struct LoCoMoScenario: Scenario {
 
     func run() async throws -> ReportSection {
         guard FileManager.default.fileExists(atPath: file.path) else {
-            throw Failure(
-                description: "no LoCoMo file at \(file.path): pass --locomo FILE (see ../shared/data/locomo/SOURCE.md)")
+            throw ScenarioFailure(
+                "no LoCoMo file at \(file.path): pass --locomo FILE (see ../shared/data/locomo/SOURCE.md)")
         }
         let samples = try Self.load(file)
         let bench = try await BenchInstallation.make("locomo", tenant: "locomo", policies: policies)
@@ -296,13 +292,13 @@ struct LoCoMoScenario: Scenario {
 
     static func load(_ file: URL) throws -> [Sample] {
         guard let samples = try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [[String: Any]] else {
-            throw Failure(description: "\(file.path) is not a LoCoMo file (a JSON array of samples)")
+            throw ScenarioFailure("\(file.path) is not a LoCoMo file (a JSON array of samples)")
         }
         let sessionKey = /^session_(\d+)$/
         let evidencePattern = /D\s*:?\s*(\d+)\s*:\s*(\d+)/
         return try samples.map { sample in
             guard let id = sample["sample_id"] as? String, let conversation = sample["conversation"] as? [String: Any]
-            else { throw Failure(description: "a sample without sample_id or conversation") }
+            else { throw ScenarioFailure("a sample without sample_id or conversation") }
             let sessions = conversation.compactMap { key, value -> (Int, Session)? in
                 guard let match = key.wholeMatch(of: sessionKey), let number = Int(match.1),
                     let turns = value as? [[String: Any]], !turns.isEmpty
@@ -364,7 +360,7 @@ struct LoCoMoScenario: Scenario {
             output: output)
         guard let overall = object["overall_excluding_cat5"] as? [String: Any],
             let categories = object["per_category"] as? [String: [String: Any]]
-        else { throw Failure(description: "bm25_baseline.py failed") }
+        else { throw ScenarioFailure("bm25_baseline.py failed") }
         func value(_ object: [String: Any], _ key: String) -> Double { object[key] as? Double ?? 0 }
         return BaselineScores(
             overall: (value(overall, "r1"), value(overall, "r5"), value(overall, "r10"), value(overall, "mrr")),

@@ -15,10 +15,6 @@ struct ResidueScenario: Scenario {
     let memories = 2_000
     let deleted = 100
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-    }
-
     func run() async throws -> ReportSection {
         let bench = try await BenchInstallation.make("residue", policies: policies)
         let subject = try await bench.tenant.resolveSubject(externalID: "bench-user").id
@@ -63,7 +59,7 @@ struct ResidueScenario: Scenario {
                         JOIN memory_vectors v USING (memory_id) JOIN search_documents d USING (memory_id)
                         WHERE m.memory_id = ?
                         """, arguments: [victim.rawValue])
-                guard let row else { throw Failure(description: "memory \(victim) not found") }
+                guard let row else { throw ScenarioFailure("memory \(victim) not found") }
                 for blob in [Array(row[0] as Data), Array(row[1] as Data)] {
                     needles.append(Array(blob[(blob.count / 2 - 24)..<(blob.count / 2 + 24)]))
                 }

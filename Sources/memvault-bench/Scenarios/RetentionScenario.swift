@@ -68,7 +68,7 @@ struct RetentionScenario: Scenario {
         let seconds = (ContinuousClock.now - start).seconds
         try await bench.close()
         guard sweep.purged == count else {
-            throw PythonBaseline.Failure(description: "the sweep purged \(sweep.purged) of \(count)")
+            throw ScenarioFailure("the sweep purged \(sweep.purged) of \(count)")
         }
         return Double(count) / seconds
     }
@@ -86,7 +86,7 @@ struct RetentionScenario: Scenario {
         let deleted = try plain.deleteExpired(category: "profile", before: Int64.max)
         let seconds = (ContinuousClock.now - start).seconds
         try plain.close()
-        guard deleted == count else { throw PythonBaseline.Failure(description: "deleted \(deleted) of \(count)") }
+        guard deleted == count else { throw ScenarioFailure("deleted \(deleted) of \(count)") }
         return Double(count) / seconds
     }
 }

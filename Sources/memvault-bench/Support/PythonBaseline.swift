@@ -2,9 +2,6 @@ import Foundation
 
 /// Runs a Python baseline script that writes its figures as a JSON object to a file, and reads them back.
 enum PythonBaseline {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-    }
 
     /// `python3 script arguments…`, its output file read as a JSON object; fails if it exits non-zero.
     static func run(_ script: String, _ arguments: [String], output: URL) throws -> [String: Any] {
@@ -17,7 +14,7 @@ enum PythonBaseline {
         process.waitUntilExit()
         guard process.terminationStatus == 0,
             let object = try JSONSerialization.jsonObject(with: Data(contentsOf: output)) as? [String: Any]
-        else { throw Failure(description: "\(URL(filePath: script).lastPathComponent) failed") }
+        else { throw ScenarioFailure("\(URL(filePath: script).lastPathComponent) failed") }
         return object
     }
 }

@@ -6,6 +6,15 @@ protocol Scenario {
     func run() async throws -> ReportSection
 }
 
+/// A scenario that could not measure what it set out to (missing data, a baseline that failed, a wrong count).
+struct ScenarioFailure: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}
+
 /// One figure next to its baseline measured in the same run.
 struct Measurement {
     let label: String
