@@ -379,19 +379,65 @@ def verify_database(path: str, checkpoint_path, verifier_key, origin, catalog_pa
     print("; ".join(summary))
 
 
+def verify_receipt(path: str, verifier_key: str) -> None:
+    """Checks an erasure receipt (memvault erase receipt): its Ed25519 signature over the canonical JSON without the
+    signature member, the checkpoint's signature, the completion entry's inclusion in the checkpoint's tree, and
+    that the entry records this request's completion for this subject."""
+    with open(path, "rb") as handle:
+        receipt = json.loads(handle.read().decode("utf-8"))
+    if receipt.get("format") != "memvault-erasure-receipt/1":
+        raise ValueError(f"not an erasure receipt (format {receipt.get('format')!r})")
+    signature = receipt.pop("signature", None)
+    if not signature or signature.get("algorithm") != "ed25519":
+        raise ValueError("the receipt carries no Ed25519 signature")
+    if signature["key"] != verifier_key:
+        raise ValueError("the receipt is signed by another key than the given verifier key")
+    name, _, key_b64 = verifier_key.split("+", 2)
+    public = base64.b64decode(key_b64)[1:]
+    canonical = json.dumps(receipt, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    if not ed25519_verify(public, canonical, base64.b64decode(signature["value"])):
+        raise ValueError("the receipt's signature does not verify: it was altered")
+    audit = receipt["audit"]
+    origin, size, checkpoint_root = open_checkpoint(audit["checkpoint"], verifier_key)
+    if origin != audit["origin"] or size != audit["tree_size"]:
+        raise ValueError("the checkpoint is for another log or tree size")
+    encoded = base64.b64decode(audit["entry"])
+    leaf = leaf_hash(encoded)
+    if leaf.hex() != audit["leaf_hash"]:
+        raise ValueError("the leaf hash is not the entry's")
+    proof = [bytes.fromhex(h) for h in audit["proof"]]
+    if not verify_inclusion(leaf, audit["sequence"] - 1, size, proof, checkpoint_root):
+        raise ValueError("the inclusion proof does not lead to the checkpoint's root")
+    entry = decode_entry(encoded)
+    expected_detail = f"erasure {receipt['request']} {receipt['state']}"
+    if (entry["sequence"] != audit["sequence"] or entry["action"] != "erase" or entry["subject"] != receipt["subject"]
+            or entry["detail"] != expected_detail):
+        raise ValueError("the audit entry does not record this request's completion for this subject")
+    erased = sum(item["count"] for item in receipt["erased"])
+    kept = sum(item["count"] for item in receipt["retained"])
+    print(f"{path}: erasure {receipt['request']} of {receipt['subject']} {receipt['state']}: {erased} memories "
+          f"erased, {kept} kept; signed by {name}; completion entry {audit['sequence']} included in the signed "
+          f"checkpoint of {size} entries: the receipt verifies")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--vectors", help="a golden vector file such as Audit/vectors/golden-log.json")
     source.add_argument("--database", help="a tenant database (DATA/tenants/<tenant>.sqlite), opened read-only")
+    source.add_argument("--receipt", help="an erasure receipt (memvault erase receipt), with --verifier-key")
     parser.add_argument("--checkpoint", help="with --database: a signed checkpoint held outside the database")
-    parser.add_argument("--verifier-key", help="with --database: the verifier key (memvault audit key)")
+    parser.add_argument("--verifier-key", help="with --database or --receipt: the verifier key (memvault audit key)")
     parser.add_argument("--origin", help="with --database: the log's origin, e.g. memvault.local/acme")
     parser.add_argument("--catalog", help="with --database: the installation's catalog (DATA/catalog.sqlite)")
     arguments = parser.parse_args()
     try:
         if arguments.vectors:
             verify_vectors(arguments.vectors)
+        elif arguments.receipt:
+            if not arguments.verifier_key:
+                raise ValueError("--receipt needs --verifier-key (memvault audit key)")
+            verify_receipt(arguments.receipt, arguments.verifier_key)
         else:
             verify_database(
                 arguments.database, arguments.checkpoint, arguments.verifier_key, arguments.origin, arguments.catalog)

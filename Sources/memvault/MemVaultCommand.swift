@@ -14,7 +14,7 @@ struct MemVaultCommand: AsyncParsableCommand {
             """,
         subcommands: [
             InitCommand.self, TenantCommand.self, SubjectCommand.self, CubeCommand.self, MemoryCommand.self,
-            SearchCommand.self, IndexCommand.self, RetentionCommand.self,
+            SearchCommand.self, IndexCommand.self, RetentionCommand.self, ErasureCommand.self, RestrictionCommand.self,
             ConsentCommand.self, HoldCommand.self, AuditCommand.self,
             PolicyCommand.self, KeysCommand.self,
         ]

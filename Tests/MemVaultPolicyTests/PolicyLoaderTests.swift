@@ -69,7 +69,9 @@ struct PolicyLoaderTests {
 
         let keptTooShort = PolicyFixtures.minimal.replacingOccurrences(
             of: "    retention: P30D\n",
-            with: "    retention: P30D\n    erasure_exception:\n      basis: legal-obligation\n      keep_for: P10Y\n")
+            with:
+                "    retention: P30D\n    erasure_exception:\n      basis: legal-obligation\n      keep_for: P10Y\n      purposes: [support]\n"
+        )
         #expect(try problems(keptTooShort).contains { $0.message.contains("set retention to at least P10Y") })
 
         let specialOnContract = PolicyFixtures.minimal.replacingOccurrences(

@@ -42,6 +42,13 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
     case clearHold = "hold clear"
     case listHolds = "hold list"
     case sweepRetention = "retention sweep"
+    case restrictProcessing = "restriction set"
+    case liftRestriction = "restriction lift"
+    case listRestrictions = "restriction list"
+    case requestErasure = "erase request"
+    case extendErasure = "erase extend"
+    case readErasure = "erase status"
+    case runErasure = "erase run"
     // Audit logs (a tenant's or the installation's).
     case readAuditLog = "audit log"
     case verifyAuditLog = "audit verify"
@@ -66,6 +73,9 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
     static let identityRoles: Set<Role> = [.application, .dataProtectionOfficer, .administrator]
     static let consentRoles: Set<Role> = [.application, .dataProtectionOfficer]
     static let holdRoles: Set<Role> = [.administrator, .dataProtectionOfficer]
+    static let dataSubjectRightsRoles: Set<Role> = [.dataProtectionOfficer]
+    /// Who may follow erasure requests and read their receipts: the officer, operators and auditors (no content).
+    static let erasureReaderRoles: Set<Role> = [.dataProtectionOfficer, .administrator, .auditor]
 
     public var authority: Authority {
         switch self {
@@ -80,7 +90,11 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
         case .updateMemory, .archiveMemory, .resetEmbeddings: .policy(.update)
         case .deleteCube, .deleteMemory: .policy(.delete)
         case .recordConsent, .readConsent: .roles(Self.consentRoles)
-        case .setHold, .clearHold, .listHolds, .sweepRetention: .roles(Self.holdRoles)
+        case .setHold, .clearHold, .listHolds, .sweepRetention, .listRestrictions: .roles(Self.holdRoles)
+        case .restrictProcessing, .liftRestriction, .requestErasure, .extendErasure:
+            .roles(Self.dataSubjectRightsRoles)
+        case .readErasure: .roles(Self.erasureReaderRoles)
+        case .runErasure: .policy(.erase)
         case .readAuditLog, .verifyAuditLog, .proveAuditLog, .signAuditCheckpoint, .readVerifierKey:
             .roles(Self.auditRoles)
         }
@@ -92,7 +106,8 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
         switch self {
         case .createTenant, .listTenants, .setTenantPolicy, .deleteTenant, .readKeyStatus, .rotateTenantKey,
             .rewrapDataKeys, .retireTenantKey, .readAuditLog, .verifyAuditLog, .proveAuditLog, .signAuditCheckpoint,
-            .readVerifierKey, .sweepRetention:
+            .readVerifierKey, .sweepRetention, .restrictProcessing, .liftRestriction, .listRestrictions,
+            .requestErasure, .extendErasure, .readErasure:
             false
         default: true
         }
@@ -119,6 +134,8 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
         case .deleteCube, .deleteMemory, .sweepRetention: .delete
         case .recordConsent, .readConsent: .consent
         case .setHold, .clearHold, .listHolds: .hold
+        case .restrictProcessing, .liftRestriction, .listRestrictions: .restriction
+        case .requestErasure, .extendErasure, .readErasure, .runErasure: .erase
         case .readAuditLog, .verifyAuditLog, .proveAuditLog, .signAuditCheckpoint, .readVerifierKey: .audit
         }
     }
@@ -158,6 +175,13 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
         case .clearHold: "clear legal holds"
         case .listHolds: "list legal holds"
         case .sweepRetention: "sweep expired memories"
+        case .restrictProcessing: "restrict processing"
+        case .liftRestriction: "lift restrictions"
+        case .listRestrictions: "list restrictions"
+        case .requestErasure: "file erasure requests"
+        case .extendErasure: "extend erasure deadlines"
+        case .readErasure: "read erasure requests"
+        case .runErasure: "carry out erasure requests"
         case .readAuditLog: "read the audit log"
         case .verifyAuditLog: "verify the audit log"
         case .proveAuditLog: "read audit proofs"

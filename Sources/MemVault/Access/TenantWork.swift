@@ -23,9 +23,12 @@ final class TenantWork {
     var returned: UInt64 = 0
     var withheld: UInt64 = 0
     var detail: String?
+    /// The subject's audit pseudonym, for entries about a subject whose keys erasure has destroyed (and so whose
+    /// pseudonym can no longer be computed from its id); used when `subject` is nil.
+    var subjectPseudonym: String?
 
     /// Governance read once per unit of work (see `Governance`).
-    var heldTargets: Set<HoldTarget>?
+    var markers: HoldSnapshot?
     var consentStates: [SubjectID: ConsentState] = [:]
 
     init(
@@ -47,10 +50,11 @@ final class TenantWork {
 
     /// Appends the operation's entry to the tenant's log, in this transaction: no change without its entry.
     func record() throws {
-        try transaction.appendAudit(
-            store.entry(
-                operation: operation, purpose: purpose, subject: subject, cube: cube, memories: memories,
-                decision: decision, returned: returned, withheld: withheld, detail: detail, at: now))
+        var entry = try store.entry(
+            operation: operation, purpose: purpose, subject: subject, cube: cube, memories: memories,
+            decision: decision, returned: returned, withheld: withheld, detail: detail, at: now)
+        if subject == nil, let subjectPseudonym { entry.subject = subjectPseudonym }
+        try transaction.appendAudit(entry)
     }
 
     // MARK: - Policy decisions
@@ -62,7 +66,8 @@ final class TenantWork {
         engine.decide(
             AccessRequest(
                 action: action, role: context.role, purpose: purpose, category: category,
-                consent: governance.consent, legalHold: governance.held, memoryType: type?.rawValue,
+                consent: governance.consent, legalHold: governance.held,
+                restrictedTo: governance.restrictedTo(category: category), memoryType: type?.rawValue,
                 source: source?.rawValue, storedAt: storedAt?.date, now: now))
     }
 

@@ -59,6 +59,19 @@ struct StoredAuditLog {
             root: Hex.encode(try MerkleTree.root(leaves)))
     }
 
+    /// Entry `sequence` with its leaf hash and inclusion path in the tree of the first `treeSize` entries (what a
+    /// checkpoint of that size signed).
+    func inclusionProof(
+        sequence: UInt64, treeSize: UInt64
+    ) throws -> (entry: [UInt8], leafHash: [UInt8], path: [[UInt8]]) {
+        guard sequence >= 1, sequence <= treeSize, treeSize <= UInt64(entries.count) else {
+            throw MemVaultError(.notFound, "the audit log \(origin) has no entry \(sequence) in its first \(treeSize)")
+        }
+        let leaves = Array(try leaves().prefix(Int(treeSize)))
+        let index = Int(sequence - 1)
+        return (entries[index].encoded, leaves[index], try MerkleTree.inclusionProof(index: index, leaves))
+    }
+
     func consistencyProof(from note: String) throws -> AuditConsistencyProof {
         let checkpoint = try Checkpoint.open(note, verifier: verifier)
         guard checkpoint.origin == origin else {

@@ -29,9 +29,19 @@ extension TenantStore {
     /// Signs a checkpoint of the log as it is now, and stores it in the tenant's database and in the catalog.
     /// Refused if the log is not a valid chain or is inconsistent with any earlier checkpoint.
     public func signAuditCheckpoint() async throws -> String {
-        let admission = try await admit(.signAuditCheckpoint)
-        // The checkpoint entry goes in first, so the checkpoint covers its own creation.
-        try await perform(admission) { $0.detail = "checkpoint" }
+        try await signCheckpoint(recording: try await admit(.signAuditCheckpoint), detail: "checkpoint").checkpoint.note
+    }
+
+    /// Records an entry saying why (`detail`, under `admission`), then signs a checkpoint of the log as it is,
+    /// covering that entry; returns the checkpoint with the log it signed (for proofs against exactly that tree).
+    func signCheckpoint(
+        recording admission: Admission, detail: String, subjectPseudonym: String? = nil
+    ) async throws -> (log: StoredAuditLog, checkpoint: StoredCheckpoint) {
+        // The entry goes in first, so the checkpoint covers its own creation.
+        try await perform(admission) { work in
+            work.detail = detail
+            work.subjectPseudonym = subjectPseudonym
+        }
         let log = try await storedLog()
         let checkpoint = try log.signedCheckpoint(
             by: keys.auditSigningKey(tenant), latest: try await resources.catalog.entry(of: tenant).checkpoint,
@@ -40,7 +50,7 @@ extension TenantStore {
         try await resources.catalog.saveCheckpoint(checkpoint, of: tenant)
         logger.info(
             "signed an audit checkpoint", metadata: ["tenant": "\(tenant)", "size": "\(checkpoint.size)"])
-        return checkpoint.note
+        return (log, checkpoint)
     }
 
     /// Signs a checkpoint if the log has grown by at least `interval` entries since the last one: the periodic

@@ -3,17 +3,36 @@ import MemVaultPolicy
 import Synchronization
 
 /// What a decision depends on beyond the request itself, read inside the decision's own unit of work and verified:
-/// the subject's consent for the purpose, and whether a legal hold applies.
+/// the subject's consent for the purpose, whether a legal hold applies, and the subject's restrictions of processing.
 struct Governance {
     let consent: ConsentState
     let held: Bool
+    var restrictions: [ActiveRestriction] = []
+
+    /// The purposes that may still process a memory of `category` (nil: not restricted): what every restriction
+    /// covering it allows. A decision with no category is restricted by restrictions of every category.
+    func restrictedTo(category: String?) -> Set<String>? {
+        let covering = restrictions.filter { $0.categories.isEmpty || category.map($0.categories.contains) ?? false }
+        guard let first = covering.first else { return nil }
+        return covering.dropFirst().reduce(first.purposes) { $0.intersection($1.purposes) }
+    }
 }
 
-/// The verified set of legal holds as of one hold registry generation.
+/// An active restriction of processing, as decisions need it.
+struct ActiveRestriction: Sendable, Equatable {
+    let id: String
+    let categories: Set<String>
+    let purposes: Set<String>
+}
+
+/// The verified legal holds and restrictions as of one hold registry generation.
 struct HoldSnapshot: Sendable {
     let generation: UInt64
     let digest: [UInt8]
     let activeTargets: Set<HoldTarget>
+    let restrictions: [SubjectID: [ActiveRestriction]]
+
+    static let empty = HoldSnapshot(generation: 0, digest: [], activeTargets: [], restrictions: [:])
 }
 
 extension TenantWork {
@@ -21,10 +40,11 @@ extension TenantWork {
     /// Any failure here fails the request: a policy that cannot be evaluated denies.
     func governance(subject: SubjectID?, cubes: [CubeID]) throws -> Governance {
         let targets = cubes.map(HoldTarget.cube) + (subject.map { [HoldTarget.subject($0)] } ?? [])
-        let held = try activeHoldTargets()
+        let markers = try governanceMarkers()
         return Governance(
             consent: try subject.map { try consentState($0) } ?? .unknown,
-            held: targets.contains { held.contains($0) })
+            held: targets.contains { markers.activeTargets.contains($0) },
+            restrictions: subject.flatMap { markers.restrictions[$0] } ?? [])
     }
 
     func governance(for record: MemoryRecord) throws -> Governance {
@@ -63,46 +83,52 @@ extension TenantWork {
         return current.state
     }
 
-    /// Every target under an active legal hold, verified against the tenant's sealed hold registry. Read once per
-    /// unit of work; reloaded from storage only when the registry's generation moved.
+    /// Every target under an active legal hold. See `governanceMarkers()`.
     func activeHoldTargets() throws -> Set<HoldTarget> {
-        if let heldTargets { return heldTargets }
-        let targets = try loadActiveHoldTargets()
-        heldTargets = targets
-        return targets
+        try governanceMarkers().activeTargets
     }
 
-    private func loadActiveHoldTargets() throws -> Set<HoldTarget> {
+    /// The active legal holds and restrictions, verified against the tenant's sealed hold registry. Read once per
+    /// unit of work; reloaded from storage only when the registry's generation moved.
+    func governanceMarkers() throws -> HoldSnapshot {
+        if let markers { return markers }
         let (registry, anyHolds) = try transaction.holdRegistry()
-        return try activeHoldTargets(registry: registry, anyHolds: anyHolds)
+        let loaded = try governanceMarkers(registry: registry, anyHolds: anyHolds)
+        markers = loaded
+        return loaded
     }
 
-    /// The active hold targets for a registry as read (nil: none stored) and whether any hold row exists.
-    private func activeHoldTargets(registry stored: HoldRegistryRecord?, anyHolds: Bool) throws -> Set<HoldTarget> {
+    /// The markers for a registry as read (nil: none stored) and whether any hold or restriction row exists.
+    private func governanceMarkers(registry stored: HoldRegistryRecord?, anyHolds: Bool) throws -> HoldSnapshot {
         let cached = resources.holds.withLock { $0 }
         guard let registry = stored else {
-            // No registry: this tenant never had a hold. Anything else means the registry was deleted.
+            // No registry: this tenant never had a hold or restriction. Anything else means it was deleted.
             let everHeld = resources.entry.withLock { $0.hasHolds } || (cached?.generation ?? 0) > 0
             guard !everHeld, !anyHolds else {
                 throw MemVaultError(.integrity, "the legal hold registry is missing; holds are not obeyed")
             }
-            return []
+            return .empty
         }
         try resources.integrity.verify(
             registry.seal, Bindings.holdRegistry(tenant, generation: registry.generation, digest: registry.digest),
             "the legal hold registry")
         if let cached, cached.generation == registry.generation, cached.digest == registry.digest {
-            return cached.activeTargets
+            return cached
         }
         if let cached, registry.generation < cached.generation {
             throw MemVaultError(.integrity, "the legal hold registry went back to an older state; not obeyed")
         }
-        let holds = try verifiedHolds(matching: registry)
+        let (holds, restrictions) = try verifiedMarkers(matching: registry)
         let snapshot = HoldSnapshot(
             generation: registry.generation, digest: registry.digest,
-            activeTargets: Set(holds.filter(\.isActive).map(\.target)))
+            activeTargets: Set(holds.filter(\.isActive).map(\.target)),
+            restrictions: Dictionary(grouping: restrictions.filter(\.isActive), by: \.subject).mapValues {
+                $0.map {
+                    ActiveRestriction(id: $0.id, categories: Set($0.categories), purposes: Set($0.purposes))
+                }
+            })
         resources.holds.withLock { $0 = snapshot }
-        return snapshot.activeTargets
+        return snapshot
     }
 
     /// A memory read together with its governance: the current version, checked against a rolled-back row, with
@@ -115,23 +141,54 @@ extension TenantWork {
         if let subject = record.subject, consentStates[subject] == nil {
             consentStates[subject] = try verifiedConsentState(governed.consent, purpose: purpose)
         }
-        if heldTargets == nil {
-            heldTargets = try activeHoldTargets(registry: governed.holdRegistry, anyHolds: governed.anyHolds)
+        if markers == nil {
+            markers = try governanceMarkers(registry: governed.holdRegistry, anyHolds: governed.anyHolds)
         }
         return record
     }
 
-    /// Every hold, each checked against its seal and all together against the registry's digest: a deleted,
-    /// revived or retargeted hold does not match.
-    func verifiedHolds(matching registry: HoldRegistryRecord) throws -> [LegalHoldRecord] {
+    /// Every hold and restriction, verified against the registry, with its generation (0 before the first).
+    func currentMarkers() throws -> (
+        generation: UInt64, holds: [LegalHoldRecord], restrictions: [RestrictionRecord]
+    ) {
+        // Refuses a missing registry where there should be one.
+        _ = try governanceMarkers()
+        guard let registry = try transaction.holdRegistry().registry else { return (0, [], []) }
+        let (holds, restrictions) = try verifiedMarkers(matching: registry)
+        return (registry.generation, holds, restrictions)
+    }
+
+    /// Seals a new registry generation over the given holds and restrictions (all of them, as they now stand).
+    func saveMarkers(_ generation: UInt64, holds: [LegalHoldRecord], restrictions: [RestrictionRecord]) throws {
+        let digest = try Bindings.markerDigest(holds, restrictions)
+        try transaction.saveHoldRegistry(
+            HoldRegistryRecord(
+                generation: generation, digest: digest,
+                seal: try resources.integrity.seal(
+                    Bindings.holdRegistry(tenant, generation: generation, digest: digest))))
+        markers = nil
+    }
+
+    /// Every hold and restriction, each checked against its seal and all together against the registry's digest: a
+    /// deleted, revived or retargeted one does not match.
+    func verifiedMarkers(
+        matching registry: HoldRegistryRecord
+    ) throws -> (holds: [LegalHoldRecord], restrictions: [RestrictionRecord]) {
         let holds = try transaction.holds(includeCleared: true)
         for hold in holds {
             try resources.integrity.verify(hold.seal, Bindings.hold(tenant, hold), "legal hold \(hold.id)")
         }
-        guard try SHA256.hash(Bindings.holdSet(holds)) == registry.digest else {
-            throw MemVaultError(
-                .integrity, "the legal holds no longer match their registry (one was deleted or altered); not obeyed")
+        let restrictions = try transaction.restrictions(includeLifted: true)
+        for restriction in restrictions {
+            try resources.integrity.verify(
+                restriction.seal, Bindings.restriction(tenant, restriction), "restriction \(restriction.id)")
         }
-        return holds
+        guard try Bindings.markerDigest(holds, restrictions) == registry.digest else {
+            throw MemVaultError(
+                .integrity,
+                "the legal holds and restrictions no longer match their registry (one was deleted or altered); "
+                    + "not obeyed")
+        }
+        return (holds, restrictions)
     }
 }

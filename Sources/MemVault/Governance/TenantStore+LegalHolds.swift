@@ -71,23 +71,15 @@ extension TenantStore {
         }
     }
 
-    /// Every hold, verified against the registry, with the registry's generation (0 before the first hold).
     private func currentHolds(in work: TenantWork) throws -> (generation: UInt64, holds: [LegalHoldRecord]) {
-        _ = try work.activeHoldTargets()
-        guard let registry = try work.transaction.holdRegistry().registry else {
-            // Before the first hold (the check above refused a missing registry where there should be one).
-            return (0, [])
-        }
-        return (registry.generation, try work.verifiedHolds(matching: registry))
+        let markers = try work.currentMarkers()
+        return (markers.generation, markers.holds)
     }
 
     private func saveRegistry(_ generation: UInt64, holds: [LegalHoldRecord], in work: TenantWork) throws {
-        let digest = try SHA256.hash(Bindings.holdSet(holds))
-        try work.transaction.saveHoldRegistry(
-            HoldRegistryRecord(
-                generation: generation, digest: digest,
-                seal: try resources.integrity.seal(
-                    Bindings.holdRegistry(tenant, generation: generation, digest: digest))))
+        // The restrictions were verified with the holds by `currentHolds`, earlier in this unit.
+        try work.saveMarkers(
+            generation, holds: holds, restrictions: try work.transaction.restrictions(includeLifted: true))
     }
 
     private func sealedHold(

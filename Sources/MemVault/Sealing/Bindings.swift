@@ -113,6 +113,41 @@ enum Bindings {
         return context.bytes
     }
 
+    static func restriction(_ tenant: TenantID, _ record: RestrictionRecord) -> BindingContext {
+        BindingContext(domain: "memvault.seal.restriction.v1").with("tenant", tenant.rawValue)
+            .with("restriction", record.id).with("subject", record.subject.rawValue)
+            .with("categories", record.categories.joined(separator: " "))
+            .with("purposes", record.purposes.joined(separator: " ")).with("ground", record.ground)
+            .with("request", record.request ?? "-").with("set-by", record.setBy).with("set-at", String(record.setAt))
+            .with("lifted-by", record.liftedBy ?? "-").with("lifted-at", record.liftedAt.map(String.init) ?? "-")
+    }
+
+    /// What the hold registry's digest covers: every hold's id, target and state, then every restriction's (none
+    /// adds nothing, so a registry written before restrictions existed still matches).
+    static func markerDigest(_ holds: [LegalHoldRecord], _ restrictions: [RestrictionRecord]) throws -> [UInt8] {
+        var bytes = holdSet(holds)
+        if !restrictions.isEmpty {
+            var context = BindingContext(domain: "memvault.restriction-set.v1")
+            for restriction in restrictions.sorted(by: { $0.id < $1.id }) {
+                context.append(
+                    restriction.id,
+                    "\(restriction.subject.rawValue):\(restriction.categories.joined(separator: " ")):"
+                        + "\(restriction.purposes.joined(separator: " ")):\(restriction.isActive ? "active" : "lifted")"
+                )
+            }
+            bytes += context.bytes
+        }
+        return try SHA256.hash(bytes)
+    }
+
+    /// An erasure request as stored: every column, the document and receipt by their digests.
+    static func erasureRequest(_ tenant: TenantID, _ record: ErasureRequestRecord) throws -> BindingContext {
+        BindingContext(domain: "memvault.seal.erasure-request.v1").with("tenant", tenant.rawValue)
+            .with("request", record.id).with("subject", record.subject?.rawValue ?? "-")
+            .with("state", record.state.rawValue).with("document", Hex.encode(try SHA256.hash(record.document)))
+            .with("receipt", try record.receipt.map { Hex.encode(try SHA256.hash($0)) } ?? "-")
+    }
+
     static func tenantEntry(installation: String, _ record: TenantEntryRecord) -> BindingContext {
         BindingContext(domain: "memvault.seal.tenant-entry.v1").with("installation", installation)
             .with("tenant", record.tenant.rawValue).with("state", record.state.rawValue)

@@ -361,3 +361,67 @@ public struct StoredCheckpoint: Sendable, Equatable {
         self.createdAt = createdAt
     }
 }
+
+/// An erasure request as stored: its state machine as a JSON document (no personal data: `ErasureRequest`), the
+/// subject while anything of it may still be erased, the signed receipt once completed, and a seal over all of it.
+public struct ErasureRequestRecord: Sendable, Equatable {
+    public let id: String
+    /// The subject until the request completes; then forgotten, so the request no longer links to anyone.
+    public let subject: SubjectID?
+    public let state: ErasureRequest.State
+    public let document: [UInt8]
+    public let receipt: [UInt8]?
+    /// HMAC under the tenant's integrity key over every field above.
+    public let seal: [UInt8]
+
+    public init(
+        id: String, subject: SubjectID?, state: ErasureRequest.State, document: [UInt8], receipt: [UInt8]?,
+        seal: [UInt8]
+    ) {
+        self.id = id
+        self.subject = subject
+        self.state = state
+        self.document = document
+        self.receipt = receipt
+        self.seal = seal
+    }
+}
+
+/// A restriction of processing (GDPR Art. 18) of a subject's memories, in all categories or some: while active, only
+/// `purposes` may process them. Clear and sealed, and matched with the legal holds by the hold registry's digest.
+public struct RestrictionRecord: Sendable, Equatable {
+    public let id: String
+    public let subject: SubjectID
+    /// Empty: every category.
+    public let categories: [String]
+    /// Empty: the memories may only be stored.
+    public let purposes: [String]
+    /// Why: an Art. 18(1) ground, or `erasure-exception` for what an erasure request kept.
+    public let ground: String
+    /// The erasure request that set it, if one did.
+    public let request: String?
+    public let setBy: String
+    public let setAt: StoredTime
+    public let liftedBy: String?
+    public let liftedAt: StoredTime?
+    public let seal: [UInt8]
+
+    public init(
+        id: String, subject: SubjectID, categories: [String], purposes: [String], ground: String, request: String?,
+        setBy: String, setAt: StoredTime, liftedBy: String?, liftedAt: StoredTime?, seal: [UInt8]
+    ) {
+        self.id = id
+        self.subject = subject
+        self.categories = categories
+        self.purposes = purposes
+        self.ground = ground
+        self.request = request
+        self.setBy = setBy
+        self.setAt = setAt
+        self.liftedBy = liftedBy
+        self.liftedAt = liftedAt
+        self.seal = seal
+    }
+
+    public var isActive: Bool { liftedAt == nil }
+}

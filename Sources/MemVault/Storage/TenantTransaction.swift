@@ -3,11 +3,11 @@ public import MemVaultAudit
 /// What one unit of work can do with a tenant's records, split by concern. Every call is synchronous and runs
 /// inside the unit's transaction.
 public typealias TenantTransaction = SubjectRecords & CubeRecords & MemoryRecords & ConsentRecords & HoldRecords
-    & GovernedMemoryReader & AuditLogRecords & SearchIndexRecords & VectorRecords
+    & GovernedMemoryReader & AuditLogRecords & SearchIndexRecords & VectorRecords & ErasureRequestRecords
 
 /// What a read-only snapshot of a tenant's records offers.
 public typealias TenantReader = SubjectReader & CubeReader & MemoryReader & HoldReader & AuditLogReader
-    & SearchIndexReader & VectorReader
+    & SearchIndexReader & VectorReader & ErasureRequestReader
 
 public protocol SubjectReader {
     func subject(pseudonym: String) throws -> SubjectRecord?
@@ -17,6 +17,9 @@ public protocol SubjectReader {
 public protocol SubjectRecords: SubjectReader {
     /// `conflict` if a subject with that id or pseudonym exists.
     func insertSubject(_ record: SubjectRecord) throws
+    /// Deletes the subject with its consent records (current states and every change, evidence included); its cubes
+    /// must be gone first. Returns how many consent records went, or nil if the subject did not exist.
+    func deleteSubject(_ id: SubjectID) throws -> Int?
 }
 
 public protocol CubeReader {
@@ -76,14 +79,33 @@ public protocol ConsentRecords {
     func recordConsent(_ change: ConsentChangeRecord, current: ConsentStateRecord) throws
     /// Every change of the subject, oldest first.
     func consentHistory(subject: SubjectID) throws -> [ConsentChangeRecord]
+    /// Deletes the subject's consent states and history (evidence included); returns how many records went.
+    func deleteConsent(subject: SubjectID) throws -> Int
+}
+
+public protocol ErasureRequestReader {
+    func erasureRequest(_ id: String) throws -> ErasureRequestRecord?
+    /// Requests in id order (the order they were received) after `after`.
+    func erasureRequests(after: String?, limit: Int) throws -> [ErasureRequestRecord]
+    /// The subject's request still received or in progress, if any.
+    func openErasureRequest(subject: SubjectID) throws -> ErasureRequestRecord?
+}
+
+public protocol ErasureRequestRecords: ErasureRequestReader {
+    /// `conflict` if the id is taken or the subject already has an open request.
+    func insertErasureRequest(_ record: ErasureRequestRecord) throws
+    /// Replaces a stored request. False if it does not exist.
+    func updateErasureRequest(_ record: ErasureRequestRecord) throws -> Bool
 }
 
 public protocol HoldReader {
-    /// The hold registry, if there is one, and whether any hold is stored, read together.
+    /// The hold registry, if there is one, and whether any hold or restriction is stored, read together.
     func holdRegistry() throws -> (registry: HoldRegistryRecord?, anyHolds: Bool)
     /// Holds in id order; active ones only unless `includeCleared`.
     func holds(includeCleared: Bool) throws -> [LegalHoldRecord]
     func hold(_ id: String) throws -> LegalHoldRecord?
+    /// Restrictions of processing in id order; active ones only unless `includeLifted`.
+    func restrictions(includeLifted: Bool) throws -> [RestrictionRecord]
 }
 
 public protocol HoldRecords: HoldReader {
@@ -91,6 +113,12 @@ public protocol HoldRecords: HoldReader {
     func insertHold(_ record: LegalHoldRecord) throws
     /// Replaces a stored hold (clearing it). False if it does not exist.
     func updateHold(_ record: LegalHoldRecord) throws -> Bool
+    /// Removes a cleared hold (erasure forgets the holds that once applied to the erased subject).
+    func deleteHold(_ id: String) throws
+    func insertRestriction(_ record: RestrictionRecord) throws
+    /// Replaces a stored restriction (lifting it). False if it does not exist.
+    func updateRestriction(_ record: RestrictionRecord) throws -> Bool
+    func deleteRestriction(_ id: String) throws
 }
 
 public protocol AuditLogReader {

@@ -36,6 +36,7 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, Codable, Compar
     public static let subject = AuditAction(rawValue: "subject")
     public static let consent = AuditAction(rawValue: "consent")
     public static let hold = AuditAction(rawValue: "hold")
+    public static let restriction = AuditAction(rawValue: "restriction")
     public static let key = AuditAction(rawValue: "key")
     public static let audit = AuditAction(rawValue: "audit")
     public static let tenant = AuditAction(rawValue: "tenant")

@@ -11,6 +11,8 @@ public struct AccessRequest: Sendable, Hashable {
     /// The subject's consent for `purpose`; `.unknown` when there is no subject or no record.
     public var consent: ConsentState
     public var legalHold: Bool
+    /// Set while processing of the memory is restricted (GDPR Art. 18): the only purposes that may still use it.
+    public var restrictedTo: Set<String>?
     public var memoryType: String?
     public var source: String?
     /// When the memory was stored: retention and erasure exceptions run from here.
@@ -19,8 +21,8 @@ public struct AccessRequest: Sendable, Hashable {
 
     public init(
         action: Action, role: Role, purpose: String, category: String? = nil, consent: ConsentState = .unknown,
-        legalHold: Bool = false, memoryType: String? = nil, source: String? = nil, storedAt: Date? = nil,
-        now: Date = .now
+        legalHold: Bool = false, restrictedTo: Set<String>? = nil, memoryType: String? = nil, source: String? = nil,
+        storedAt: Date? = nil, now: Date = .now
     ) {
         self.action = action
         self.role = role
@@ -28,6 +30,7 @@ public struct AccessRequest: Sendable, Hashable {
         self.category = category
         self.consent = consent
         self.legalHold = legalHold
+        self.restrictedTo = restrictedTo
         self.memoryType = memoryType
         self.source = source
         self.storedAt = storedAt

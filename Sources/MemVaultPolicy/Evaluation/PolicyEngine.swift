@@ -3,7 +3,7 @@ public import Foundation
 /// Evaluates requests against one validated policy.
 ///
 /// Semantics (docs/policies.md): built-in GDPR checks first (declared purpose and category, purpose limitation,
-/// consent, explicit consent for special categories, retention, legal holds, erasure exceptions); then rules:
+/// consent, explicit consent for special categories, restriction, retention, legal holds, erasure exceptions); then rules:
 /// any matching `forbid` denies, else any matching `permit` permits, else the default is deny. Rules are matched as
 /// a set, so their order in the file never matters.
 public final class PolicyEngine: Sendable {
@@ -73,6 +73,14 @@ public final class PolicyEngine: Sendable {
                     "memvault:purpose-limitation",
                     "category '\(name)' may not be used for purpose '\(request.purpose)' (GDPR Art. 5(1)(b)); "
                         + "its purposes are: \(category.purposes.sorted().joined(separator: ", "))"
+                )
+            }
+            if let allowed = request.restrictedTo, !allowed.contains(request.purpose) {
+                return (
+                    "memvault:restriction",
+                    "processing is restricted (GDPR Art. 18)"
+                        + (allowed.isEmpty
+                            ? "; it may only be stored" : " to purposes \(allowed.sorted().joined(separator: ", "))")
                 )
             }
             if category?.specialCategory == true, purpose.legalBasis == .consent, !request.consent.permitsProcessing {

@@ -23,6 +23,7 @@ enum PolicyRevision {
                 if let exception = category.erasureException {
                     value["erasure_exception"] = [
                         "basis": exception.basis.rawValue, "keep_for": exception.keepFor.text,
+                        "purposes": exception.purposes.sorted(),
                     ]
                 }
                 return value

@@ -160,16 +160,30 @@ private struct PolicyReader {
             }
             var exception: Policy.ErasureException?
             if let body = body.mapping("erasure_exception", context: "the erasure exception of '\(id)'") {
-                body.checkKeys(["basis", "keep_for", "reference"])
+                body.checkKeys(["basis", "keep_for", "reference", "purposes"])
                 let basis = body.string("basis", required: true).flatMap {
                     choice($0, ErasureExceptionBasis.self, "erasure exception basis", body.node("basis")?.mark)
                 }
                 let keepFor = body.string("keep_for", required: true).flatMap {
                     duration($0, "keep_for", body.node("keep_for")?.mark)
                 }
+                let kept = body.list("purposes", required: true)
+                let keptPurposes = references(kept, declared: purposes, kind: "purpose")
+                for item in kept ?? [] where purposes[item.value] != nil && !allowed.contains(item.value) {
+                    diagnostics.report(
+                        item.mark,
+                        "the erasure exception of '\(id)' keeps it for purpose '\(item.value)', which the category "
+                            + "does not allow; its purposes are: \(allowed.sorted().joined(separator: ", "))")
+                }
+                if let kept, kept.isEmpty {
+                    diagnostics.report(
+                        body.node("purposes")?.mark,
+                        "the erasure exception of '\(id)' names no purpose: name the purposes that may still use what "
+                            + "it keeps (GDPR Art. 18(2)), e.g. the legal obligation's")
+                }
                 if let basis, let keepFor {
                     exception = Policy.ErasureException(
-                        basis: basis, keepFor: keepFor, reference: body.string("reference"))
+                        basis: basis, keepFor: keepFor, reference: body.string("reference"), purposes: keptPurposes)
                     if let retention, keepFor.isLonger(than: retention) {
                         diagnostics.report(
                             body.node("keep_for")?.mark,

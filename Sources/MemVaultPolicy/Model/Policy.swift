@@ -31,6 +31,15 @@ public struct Policy: Sendable, Equatable {
         public let basis: ErasureExceptionBasis
         public let keepFor: ISODuration
         public let reference: String?
+        /// The only purposes that may still process what an erasure keeps (Art. 18(2)): among the category's.
+        public let purposes: Set<String>
+
+        public init(basis: ErasureExceptionBasis, keepFor: ISODuration, reference: String?, purposes: Set<String>) {
+            self.basis = basis
+            self.keepFor = keepFor
+            self.reference = reference
+            self.purposes = purposes
+        }
     }
 
     public struct Rule: Sendable, Equatable {

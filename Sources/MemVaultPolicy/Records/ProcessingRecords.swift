@@ -59,6 +59,7 @@ public struct ProcessingRecords: Sendable, Encodable {
                 retention: category.retention?.text ?? "until deleted", purposes: category.purposes.sorted(),
                 erasureException: category.erasureException.map {
                     "\($0.basis.article): kept for \($0.keepFor)" + ($0.reference.map { " (\($0))" } ?? "")
+                        + ", then only for \($0.purposes.sorted().joined(separator: ", "))"
                 }, description: clean(category.description))
         }
     }

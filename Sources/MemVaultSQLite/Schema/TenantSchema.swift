@@ -244,6 +244,42 @@ package enum TenantSchema {
                     END;
                     """)
         }
+        // Erasure requests (docs/erasure.md): each a sealed JSON state machine; the subject column is kept only
+        // while something of the subject may still be erased. At most one open request per subject. Restrictions
+        // of processing (Art. 18), sealed, and covered with the legal holds by the hold registry's digest.
+        // Deleting a cube also forgets its embedding counters.
+        migrator.registerMigration("v9: erasure requests") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE erasure_requests (
+                        request_id TEXT PRIMARY KEY NOT NULL,
+                        subject_id TEXT,
+                        state TEXT NOT NULL,
+                        document BLOB NOT NULL,
+                        receipt BLOB,
+                        seal BLOB NOT NULL
+                    ) STRICT;
+                    CREATE UNIQUE INDEX erasure_requests_open ON erasure_requests(subject_id)
+                        WHERE state IN ('received', 'in-progress');
+                    CREATE TABLE restrictions (
+                        restriction_id TEXT PRIMARY KEY NOT NULL,
+                        subject_id TEXT NOT NULL,
+                        categories TEXT NOT NULL,
+                        purposes TEXT NOT NULL,
+                        ground TEXT NOT NULL,
+                        request_id TEXT,
+                        set_by TEXT NOT NULL,
+                        set_at INTEGER NOT NULL,
+                        lifted_by TEXT,
+                        lifted_at INTEGER,
+                        seal BLOB NOT NULL
+                    ) STRICT;
+                    CREATE TRIGGER cubes_removed_with_counters AFTER DELETE ON cubes BEGIN
+                        DELETE FROM cube_memory_counts WHERE cube_id = old.cube_id;
+                        DELETE FROM vector_generations WHERE cube_id = old.cube_id;
+                    END;
+                    """)
+        }
         return migrator
     }
 }

@@ -36,6 +36,16 @@ extension SQLiteRecords: ConsentRecords {
         }
     }
 
+    func deleteConsent(subject: SubjectID) throws -> Int {
+        transaction?.governance.consents = [:]
+        return try run("deleting consent records") {
+            try db.execute(sql: "DELETE FROM consents WHERE subject_id = ?", arguments: [subject.rawValue])
+            let states = db.changesCount
+            try db.execute(sql: "DELETE FROM consent_history WHERE subject_id = ?", arguments: [subject.rawValue])
+            return states + db.changesCount
+        }
+    }
+
     func recordConsent(_ change: ConsentChangeRecord, current: ConsentStateRecord) throws {
         transaction?.governance.consents.removeValue(
             forKey: GovernanceReads.ConsentKey(subject: current.subject, purpose: current.purpose))
@@ -137,7 +147,8 @@ extension SQLiteRecords: HoldRecords {
             let cursor = try Row.fetchCursor(
                 db.cachedStatement(
                     sql: """
-                        SELECT r.generation, r.digest, r.seal, EXISTS (SELECT 1 FROM legal_holds) AS h
+                        SELECT r.generation, r.digest, r.seal,
+                               EXISTS (SELECT 1 FROM legal_holds) OR EXISTS (SELECT 1 FROM restrictions) AS h
                         FROM (SELECT 1) LEFT JOIN hold_registry r ON r.registry = 1
                         """))
             guard let row = try cursor.next() else { return (nil, false) }
@@ -199,6 +210,68 @@ extension SQLiteRecords: HoldRecords {
                 arguments: [record.clearedBy, record.clearedAt, Data(record.seal), record.id])
             return db.changesCount > 0
         }
+    }
+
+    func deleteHold(_ id: String) throws {
+        transaction?.governance.holdRegistry = nil
+        try run("removing a legal hold") {
+            try db.execute(sql: "DELETE FROM legal_holds WHERE hold_id = ?", arguments: [id])
+        }
+    }
+
+    func restrictions(includeLifted: Bool) throws -> [RestrictionRecord] {
+        try run("listing restrictions") {
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: "SELECT * FROM restrictions" + (includeLifted ? "" : " WHERE lifted_at IS NULL")
+                        + " ORDER BY restriction_id")
+            ).map(Self.restriction)
+        }
+    }
+
+    func insertRestriction(_ record: RestrictionRecord) throws {
+        transaction?.governance.holdRegistry = nil
+        try run("restricting processing") {
+            try db.execute(
+                sql: """
+                    INSERT INTO restrictions (restriction_id, subject_id, categories, purposes, ground, request_id,
+                                              set_by, set_at, lifted_by, lifted_at, seal)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    record.id, record.subject.rawValue, record.categories.joined(separator: " "),
+                    record.purposes.joined(separator: " "), record.ground, record.request, record.setBy,
+                    record.setAt, record.liftedBy, record.liftedAt, Data(record.seal),
+                ])
+        }
+    }
+
+    func updateRestriction(_ record: RestrictionRecord) throws -> Bool {
+        transaction?.governance.holdRegistry = nil
+        return try run("lifting a restriction") {
+            try db.execute(
+                sql: "UPDATE restrictions SET lifted_by = ?, lifted_at = ?, seal = ? WHERE restriction_id = ?",
+                arguments: [record.liftedBy, record.liftedAt, Data(record.seal), record.id])
+            return db.changesCount > 0
+        }
+    }
+
+    func deleteRestriction(_ id: String) throws {
+        transaction?.governance.holdRegistry = nil
+        try run("removing a restriction") {
+            try db.execute(sql: "DELETE FROM restrictions WHERE restriction_id = ?", arguments: [id])
+        }
+    }
+
+    private static func restriction(_ row: Row) throws -> RestrictionRecord {
+        guard let subject = try? SubjectID(row["subject_id"] as String) else { throw malformed("restriction subject") }
+        func words(_ column: String) -> [String] {
+            (row[column] as String).split(separator: " ").map(String.init)
+        }
+        return RestrictionRecord(
+            id: row["restriction_id"], subject: subject, categories: words("categories"), purposes: words("purposes"),
+            ground: row["ground"], request: row["request_id"], setBy: row["set_by"], setAt: row["set_at"],
+            liftedBy: row["lifted_by"], liftedAt: row["lifted_at"], seal: Array(row["seal"] as Data))
     }
 
     private static func arguments(_ record: LegalHoldRecord) -> StatementArguments {

@@ -16,6 +16,14 @@ extension SQLiteRecords: SubjectRecords {
         }
     }
 
+    func deleteSubject(_ id: SubjectID) throws -> Int? {
+        let consentRecords = try deleteConsent(subject: id)
+        return try run("deleting a subject") {
+            try db.execute(sql: "DELETE FROM subjects WHERE subject_id = ?", arguments: [id.rawValue])
+            return db.changesCount > 0 ? consentRecords : nil
+        }
+    }
+
     func subject(pseudonym: String) throws -> SubjectRecord? {
         try run("reading a subject") {
             try Row.fetchOne(

@@ -13,3 +13,6 @@ extension SQLiteConfiguration.Synchronous: ExpressibleByArgument {}
 extension Role: ExpressibleByArgument {}
 extension Action: ExpressibleByArgument {}
 extension ConsentState: ExpressibleByArgument {}
+extension ErasureRequest.Requester: ExpressibleByArgument {}
+extension ErasureRequest.Ground: ExpressibleByArgument {}
+extension Restriction.Ground: ExpressibleByArgument {}

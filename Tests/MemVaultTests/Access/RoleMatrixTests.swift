@@ -109,6 +109,9 @@ struct MatrixWorld {
     let hold: String
     /// A cube that names an embedder, with a memory waiting to be embedded.
     let embedded: CubeID
+    /// Alice's profile memories restricted, and a request to erase her, both filed by the officer.
+    let restriction: String
+    let erasure: String
 
     static func context(for role: Role) -> AccessContext {
         let purpose =
@@ -134,8 +137,13 @@ struct MatrixWorld {
                 owner: .subject(alice.id), name: "embedded", embeddingDimension: WordCountEmbedder.words.count,
                 embedder: "word-count"))
         _ = try await acme.addMemory(.text("likes coffee", category: "conversation"), to: embedded.id)
+        let officer = try await fixture.tenant(as: .dataProtectionOfficer)
+        let restriction = try await officer.restrictProcessing(
+            of: alice.id, categories: ["profile"], ground: .accuracyContested)
+        let erasure = try await officer.requestErasure(of: alice.id, requester: .dataSubject, ground: .objection)
         return MatrixWorld(
-            fixture: fixture, alice: alice.id, cube: cube.id, memory: memory.id, hold: hold.id, embedded: embedded.id)
+            fixture: fixture, alice: alice.id, cube: cube.id, memory: memory.id, hold: hold.id, embedded: embedded.id,
+            restriction: restriction.id, erasure: erasure.id)
     }
 
     /// Runs `operation` as `context`. A list whose every item was withheld counts as denied.
@@ -184,6 +192,15 @@ struct MatrixWorld {
         case .clearHold: _ = try await tenant().clearHold(hold)
         case .listHolds: _ = try await tenant().holds()
         case .sweepRetention: _ = try await tenant().sweepRetention(dryRun: true)
+        case .restrictProcessing:
+            _ = try await tenant().restrictProcessing(of: alice, categories: ["health"], ground: .legalClaims)
+        case .liftRestriction: _ = try await tenant().liftRestriction(restriction)
+        case .listRestrictions: _ = try await tenant().restrictions()
+        case .requestErasure:
+            _ = try await tenant().requestErasure(of: alice, requester: .dataSubject, ground: .objection)
+        case .extendErasure: _ = try await tenant().extendErasure(erasure)
+        case .readErasure: _ = try await tenant().erasureRequest(erasure)
+        case .runErasure: _ = try await tenant().runErasure(erasure)
         case .readAuditLog: _ = try await tenant().auditLog()
         case .verifyAuditLog: _ = try await tenant().verifyAudit()
         case .proveAuditLog: _ = try await tenant().auditInclusionProof(sequence: 1)

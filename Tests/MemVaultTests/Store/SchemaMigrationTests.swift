@@ -24,6 +24,9 @@ struct SchemaMigrationTests {
         try fixture.tamper { db in
             try db.execute(
                 sql: """
+                    DROP TRIGGER cubes_removed_with_counters;
+                    DROP TABLE restrictions;
+                    DROP TABLE erasure_requests;
                     DROP TRIGGER memories_counted_out;
                     DROP TABLE cube_memory_counts;
                     DROP TRIGGER memories_removed_with_vectors;
@@ -43,7 +46,7 @@ struct SchemaMigrationTests {
                     DROP TABLE memory_history;
                     ALTER TABLE memories DROP COLUMN supersedes;
                     DELETE FROM grdb_migrations WHERE identifier IN ('v2', 'v3', 'v4', 'v5', 'v6: search index', 'v7: embeddings',
-                        'v8: embedding backlog');
+                        'v8: embedding backlog', 'v9: erasure requests');
                     """)
         }
         let reference = try DatabaseQueue()
