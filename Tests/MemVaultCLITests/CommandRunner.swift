@@ -26,6 +26,8 @@ struct CommandRunner {
     /// holds, and `audit log`): the repository's policies and a purpose the default policy permits. Other commands
     /// that open the store get the policies only.
     var context = ["--policies", Self.policiesFolder, "--purpose", "service-delivery"]
+    /// The policies folder of commands that take no purpose.
+    var policies = Self.policiesFolder
 
     /// A new installation in a temporary folder, initialised, with the tenant `acme` under the default policy.
     static func installationWithTenant() throws -> (TemporaryFolder, CommandRunner) {
@@ -47,7 +49,9 @@ struct CommandRunner {
         {
             return context
         }
-        if ["tenant", "keys", "audit", "retention"].contains(command) { return ["--policies", Self.policiesFolder] }
+        if ["tenant", "keys", "audit", "retention", "erase", "restriction"].contains(command) {
+            return ["--policies", policies]
+        }
         return []
     }
 

@@ -48,7 +48,13 @@ public final class SQLiteKeyStorage: KeyStorage {
     }
 
     public func purgeRemovedKeys() throws {
-        _ = try mapErrors { try database.writeWithoutTransaction { try $0.checkpoint(.truncate) } }
+        // VACUUM too: secure_delete does not reach the stale cell copies rebalancing leaves in a page's free gap.
+        _ = try mapErrors {
+            try database.writeWithoutTransaction { db in
+                try db.execute(sql: "VACUUM")
+                return try db.checkpoint(.truncate)
+            }
+        }
     }
 
     /// Closes the file cleanly (no `-wal` or `-shm` left behind).

@@ -62,7 +62,13 @@ final class SQLiteTenantStorage: TenantStorage {
             try await writer.write { db in
                 try db.execute(sql: "INSERT INTO search_index (search_index) VALUES ('optimize')")
             }
-            let (frames, copied) = try await pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+            // secure_delete zeroes a deleted cell, but not the stale copies a page keeps in its unallocated gap
+            // after B-tree rebalancing moved cells away (measured: a deleted subject's rows and blind terms
+            // survived there). VACUUM rebuilds every page from the live rows only.
+            let (frames, copied) = try await pool.writeWithoutTransaction { db in
+                try db.execute(sql: "VACUUM")
+                return try db.checkpoint(.truncate)
+            }
             guard frames == 0 || copied == frames else {
                 throw MemVaultError(
                     .storage,
