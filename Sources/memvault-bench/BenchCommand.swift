@@ -61,6 +61,7 @@ struct BenchCommand: AsyncParsableCommand {
             SearchScenario(budget: budget, policies: URL(filePath: policies), rounds: rounds),
             RetentionScenario(policies: URL(filePath: policies), rounds: rounds),
             ResidueScenario(policies: URL(filePath: policies)),
+            ErasureScenario(policies: URL(filePath: policies), rounds: rounds),
             LoCoMoScenario(
                 file: URL(filePath: locomo), policies: URL(filePath: policies), models: URL(filePath: models)),
             EmbeddingScenario(

@@ -230,12 +230,15 @@ extension TenantStore {
             for record in records {
                 let category = record.fields.category
                 guard stored.request.categories?.contains(category) ?? true else { continue }
-                for version in try work.transaction.history(record.id) {
-                    _ = try openPayload(version.record, current: version.isCurrent, in: work.transaction)
+                // Every version is verified before it goes; only an updated memory has superseded ones.
+                try verifyPayload(record, current: true, in: work.transaction)
+                if record.version > 1 {
+                    for version in try work.transaction.history(record.id) where !version.isCurrent {
+                        try verifyPayload(version.record, current: false, in: work.transaction)
+                    }
                 }
                 let decision = work.decide(.erase, record, governance: try work.governance(for: record))
                 if decision.isPermitted {
-                    guard try work.transaction.deleteMemory(record.id) else { throw notFound(memory: record.id) }
                     erased.append(record.id)
                     stored.request.erased[category, default: 0] += 1
                     work.decision = AuditDecision(decision)
@@ -254,6 +257,9 @@ extension TenantStore {
                     // The policy does not let this credential erase: nothing of this batch is done.
                     try work.require(decision, subject: subject)
                 }
+            }
+            guard try work.transaction.deleteMemories(erased) == erased.count else {
+                throw MemVaultError(.conflict, "erasure request \(id): memories changed while they were erased")
             }
             stored.request.resumeAfter = records.last?.id.rawValue ?? stored.request.resumeAfter
             if records.count < batch {

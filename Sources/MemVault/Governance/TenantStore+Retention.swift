@@ -56,17 +56,15 @@ extension TenantStore {
                             break
                         }
                         last = record.id
-                        _ = try openPayload(record, current: true, in: work.transaction)
+                        try verifyPayload(record, current: true, in: work.transaction)
                         guard try !work.governance(for: record).held else {
                             held += 1
                             continue
                         }
-                        if !dryRun {
-                            guard try work.transaction.deleteMemory(record.id) else {
-                                throw notFound(memory: record.id)
-                            }
-                        }
                         purged.append(record.id)
+                    }
+                    if !dryRun, try work.transaction.deleteMemories(purged) != purged.count {
+                        throw MemVaultError(.conflict, "memories changed while the retention sweep purged them")
                     }
                     work.memories = purged
                     work.returned = UInt64(purged.count)

@@ -100,6 +100,16 @@ extension TenantStore {
         return try PayloadCodec.decodeMemory(plaintext)
     }
 
+    /// Checks that a stored version opens (authentic, in its place), without decoding it: what a deletion that
+    /// must not be fooled by edited clear fields needs.
+    func verifyPayload(_ record: MemoryRecord, current: Bool, in reader: any SubjectReader) throws {
+        let pseudonym = try pseudonym(of: record.subject, in: reader)
+        _ = try openSealed(
+            record.payload, owner: record.subject.map(DataKeyOwner.subject) ?? .tenant, keyVersion: record.keyVersion,
+            associatedData: Bindings.memory(tenant, pseudonym: pseudonym, record, current: current),
+            what: "memory \(record.id) version \(record.version)")
+    }
+
     func open(_ record: MemoryRecord, current: Bool, in reader: any SubjectReader) throws -> Memory {
         Memory(record: record, payload: try openPayload(record, current: current, in: reader))
     }

@@ -63,6 +63,8 @@ public protocol MemoryRecords: MemoryReader {
     func updateCurrent(_ record: MemoryRecord) throws -> Bool
     /// Deletes a memory with all its versions. False if it did not exist.
     func deleteMemory(_ id: MemoryID) throws -> Bool
+    /// Deletes memories with all their versions, in one statement; returns how many existed.
+    func deleteMemories(_ ids: [MemoryID]) throws -> Int
 }
 
 /// Everything a decision on one memory needs, read in one go: the hottest path (every read of a memory by id).

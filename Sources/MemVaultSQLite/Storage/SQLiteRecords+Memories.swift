@@ -104,6 +104,20 @@ extension SQLiteRecords: MemoryRecords {
         }
     }
 
+    func deleteMemories(_ ids: [MemoryID]) throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        return try run("deleting memories") {
+            // The ids travel as one JSON array: one statement per table, whatever the batch size.
+            let list = String(decoding: try JSONEncoder().encode(ids.map(\.rawValue)), as: UTF8.self)
+            try db.cachedStatement(
+                sql: "DELETE FROM memory_history WHERE memory_id IN (SELECT value FROM json_each(?))"
+            ).execute(arguments: [list])
+            try db.cachedStatement(sql: "DELETE FROM memories WHERE memory_id IN (SELECT value FROM json_each(?))")
+                .execute(arguments: [list])
+            return db.changesCount
+        }
+    }
+
     func deleteMemory(_ id: MemoryID) throws -> Bool {
         try run("deleting a memory") {
             // Prepared once: a DELETE on `memories` compiles its triggers too, which cost more than running it.

@@ -228,6 +228,14 @@ final class PlainBaseline: Sendable {
         try pool.close()
     }
 
+    /// Deletes every row of `subject`, in one statement; how many.
+    func deleteSubject(_ subject: String) throws -> Int {
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM memories WHERE subject_id = ?", arguments: [subject])
+            return db.changesCount
+        }
+    }
+
     /// Deletes every row of `category` stored before `before` (milliseconds), in one statement; how many.
     func deleteExpired(category: String, before: Int64) throws -> Int {
         try pool.write { db in
