@@ -123,6 +123,17 @@ extension TenantStore {
         }
     }
 
+    /// What `memvault erase run` without an id runs: every request received or in progress, and every one completed
+    /// with exceptions of which an exception has since lapsed (what it kept may now be erased).
+    public func erasureRequestsToRun() async throws -> [ErasureRequest] {
+        let now = now()
+        return try await erasureRequests().filter { request in
+            request.state.isOpen
+                || request.state == .completedWithExceptions
+                    && request.retained.contains { $0.until.map { $0 <= now } ?? false }
+        }
+    }
+
     /// The signed receipt of a completed request (`notFound` until it has one).
     public func erasureReceipt(_ id: String) async throws -> ErasureReceipt {
         try checkErasureID(id)
@@ -184,7 +195,10 @@ extension TenantStore {
         try await perform(admission) { [self] work in
             var stored = try loadErasure(id, in: work)
             work.subjectPseudonym = stored.request.subject
-            guard stored.request.state == .received, let subject = stored.subject else {
+            // A request completed with exceptions is run again from the start: what an exception kept may have
+            // become erasable (its keep-for lapsed, a hold was cleared), and once nothing is kept the subject goes.
+            let reopening = stored.request.state == .completedWithExceptions && stored.subject != nil
+            guard stored.request.state == .received || reopening, let subject = stored.subject else {
                 work.detail = "erasure \(id) resumed"
                 return stored
             }
@@ -193,6 +207,18 @@ extension TenantStore {
             let permitted = work.decide(.erase, category: nil, governance: Governance(consent: .unknown, held: false))
             try work.require(permitted, subject: subject)
             work.decision = AuditDecision(permitted)
+            if reopening {
+                stored.request.state = .inProgress
+                stored.request.step = .memories
+                stored.request.retained = []
+                stored.request.resumeAfter = nil
+                stored.request.completedAt = nil
+                stored.request.completionEntry = nil
+                stored.receipt = nil
+                work.detail = "erasure \(id) reopened"
+                try saveErasure(stored, in: work)
+                return stored
+            }
             let cubes = try allCubes(of: subject, in: work)
             let targets = Set([HoldTarget.subject(subject)] + cubes.map { HoldTarget.cube($0.id) })
             let holds = try work.currentMarkers().holds.filter { $0.isActive && targets.contains($0.target) }
@@ -437,6 +463,11 @@ extension TenantStore {
     private func restrictKept(_ stored: inout StoredErasure, subject: SubjectID, in work: TenantWork) throws {
         let existing = try work.currentMarkers().restrictions.filter {
             $0.isActive && $0.request == stored.request.id
+        }
+        // A category this request no longer keeps (a run after its exception lapsed) is no longer restricted by it.
+        let keptCategories = Set(stored.request.retained.filter { $0.basis != "legal-hold" }.map(\.category))
+        for restriction in existing where !restriction.categories.allSatisfy(keptCategories.contains) {
+            try liftRestriction(restriction, in: work)
         }
         for kept in stored.request.retained where kept.basis != "legal-hold" {
             guard !existing.contains(where: { $0.categories == [kept.category] }) else { continue }

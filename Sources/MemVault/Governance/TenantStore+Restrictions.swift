@@ -34,24 +34,31 @@ extension TenantStore {
         guard SortableIdentifier.isValid(id, prefix: "rst_") else {
             throw MemVaultError(.invalidArgument, "invalid restriction id: expected 'rst_' and 26 base32 characters")
         }
-        let actor = context.actor
         let record = try await perform(.liftRestriction) { [self] work in
             let markers = try work.currentMarkers()
             guard let existing = markers.restrictions.first(where: { $0.id == id }), existing.isActive else {
                 throw MemVaultError(.notFound, "no active restriction '\(id)' in tenant '\(tenant)'")
             }
-            let lifted = try sealed(existing, liftedBy: actor, liftedAt: StoredTime(now: work.now))
-            guard try work.transaction.updateRestriction(lifted) else {
-                throw MemVaultError(.notFound, "no active restriction '\(id)' in tenant '\(tenant)'")
-            }
-            try work.saveMarkers(
-                markers.generation + 1, holds: markers.holds,
-                restrictions: markers.restrictions.map { $0.id == id ? lifted : $0 })
+            let lifted = try liftRestriction(existing, in: work)
             work.subject = existing.subject
             work.detail = "lifted \(id)"
             return lifted
         }
         return try restriction(record)
+    }
+
+    /// Lifts `existing` in `work` and moves the registry on.
+    @discardableResult
+    func liftRestriction(_ existing: RestrictionRecord, in work: TenantWork) throws -> RestrictionRecord {
+        let markers = try work.currentMarkers()
+        let lifted = try sealed(existing, liftedBy: context.actor, liftedAt: StoredTime(now: work.now))
+        guard try work.transaction.updateRestriction(lifted) else {
+            throw MemVaultError(.notFound, "no active restriction '\(existing.id)' in tenant '\(tenant)'")
+        }
+        try work.saveMarkers(
+            markers.generation + 1, holds: markers.holds,
+            restrictions: markers.restrictions.map { $0.id == existing.id ? lifted : $0 })
+        return lifted
     }
 
     public func restrictions(includeLifted: Bool = false) async throws -> [Restriction] {

@@ -93,7 +93,8 @@ struct ErasureCommand: AsyncParsableCommand {
             abstract: "Carry out an erasure request, or every open one; progress on standard error.")
         @OptionGroup var options: OfficerOptions
         @Option(help: "The tenant.") var tenant: String
-        @Argument(help: "The request (era_…); default: every request received or in progress.") var request: String?
+        @Argument(help: "The request (era_…); default: every open one, and each whose exception has lapsed.")
+        var request: String?
         @Option(help: "Memories per batch (one recorded unit of work each).") var batch = 500
 
         struct Result: Encodable {
@@ -107,7 +108,7 @@ struct ErasureCommand: AsyncParsableCommand {
                     if let request {
                         ids = [request]
                     } else {
-                        ids = try await store.erasureRequests(openOnly: true).map(\.id)
+                        ids = try await store.erasureRequestsToRun().map(\.id)
                     }
                     var done: [ErasureRequest] = []
                     for id in ids {

@@ -158,6 +158,19 @@ struct ErasureTests {
         #expect(receipt.state == "completed-with-exceptions" && receipt.retained.first?.count == 3)
         let verifier = try await officer.auditVerifierKey()
         #expect(ErasureReceipt.verify(try receipt.document(), verifier: verifier).isValid)
+        #expect(try await officer.erasureRequestsToRun().isEmpty)
+
+        // Ten years on the exception lapses: the next run erases the invoices, then the subject and its keys.
+        setup.fixture.clock.advance(by: (10 * 366 + 1) * 86_400)
+        #expect(try await officer.erasureRequestsToRun().map(\.id) == [filed.id])
+        let finished = try await officer.runErasure(filed.id)
+        #expect(finished.state == .completed && finished.retained.isEmpty && finished.keysDestroyed >= 1)
+        #expect(finished.erased == ["tickets": 10, "invoices": 3])
+        #expect(try await officer.restrictions(includeLifted: true).isEmpty)
+        #expect(try setup.fixture.rowCount("subjects") == 1)
+        let second = try await officer.erasureReceipt(filed.id)
+        #expect(second.state == "completed" && second.keysDestroyed >= 1)
+        #expect(ErasureReceipt.verify(try second.document(), verifier: verifier).isValid)
     }
 
     @Test("a legal hold on the subject or one of its cubes rejects the request and says which")
@@ -273,5 +286,35 @@ struct RestrictionTests {
             try await setup.officer.restrictProcessing(of: setup.alice, ground: .erasureException)
         }
         #expect(try await setup.officer.restrictions(includeLifted: true).count == 1)
+    }
+}
+
+@Suite("Erasure across processes")
+struct ErasureAcrossProcessesTests {
+    @Test("a process that cached the subject's keys stops decrypting its memories once another erased it")
+    func otherProcessNotices() async throws {
+        let setup = try await ErasureTests.TwoSubjects.make(memories: 3)
+        let other = try await setup.fixture.reopened()
+        let reader = try await other.tenant(TenantID("acme"), as: .serviceDelivery)
+        #expect(try await reader.memory(setup.aliceMemories[1]).content.text?.contains("alice note 1") == true)
+        #expect(try await reader.search(SearchQuery("zebrafinch", in: .subject(setup.alice))).hits.count == 3)
+
+        let request = try await setup.officer.requestErasure(
+            of: setup.alice, requester: .dataSubject, ground: .consentWithdrawn)
+        #expect(try await setup.officer.runErasure(request.id).state == .completed)
+
+        let gone = await #expect(throws: MemVaultError.self) { try await reader.memory(setup.aliceMemories[1]) }
+        #expect(gone?.code == .notFound)
+        let search = await #expect(throws: MemVaultError.self) {
+            try await reader.search(SearchQuery("zebrafinch", in: .subject(setup.alice)))
+        }
+        #expect(search?.code == .notFound)
+        let bob = try await bobMemory(setup)
+        #expect(try await reader.memory(bob).cube == setup.bobCube)
+        try await other.close()
+    }
+
+    private func bobMemory(_ setup: ErasureTests.TwoSubjects) async throws -> MemoryID {
+        try await setup.app.memories(in: .cube(setup.bobCube)).items[0].id
     }
 }
