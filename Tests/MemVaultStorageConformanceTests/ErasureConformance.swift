@@ -80,8 +80,10 @@ struct ErasureConformance {
         #expect(try await storage.unitOfWork { try $0.updateErasureRequest(completed) })
         try await storage.unitOfWork { try $0.insertErasureRequest(second) }
         #expect(try await storage.read { try $0.erasureRequest(first.id) } == completed)
-        #expect(try await storage.read { try $0.erasureRequests(after: nil, limit: 10) } == [completed, second])
-        #expect(try await storage.read { try $0.erasureRequests(after: first.id, limit: 10) } == [second])
+        // Ids made in the same millisecond order by their random part.
+        let inOrder = [completed, second].sorted { $0.id < $1.id }
+        #expect(try await storage.read { try $0.erasureRequests(after: nil, limit: 10) } == inOrder)
+        #expect(try await storage.read { try $0.erasureRequests(after: inOrder[0].id, limit: 10) } == [inOrder[1]])
         let missing = request(try SortableIdentifier.make(prefix: "era_"), subject: nil, state: .completed)
         #expect(try await storage.unitOfWork { try $0.updateErasureRequest(missing) } == false)
         try await harness.close()
