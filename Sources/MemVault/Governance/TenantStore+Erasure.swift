@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MemVaultAudit
 import MemVaultCrypto
 import MemVaultPolicy
@@ -177,6 +178,7 @@ extension TenantStore {
         }
         report()
         while stored.request.state != .rejected, stored.request.step != .done {
+            let before = (stored.request.step, stored.request.resumeAfter, stored.request.erasedTotal)
             switch stored.request.step {
             case .memories: stored = try await eraseMemories(id, admission, batch: batch)
             case .subjectRecords: stored = try await eraseSubjectRecords(id, admission)
@@ -185,7 +187,20 @@ extension TenantStore {
             case .receipt: stored = try await issueErasureReceipt(id, admission)
             case .done: break
             }
+            // Every step moves the request on (a batch moves its cursor); one that does not would loop forever.
+            guard (stored.request.step, stored.request.resumeAfter, stored.request.erasedTotal) != before else {
+                throw MemVaultError(
+                    .storage, "erasure request \(id) did not progress at step \(stored.request.step.rawValue)")
+            }
             report()
+        }
+        if stored.request.step == .done {
+            logger.info(
+                "carried out an erasure request",
+                metadata: [
+                    "tenant": "\(tenant)", "request": "\(id)", "state": "\(stored.request.state.rawValue)",
+                    "erased": "\(stored.request.erasedTotal)",
+                ])
         }
         return stored.request
     }
