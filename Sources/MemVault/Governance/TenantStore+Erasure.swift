@@ -404,11 +404,9 @@ extension TenantStore {
         }
     }
 
-    /// Cleans the storage files of what was deleted, then records the completion; a full erasure forgets which
-    /// subject the request was about.
+    /// Records the completion; a full erasure forgets which subject the request was about.
     private func completeErasure(_ id: String, _ admission: Admission) async throws -> StoredErasure {
-        try await storage.purgeDeleted()
-        let stored = try await perform(admission) { [self] work in
+        try await perform(admission) { [self] work in
             var stored = try loadErasure(id, in: work)
             guard stored.request.step == .completion else { return stored }
             stored.request.state = stored.request.retained.isEmpty ? .completed : .completedWithExceptions
@@ -422,13 +420,14 @@ extension TenantStore {
             work.detail = ErasureReceipt.completionDetail(request: id, state: stored.request.state.rawValue)
             return stored
         }
-        // The request's earlier versions, which named the subject, leave the files too.
-        try await storage.purgeDeleted()
-        return stored
     }
 
-    /// Signs a checkpoint that covers the completion entry and stores the signed receipt with its inclusion proof.
+    /// Cleans the storage files of everything the erasure deleted (the request's own earlier versions, which named
+    /// the subject, included), then signs a checkpoint that covers the completion entry and stores the signed
+    /// receipt with its inclusion proof. A run stopped here cleans again when resumed: no receipt before the files
+    /// are clean.
     private func issueErasureReceipt(_ id: String, _ admission: Admission) async throws -> StoredErasure {
+        try await storage.purgeDeleted()
         let current = try await storage.read { [self] reader in try reader.erasureRequest(id).map(openErasure) }
         guard let current, current.request.step == .receipt, let sequence = current.request.completionEntry else {
             return try await perform(admission) { [self] work in try loadErasure(id, in: work) }
