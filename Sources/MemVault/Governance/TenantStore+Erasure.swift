@@ -213,15 +213,17 @@ extension TenantStore {
             // A request completed with exceptions is run again from the start: what an exception kept may have
             // become erasable (its keep-for lapsed, a hold was cleared), and once nothing is kept the subject goes.
             let reopening = stored.request.state == .completedWithExceptions && stored.subject != nil
+            // The credential must be one the policy lets erase at all, before anything changes and whatever step a
+            // resumed run is at. (The entry names the subject by the pseudonym kept in the request: its keys may
+            // already be gone.)
+            let permitted = work.decide(.erase, category: nil, governance: Governance(consent: .unknown, held: false))
+            try work.require(permitted)
+            work.decision = AuditDecision(permitted)
             guard stored.request.state == .received || reopening, let subject = stored.subject else {
                 work.detail = "erasure \(id) resumed"
                 return stored
             }
-            // The credential must be one the policy lets erase this subject at all, before anything changes.
             work.subject = subject
-            let permitted = work.decide(.erase, category: nil, governance: Governance(consent: .unknown, held: false))
-            try work.require(permitted, subject: subject)
-            work.decision = AuditDecision(permitted)
             if reopening {
                 stored.request.state = .inProgress
                 stored.request.step = .memories
