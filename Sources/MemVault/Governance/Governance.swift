@@ -10,7 +10,7 @@ struct Governance {
     var restrictions: [ActiveRestriction] = []
 
     /// The purposes that may still process a memory of `category` (nil: not restricted): what every restriction
-    /// covering it allows. A decision with no category is restricted by restrictions of every category.
+    /// covering it allows. A decision with no category is restricted only by restrictions covering every category.
     func restrictedTo(category: String?) -> Set<String>? {
         let covering = restrictions.filter { $0.categories.isEmpty || category.map($0.categories.contains) ?? false }
         guard let first = covering.first else { return nil }
@@ -81,11 +81,6 @@ extension TenantWork {
                 "a consent record for purpose '\(purpose)' is not the newest change in its history; not obeyed")
         }
         return current.state
-    }
-
-    /// Every target under an active legal hold. See `governanceMarkers()`.
-    func activeHoldTargets() throws -> Set<HoldTarget> {
-        try governanceMarkers().activeTargets
     }
 
     /// The active legal holds and restrictions, verified against the tenant's sealed hold registry. Read once per
