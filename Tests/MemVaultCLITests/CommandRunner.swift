@@ -49,7 +49,7 @@ struct CommandRunner {
         {
             return context
         }
-        if ["tenant", "keys", "audit", "retention", "erase", "restriction"].contains(command) {
+        if ["tenant", "keys", "audit", "retention", "erase", "restriction", "credential"].contains(command) {
             return ["--policies", policies]
         }
         return []

@@ -14,6 +14,9 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
     case setTenantPolicy = "tenant set-policy"
     case deleteTenant = "tenant delete"
     case readKeyStatus = "keys status"
+    case createCredential = "credential create"
+    case listCredentials = "credential list"
+    case revokeCredential = "credential revoke"
     case rotateTenantKey = "keys rotate"
     case rewrapDataKeys = "keys rewrap"
     case retireTenantKey = "keys retire"
@@ -79,7 +82,9 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
 
     public var authority: Authority {
         switch self {
-        case .createTenant, .setTenantPolicy, .deleteTenant: .roles([.administrator])
+        case .createTenant, .setTenantPolicy, .deleteTenant, .createCredential, .revokeCredential:
+            .roles([.administrator])
+        case .listCredentials: .roles([.administrator, .auditor])
         case .listTenants, .readKeyStatus: .roles(Self.auditRoles)
         case .rotateTenantKey, .rewrapDataKeys, .retireTenantKey: .roles(Self.keyRoles)
         case .resolveSubject, .readSubject: .roles(Self.identityRoles)
@@ -104,7 +109,8 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
     /// operations take none.
     public var needsPurpose: Bool {
         switch self {
-        case .createTenant, .listTenants, .setTenantPolicy, .deleteTenant, .readKeyStatus, .rotateTenantKey,
+        case .createTenant, .listTenants, .setTenantPolicy, .deleteTenant, .readKeyStatus, .createCredential,
+            .listCredentials, .revokeCredential, .rotateTenantKey,
             .rewrapDataKeys, .retireTenantKey, .readAuditLog, .verifyAuditLog, .proveAuditLog, .signAuditCheckpoint,
             .readVerifierKey, .sweepRetention, .restrictProcessing, .liftRestriction, .listRestrictions,
             .requestErasure, .extendErasure, .readErasure:
@@ -116,7 +122,9 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
     /// Operations on the installation rather than one tenant's records.
     public var isInstallationOperation: Bool {
         switch self {
-        case .createTenant, .listTenants, .setTenantPolicy, .deleteTenant, .readKeyStatus: true
+        case .createTenant, .listTenants, .setTenantPolicy, .deleteTenant, .readKeyStatus, .createCredential,
+            .listCredentials, .revokeCredential:
+            true
         default: false
         }
     }
@@ -124,6 +132,7 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
     public var auditAction: AuditAction {
         switch self {
         case .createTenant, .listTenants, .setTenantPolicy, .deleteTenant: .tenant
+        case .createCredential, .listCredentials, .revokeCredential: .credential
         case .readKeyStatus, .rotateTenantKey, .rewrapDataKeys, .retireTenantKey: .key
         case .resolveSubject, .readSubject: .subject
         case .readExternalID, .readCube, .listCubes, .readMemory, .listMemories, .readHistory, .readEmbeddingBacklog:
@@ -148,6 +157,9 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
         case .setTenantPolicy: "change a tenant's policy"
         case .deleteTenant: "delete tenants"
         case .readKeyStatus: "read the key status"
+        case .createCredential: "create credentials"
+        case .listCredentials: "list credentials"
+        case .revokeCredential: "revoke credentials"
         case .rotateTenantKey: "rotate the tenant key"
         case .rewrapDataKeys: "re-wrap data keys"
         case .retireTenantKey: "retire tenant keys"

@@ -44,5 +44,7 @@ public struct MemVaultError: Error, Sendable, Equatable, CustomStringConvertible
         /// A local embedder cannot run: its model files are missing, altered or malformed. The message says how to
         /// fetch them; lexical search works without them.
         public static let embedderUnavailable = Code("embedder_unavailable")
+        /// The credential is malformed, unknown, revoked or expired (one answer for all, so none can be probed).
+        public static let unauthenticated = Code("unauthenticated")
     }
 }

@@ -44,6 +44,8 @@ public final class KeyHierarchy: Sendable {
     let installationIntegrity: IntegrityKey
     /// Signs the installation audit log's checkpoints.
     let installationSigningKey: Ed25519.PrivateKey
+    /// Keys the hashes of credential secrets: a copy of the catalog alone cannot test a guessed secret.
+    private let credentialHashKey: SymmetricKey
     private let cache: Mutex<Cache>
     private let lastRefresh = Mutex<ContinuousClock.Instant?>(nil)
     /// Encryption budget per owner. Never held across a key-store write: a reservation is made unlocked, and
@@ -160,11 +162,18 @@ public final class KeyHierarchy: Sendable {
             Self.derive(from: masterKey, purpose: "installation integrity key", byteCount: Self.keyByteCount))
         installationSigningKey = try Ed25519.PrivateKey(
             seed: Self.derive(from: masterKey, purpose: "installation audit signing key", byteCount: 32))
+        credentialHashKey = try Self.derive(
+            from: masterKey, purpose: "installation credential hash key", byteCount: Self.keyByteCount)
         let capacity = configuration.cacheCapacity
         cache = Mutex(
             Cache(
                 tenantKeys: BoundedCache(capacity: capacity), dataKeys: BoundedCache(capacity: capacity),
                 secrets: BoundedCache(capacity: capacity), derived: BoundedCache(capacity: capacity)))
+    }
+
+    /// The stored form of a credential's secret: HMAC-SHA256 under a key derived from the master key.
+    func credentialHash(_ secret: [UInt8]) throws -> [UInt8] {
+        try HMACSHA256.authenticationCode(for: secret, using: credentialHashKey)
     }
 
     // MARK: - Opening

@@ -148,6 +148,15 @@ enum Bindings {
             .with("receipt", try record.receipt.map { Hex.encode(try SHA256.hash($0)) } ?? "-")
     }
 
+    static func credential(installation: String, _ record: CredentialRecord) -> BindingContext {
+        BindingContext(domain: "memvault.seal.credential.v1").with("installation", installation)
+            .with("credential", record.id).with("tenant", record.tenant?.rawValue ?? "-").with("role", record.role)
+            .with("purposes", record.purposes.joined(separator: " ")).with("secret", Hex.encode(record.secretHash))
+            .with("created-by", record.createdBy).with("created-at", String(record.createdAt))
+            .with("expires-at", record.expiresAt.map(String.init) ?? "-").with("revoked-by", record.revokedBy ?? "-")
+            .with("revoked-at", record.revokedAt.map(String.init) ?? "-")
+    }
+
     static func tenantEntry(installation: String, _ record: TenantEntryRecord) -> BindingContext {
         BindingContext(domain: "memvault.seal.tenant-entry.v1").with("installation", installation)
             .with("tenant", record.tenant.rawValue).with("state", record.state.rawValue)

@@ -425,3 +425,38 @@ public struct RestrictionRecord: Sendable, Equatable {
 
     public var isActive: Bool { liftedAt == nil }
 }
+
+/// A credential as the catalog keeps it: everything clear but the secret, of which only a keyed hash is stored, and a
+/// seal under the installation's integrity key, so an edited tenant, role, purpose or expiry is refused.
+public struct CredentialRecord: Sendable, Equatable {
+    public let id: String
+    /// nil: an installation credential.
+    public let tenant: TenantID?
+    public let role: String
+    public let purposes: [String]
+    /// HMAC-SHA256 of the secret under a key derived from the master key.
+    public let secretHash: [UInt8]
+    public let createdBy: String
+    public let createdAt: StoredTime
+    public let expiresAt: StoredTime?
+    public let revokedBy: String?
+    public let revokedAt: StoredTime?
+    public let seal: [UInt8]
+
+    public init(
+        id: String, tenant: TenantID?, role: String, purposes: [String], secretHash: [UInt8], createdBy: String,
+        createdAt: StoredTime, expiresAt: StoredTime?, revokedBy: String?, revokedAt: StoredTime?, seal: [UInt8]
+    ) {
+        self.id = id
+        self.tenant = tenant
+        self.role = role
+        self.purposes = purposes
+        self.secretHash = secretHash
+        self.createdBy = createdBy
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.revokedBy = revokedBy
+        self.revokedAt = revokedAt
+        self.seal = seal
+    }
+}

@@ -141,8 +141,21 @@ public protocol AuditLogRecords: AuditLogReader {
 }
 
 /// What a unit of work can do with the catalog.
-public typealias CatalogTransaction = TenantEntryRecords & AuditLogRecords
-public typealias CatalogReader = TenantEntryReader & AuditLogReader
+public typealias CatalogTransaction = TenantEntryRecords & AuditLogRecords & CredentialRecords
+public typealias CatalogReader = TenantEntryReader & AuditLogReader & CredentialReader
+
+public protocol CredentialReader {
+    func credential(_ id: String) throws -> CredentialRecord?
+    /// Credentials in id order: of one tenant, of the installation (`installationOnly`), or all.
+    func credentials(tenant: TenantID?, installationOnly: Bool) throws -> [CredentialRecord]
+}
+
+public protocol CredentialRecords: CredentialReader {
+    /// `conflict` if the id is taken.
+    func insertCredential(_ record: CredentialRecord) throws
+    /// Replaces a stored credential (revoking it). False if it does not exist.
+    func updateCredential(_ record: CredentialRecord) throws -> Bool
+}
 
 public protocol TenantEntryReader {
     /// Every tenant the catalog lists, by id.

@@ -40,6 +40,7 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, Codable, Compar
     public static let key = AuditAction(rawValue: "key")
     public static let audit = AuditAction(rawValue: "audit")
     public static let tenant = AuditAction(rawValue: "tenant")
+    public static let credential = AuditAction(rawValue: "credential")
     public static let policy = AuditAction(rawValue: "policy")
 }
 

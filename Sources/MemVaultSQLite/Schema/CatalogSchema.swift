@@ -28,6 +28,26 @@ package enum CatalogSchema {
                     \(AuditLogSchema.tables)
                     """)
         }
+        // API credentials (docs/credentials.md): the secret only as a keyed hash, everything else clear and sealed.
+        migrator.registerMigration("v4: credentials") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE credentials (
+                        credential_id TEXT PRIMARY KEY NOT NULL,
+                        tenant_id TEXT,
+                        role TEXT NOT NULL,
+                        purposes TEXT NOT NULL,
+                        secret_hash BLOB NOT NULL,
+                        created_by TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        expires_at INTEGER,
+                        revoked_by TEXT,
+                        revoked_at INTEGER,
+                        seal BLOB NOT NULL
+                    ) STRICT;
+                    CREATE INDEX credentials_by_tenant ON credentials(tenant_id, credential_id);
+                    """)
+        }
         return migrator
     }
 }

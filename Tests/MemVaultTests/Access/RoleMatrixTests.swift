@@ -112,6 +112,8 @@ struct MatrixWorld {
     /// Alice's profile memories restricted, and a request to erase her, both filed by the officer.
     let restriction: String
     let erasure: String
+    /// An application credential of acme, made by the administrator.
+    let credential: String
 
     static func context(for role: Role) -> AccessContext {
         let purpose =
@@ -141,9 +143,12 @@ struct MatrixWorld {
         let restriction = try await officer.restrictProcessing(
             of: alice.id, categories: ["profile"], ground: .accuracyContested)
         let erasure = try await officer.requestErasure(of: alice.id, requester: .dataSubject, ground: .objection)
+        let credential = try await fixture.store.createCredential(
+            NewCredential(tenant: TenantID("acme"), role: .application),
+            as: AccessContext(actor: "matrix-setup", role: .administrator))
         return MatrixWorld(
             fixture: fixture, alice: alice.id, cube: cube.id, memory: memory.id, hold: hold.id, embedded: embedded.id,
-            restriction: restriction.id, erasure: erasure.id)
+            restriction: restriction.id, erasure: erasure.id, credential: credential.credential.id)
     }
 
     /// Runs `operation` as `context`. A list whose every item was withheld counts as denied.
@@ -157,6 +162,10 @@ struct MatrixWorld {
         case .setTenantPolicy: try await store.setPolicy("healthcare", for: acme, as: context)
         case .deleteTenant: try await store.deleteTenant(acme, as: context)
         case .readKeyStatus: _ = try await store.keyStatus(as: context)
+        case .createCredential:
+            _ = try await store.createCredential(NewCredential(tenant: acme, role: .auditor), as: context)
+        case .listCredentials: _ = try await store.credentials(as: context)
+        case .revokeCredential: _ = try await store.revokeCredential(credential, as: context)
         case .rotateTenantKey: try await tenant().rotateTenantKey()
         case .rewrapDataKeys: try await tenant().rewrapDataKeys()
         case .retireTenantKey:
