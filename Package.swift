@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "MemVault", targets: ["MemVault"]),
         .library(name: "MemVaultSQLite", targets: ["MemVaultSQLite"]),
         .library(name: "MemVaultEmbedding", targets: ["MemVaultEmbedding"]),
+        .library(name: "MemVaultServer", targets: ["MemVaultServer"]),
         .executable(name: "memvault", targets: ["memvault"]),
         .executable(name: "memvault-bench", targets: ["memvault-bench"]),
     ],
@@ -19,6 +20,12 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
     ],
     targets: [
         // System OpenSSL (libcrypto). Only MemVaultCrypto imports it.
@@ -79,6 +86,22 @@ let package = Package(
             dependencies: ["COpenBLAS", "MemVault", "MemVaultCrypto"]
         ),
         // The command line: thin commands over the MemVault library.
+        // The HTTP server: the OpenAPI document beside it is the contract; its routes and types are generated from
+        // it, so the two cannot drift. Tenant and role come from the request's credential.
+        .target(
+            name: "MemVaultServer",
+            dependencies: [
+                "MemVault",
+                "MemVaultPolicy",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
         .executableTarget(
             name: "memvault",
             dependencies: [
@@ -88,6 +111,7 @@ let package = Package(
                 "MemVaultAudit",
                 "MemVaultCrypto",
                 "MemVaultPolicy",
+                "MemVaultServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -137,6 +161,15 @@ let package = Package(
             name: "MemVaultEmbeddingTests",
             dependencies: ["MemVaultEmbedding", "MemVault"],
             resources: [.copy("Fixtures")]
+        ),
+        // The server over real HTTP on loopback.
+        .testTarget(
+            name: "MemVaultServerTests",
+            dependencies: [
+                "MemVaultServer", "MemVault", "MemVaultSQLite", "MemVaultPolicy",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .testTarget(
             name: "MemVaultCLITests",

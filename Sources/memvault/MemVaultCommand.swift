@@ -13,7 +13,8 @@ struct MemVaultCommand: AsyncParsableCommand {
             after the installation in $MEMVAULT_KEY_DIR (default ~/.config/memvault/keys), outside the data folder.
             """,
         subcommands: [
-            InitCommand.self, TenantCommand.self, CredentialCommand.self, SubjectCommand.self, CubeCommand.self,
+            InitCommand.self, TenantCommand.self, CredentialCommand.self, ServeCommand.self, SubjectCommand.self,
+            CubeCommand.self,
             MemoryCommand.self,
             SearchCommand.self, IndexCommand.self, RetentionCommand.self, ErasureCommand.self, RestrictionCommand.self,
             ConsentCommand.self, HoldCommand.self, AuditCommand.self,

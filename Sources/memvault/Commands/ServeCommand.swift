@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import MemVault
+import MemVaultPolicy
+import MemVaultServer
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the HTTP API (early: health and whoami; the rest of the API follows).",
+        discussion: """
+            Listens on 127.0.0.1:8080 unless told otherwise. On the first start (no active installation \
+            administrator credential yet) it makes one and prints its token once. SIGINT or SIGTERM shut it down \
+            gracefully.
+            """
+    )
+
+    @OptionGroup var options: StoreOptions
+    @Option(help: "The address to listen on.") var host = "127.0.0.1"
+    @Option(help: "The port to listen on (0: any free port).") var port = 8080
+
+    func run() async throws {
+        do {
+            try await options.withStore { store in
+                try await bootstrap(store)
+                let server = MemVaultServer(store: store, host: host, port: port, logger: options.logger)
+                try await server.run { port in
+                    Progress.report("MemVault is listening on http://\(host):\(port)")
+                }
+            }
+        } catch {
+            try options.fail(error)
+        }
+    }
+
+    /// The installation's first administrator credential, made and printed once.
+    private func bootstrap(_ store: MemoryStore) async throws {
+        let operator_ = AccessContext(actor: "cli:bootstrap", role: .administrator)
+        let existing = try await store.credentials(installationOnly: true, as: operator_)
+        guard !existing.contains(where: { $0.role == .administrator && $0.isValid(at: .now) }) else { return }
+        let issued = try await store.createCredential(NewCredential(tenant: nil, role: .administrator), as: operator_)
+        Progress.report(
+            """
+            Bootstrap administrator credential \(issued.credential.id) (shown once; keep it secret):
+              \(issued.token)
+            Try: curl -H 'Authorization: Bearer \(issued.token)' http://\(host):\(port)/v1/whoami
+            """)
+    }
+}
