@@ -4,7 +4,7 @@ import MemVaultPolicy
 import OpenAPIRuntime
 
 /// The generated API protocol's implementation: each operation authenticates its credential, then calls the store
-/// on behalf of the credential's tenant and role.
+/// for the credential's tenant, role and (allowed) purpose. Every failure becomes one RFC 9457 problem.
 struct API: APIProtocol {
     let store: MemoryStore
 
@@ -14,7 +14,8 @@ struct API: APIProtocol {
 
     func getWhoAmI(_ input: Operations.GetWhoAmI.Input) async throws -> Operations.GetWhoAmI.Output {
         guard let credential = try? await authenticated() else {
-            return .unauthorized(.init(body: .applicationProblemJson(Self.unauthenticated)))
+            let (_, problem) = Problems.problem(for: Problems.unauthenticated)
+            return .unauthorized(.init(body: .applicationProblemJson(problem)))
         }
         return .ok(
             .init(
@@ -25,15 +26,116 @@ struct API: APIProtocol {
                         expiresAt: credential.expiresAt))))
     }
 
+    func resolveSubject(_ input: Operations.ResolveSubject.Input) async throws -> Operations.ResolveSubject.Output {
+        do {
+            guard case .json(let body) = input.body else { throw Problems.unsupportedBody }
+            let subject = try await tenantStore(purpose: input.headers.memVaultPurpose).resolveSubject(
+                externalID: body.externalId, create: body.create ?? true)
+            return .ok(.init(body: .json(.init(id: subject.id.rawValue, pseudonym: subject.pseudonym))))
+        } catch {
+            let (status, problem) = Problems.problem(for: error)
+            return .default(statusCode: status, .init(body: .applicationProblemJson(problem)))
+        }
+    }
+
+    func createCube(_ input: Operations.CreateCube.Input) async throws -> Operations.CreateCube.Output {
+        do {
+            guard case .json(let body) = input.body else { throw Problems.unsupportedBody }
+            let owner: CubeOwner = try body.subject.map { .subject(try SubjectID($0)) } ?? .tenant
+            let cube = try await tenantStore(purpose: input.headers.memVaultPurpose).createCube(
+                NewCube(owner: owner, name: body.name, defaultCategory: body.category ?? "general"))
+            return .created(
+                .init(
+                    body: .json(
+                        .init(
+                            id: cube.id.rawValue, subject: cube.subject?.rawValue, name: cube.name,
+                            category: cube.defaultCategory))))
+        } catch {
+            let (status, problem) = Problems.problem(for: error)
+            return .default(statusCode: status, .init(body: .applicationProblemJson(problem)))
+        }
+    }
+
+    func addMemories(_ input: Operations.AddMemories.Input) async throws -> Operations.AddMemories.Output {
+        do {
+            guard case .json(let body) = input.body else { throw Problems.unsupportedBody }
+            let memories = try await tenantStore(purpose: input.headers.memVaultPurpose).addMemories(
+                body.memories.map { NewMemory(content: .text($0.text), category: $0.category, tags: $0.tags ?? []) },
+                to: try CubeID(input.path.cubeId))
+            return .created(.init(body: .json(.init(memories: memories.map(Self.memory)))))
+        } catch {
+            let (status, problem) = Problems.problem(for: error)
+            return .default(statusCode: status, .init(body: .applicationProblemJson(problem)))
+        }
+    }
+
+    func getMemory(_ input: Operations.GetMemory.Input) async throws -> Operations.GetMemory.Output {
+        do {
+            let memory = try await tenantStore(purpose: input.headers.memVaultPurpose).memory(
+                try MemoryID(input.path.memoryId))
+            return .ok(.init(body: .json(Self.memory(memory))))
+        } catch {
+            let (status, problem) = Problems.problem(for: error)
+            return .default(statusCode: status, .init(body: .applicationProblemJson(problem)))
+        }
+    }
+
+    func deleteMemory(_ input: Operations.DeleteMemory.Input) async throws -> Operations.DeleteMemory.Output {
+        do {
+            try await tenantStore(purpose: input.headers.memVaultPurpose).deleteMemory(
+                try MemoryID(input.path.memoryId))
+            return .noContent(.init())
+        } catch {
+            let (status, problem) = Problems.problem(for: error)
+            return .default(statusCode: status, .init(body: .applicationProblemJson(problem)))
+        }
+    }
+
+    func search(_ input: Operations.Search.Input) async throws -> Operations.Search.Output {
+        do {
+            guard case .json(let body) = input.body else { throw Problems.unsupportedBody }
+            let scope: SearchQuery.Scope
+            switch (body.subject, body.cubes) {
+            case (let subject?, nil): scope = .subject(try SubjectID(subject))
+            case (nil, let cubes?): scope = .cubes(try cubes.map { try CubeID($0) })
+            default: throw MemVaultError(.invalidArgument, "give exactly one of 'subject' or 'cubes'")
+            }
+            let results = try await tenantStore(purpose: input.headers.memVaultPurpose).search(
+                SearchQuery(body.query, in: scope, limit: body.limit ?? 10))
+            return .ok(
+                .init(
+                    body: .json(
+                        .init(
+                            hits: results.hits.map { .init(memory: Self.memory($0.memory), score: $0.score) },
+                            withheld: results.withheld.reduce(0) { $0 + $1.count }))))
+        } catch {
+            let (status, problem) = Problems.problem(for: error)
+            return .default(statusCode: status, .init(body: .applicationProblemJson(problem)))
+        }
+    }
+
+    // MARK: - Credentials
+
     /// The request's credential, from its `Authorization: Bearer` header (see `BearerTokenMiddleware`).
     private func authenticated() async throws -> Credential {
-        guard let token = BearerToken.current else {
-            throw MemVaultError(.unauthenticated, "the credential is malformed, unknown, revoked or expired")
-        }
+        guard let token = BearerToken.current else { throw Problems.unauthenticated }
         return try await store.authenticate(token: token)
     }
 
-    static let unauthenticated = Components.Schemas.Problem(
-        _type: "https://memvault.dev/problems/unauthenticated", title: "Unauthenticated", status: 401,
-        detail: "the credential is malformed, unknown, revoked or expired", code: "unauthenticated")
+    /// The store of the credential's tenant, acting as the credential for `purpose` (one it allows).
+    private func tenantStore(purpose: String?) async throws -> TenantStore {
+        let credential = try await authenticated()
+        guard let tenant = credential.tenant else {
+            throw MemVaultError(.denied, "an installation credential does not act on a tenant's memories")
+        }
+        return try await store.tenant(tenant, as: credential.context(purpose: purpose))
+    }
+
+    private static func memory(_ memory: Memory) -> Components.Schemas.Memory {
+        let text: String? = if case .text(let text) = memory.content { text } else { nil }
+        return .init(
+            id: memory.id.rawValue, cube: memory.cube.rawValue, subject: memory.subject?.rawValue,
+            version: memory.version, category: memory.category, text: text, tags: memory.tags,
+            createdAt: memory.createdAt, updatedAt: memory.updatedAt)
+    }
 }

@@ -30,7 +30,7 @@ public struct MemVaultServer: Sendable {
     ) throws -> some ApplicationProtocol {
         let router = Router()
         router.middlewares.add(BearerTokenMiddleware())
-        try API(store: store).registerHandlers(on: router)
+        try API(store: store).registerHandlers(on: router, middlewares: [RequestProblemMiddleware()])
         return Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "MemVault"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) }, logger: logger)

@@ -40,9 +40,18 @@ func withServer(_ body: (MemoryStore, URL) async throws -> Void) async throws {
 }
 
 /// One request over real HTTP; returns the status, content type and body.
-func request(_ url: URL, token: String? = nil) async throws -> (status: Int, type: String, body: [String: Any]) {
+func request(
+    _ url: URL, method: String = "GET", token: String? = nil, purpose: String? = nil, json: Any? = nil,
+    raw: Data? = nil
+) async throws -> (status: Int, type: String, body: [String: Any]) {
     var request = URLRequest(url: url)
+    request.httpMethod = method
     if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+    if let purpose { request.setValue(purpose, forHTTPHeaderField: "MemVault-Purpose") }
+    if let body = try raw ?? json.map({ try JSONSerialization.data(withJSONObject: $0) }) {
+        request.httpBody = body
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+    }
     let (data, response) = try await URLSession.shared.data(for: request)
     let http = try #require(response as? HTTPURLResponse)
     let body = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
@@ -76,6 +85,87 @@ struct ServerTests {
             }
             _ = try await store.revokeCredential(issued.credential.id, as: administrator)
             #expect(try await request(whoami, token: issued.token).status == 401)
+        }
+    }
+}
+
+@Suite("HTTP API")
+struct APITests {
+    static let administrator = AccessContext(actor: "test-admin", role: .administrator)
+
+    @Test("subjects, cubes, memories and search over HTTP, for the credential's tenant and purpose only")
+    func memoryFlow() async throws {
+        try await withServer { store, base in
+            for tenant in ["acme", "globex"] {
+                try await store.createTenant(TenantID(tenant), policy: "default", as: Self.administrator)
+            }
+            let acme = try await store.createCredential(
+                NewCredential(tenant: TenantID("acme"), role: .application, purposes: ["service-delivery"]),
+                as: Self.administrator
+            ).token
+            let globex = try await store.createCredential(
+                NewCredential(tenant: TenantID("globex"), role: .application), as: Self.administrator
+            ).token
+            let purpose = "service-delivery"
+            let subject = try await request(
+                base.appending(path: "v1/subjects/resolve"), method: "POST", token: acme, purpose: purpose,
+                json: ["externalId": "alice@example.com"])
+            #expect(subject.status == 200, "\(subject.body)")
+            let subjectID = try #require(subject.body["id"] as? String)
+            #expect(!String(describing: subject.body).contains("alice@example.com"))
+
+            let cube = try await request(
+                base.appending(path: "v1/cubes"), method: "POST", token: acme, purpose: purpose,
+                json: ["subject": subjectID, "name": "chat", "category": "conversation"])
+            #expect(cube.status == 201, "\(cube.body)")
+            let cubeID = try #require(cube.body["id"] as? String)
+            let added = try await request(
+                base.appending(path: "v1/cubes/\(cubeID)/memories"), method: "POST", token: acme, purpose: purpose,
+                json: ["memories": [["text": "prefers green tea", "tags": ["drinks"]], ["text": "lives in Lisbon"]]])
+            #expect(added.status == 201, "\(added.body)")
+            let memories = try #require(added.body["memories"] as? [[String: Any]])
+            let memoryID = try #require(memories.first?["id"] as? String)
+
+            let read = try await request(base.appending(path: "v1/memories/\(memoryID)"), token: acme, purpose: purpose)
+            #expect(read.status == 200 && read.body["text"] as? String == "prefers green tea")
+            let found = try await request(
+                base.appending(path: "v1/search"), method: "POST", token: acme, purpose: purpose,
+                json: ["query": "tea", "subject": subjectID])
+            #expect((found.body["hits"] as? [[String: Any]])?.count == 1, "\(found.body)")
+
+            // Another tenant's id answers exactly like an id that does not exist.
+            let foreign = try await request(
+                base.appending(path: "v1/memories/\(memoryID)"), token: globex, purpose: purpose)
+            let missing = try await request(
+                base.appending(path: "v1/memories/mem_01M8SW2QQ3XNWXNS6GBFE186VE"), token: acme, purpose: purpose)
+            #expect(foreign.status == 404 && missing.status == 404)
+            #expect(foreign.body["code"] as? String == missing.body["code"] as? String)
+            #expect(foreign.type.hasPrefix("application/problem+json"))
+
+            // A purpose the credential is not limited to, or one the policy does not declare: refused.
+            let other = try await request(
+                base.appending(path: "v1/memories/\(memoryID)"), token: acme, purpose: "personalisation")
+            #expect(other.status == 403 && other.body["code"] as? String == "denied")
+            let unknown = try await request(
+                base.appending(path: "v1/memories/\(memoryID)"), token: globex, purpose: "x")
+            #expect(unknown.status == 400, "\(unknown.body)")
+
+            // Malformed JSON, unknown fields and wrong types are 400s; no credential is a 401.
+            for raw in ["{", "{\"externalId\": 7}", "{\"externalId\": \"a\", \"role\": \"administrator\"}"] {
+                let bad = try await request(
+                    base.appending(path: "v1/subjects/resolve"), method: "POST", token: acme, purpose: purpose,
+                    raw: Data(raw.utf8))
+                #expect(bad.status == 400, "\(raw): \(bad.status) \(bad.body)")
+            }
+            let anonymous = try await request(base.appending(path: "v1/memories/\(memoryID)"), purpose: purpose)
+            #expect(anonymous.status == 401 && anonymous.body["code"] as? String == "unauthenticated")
+
+            let deleted = try await request(
+                base.appending(path: "v1/memories/\(memoryID)"), method: "DELETE", token: acme, purpose: purpose)
+            #expect(deleted.status == 204)
+            #expect(
+                try await request(base.appending(path: "v1/memories/\(memoryID)"), token: acme, purpose: purpose).status
+                    == 404)
         }
     }
 }
