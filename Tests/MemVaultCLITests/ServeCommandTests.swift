@@ -1,0 +1,58 @@
+import Foundation
+import Synchronization
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+@Suite("memvault serve")
+struct ServeCommandTests {
+    @Test("prints a bootstrap administrator credential once, serves it, and stops cleanly on SIGTERM")
+    func serve() async throws {
+        let (folder, cli) = try CommandRunner.installationWithTenant()
+        _ = folder
+        func start() throws -> (Process, Pipe) {
+            let process = try cli.process(["serve", "--port", "0", "--policies", CommandRunner.policiesFolder])
+            let errors = Pipe()
+            process.standardError = errors
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            return (process, errors)
+        }
+        /// Standard error until the listening line, with the port.
+        func waitForPort(_ errors: Pipe) throws -> (port: Int, text: String) {
+            var text = ""
+            while !text.contains("is listening on") || !text.hasSuffix("\n") {
+                let chunk = errors.fileHandleForReading.availableData
+                guard !chunk.isEmpty else { break }
+                text += String(decoding: chunk, as: UTF8.self)
+            }
+            let port = try #require(text.firstMatch(of: /127\.0\.0\.1:(\d+)\n/).flatMap { Int($0.1) })
+            return (port, text)
+        }
+
+        let (server, errors) = try start()
+        let (port, text) = try waitForPort(errors)
+        let token = try #require(text.firstMatch(of: /(mvk_cred_[A-Z0-9]+\.[A-Za-z0-9_-]+)/)?.1)
+        #expect(text.contains("Try: curl -H 'Authorization: Bearer \(token)'"))
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/v1/whoami")!)
+        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        let (data, response) = try await URLSession.shared.data(for: request)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        #expect(String(decoding: data, as: UTF8.self).contains("\"role\" : \"administrator\""))
+        kill(server.processIdentifier, SIGTERM)
+        server.waitUntilExit()
+        #expect(server.terminationReason == .exit && server.terminationStatus == 0)
+
+        // A second start finds the administrator credential and prints no token.
+        let (again, againErrors) = try start()
+        let (_, secondText) = try waitForPort(againErrors)
+        #expect(!secondText.contains("mvk_"))
+        kill(again.processIdentifier, SIGTERM)
+        again.waitUntilExit()
+    }
+}
