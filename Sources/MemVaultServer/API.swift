@@ -123,7 +123,7 @@ struct API: APIProtocol {
     }
 
     /// The store of the credential's tenant, acting as the credential for `purpose` (one it allows).
-    private func tenantStore(purpose: String?) async throws -> TenantStore {
+    func tenantStore(purpose: String?) async throws -> TenantStore {
         let credential = try await authenticated()
         guard let tenant = credential.tenant else {
             throw MemVaultError(.denied, "an installation credential does not act on a tenant's memories")

@@ -169,3 +169,64 @@ struct APITests {
         }
     }
 }
+
+@Suite("HTTP API: erasure")
+struct ErasureAPITests {
+    @Test("the officer files, runs and follows an erasure over HTTP; the receipt verifies; others are refused")
+    func erasure() async throws {
+        try await withServer { store, base in
+            let administrator = AccessContext(actor: "test-admin", role: .administrator)
+            try await store.createTenant(TenantID("acme"), policy: "default", as: administrator)
+            let app = try await store.createCredential(
+                NewCredential(tenant: TenantID("acme"), role: .application), as: administrator
+            ).token
+            let officer = try await store.createCredential(
+                NewCredential(tenant: TenantID("acme"), role: .dataProtectionOfficer), as: administrator
+            ).token
+            let service = "service-delivery"
+            let subject = try #require(
+                try await request(
+                    base.appending(path: "v1/subjects/resolve"), method: "POST", token: app, purpose: service,
+                    json: ["externalId": "alice@example.com"]
+                ).body["id"] as? String)
+            let cube = try #require(
+                try await request(
+                    base.appending(path: "v1/cubes"), method: "POST", token: app, purpose: service,
+                    json: ["subject": subject, "name": "chat", "category": "conversation"]
+                ).body["id"] as? String)
+            _ = try await request(
+                base.appending(path: "v1/cubes/\(cube)/memories"), method: "POST", token: app, purpose: service,
+                json: ["memories": (0..<5).map { ["text": "note \($0) about tea"] }])
+
+            let filing: [String: Any] = ["externalId": "alice@example.com", "ground": "consent-withdrawn"]
+            let refused = try await request(
+                base.appending(path: "v1/erasure-requests"), method: "POST", token: app, purpose: service, json: filing)
+            #expect(refused.status == 403, "\(refused.body)")
+            let filed = try await request(
+                base.appending(path: "v1/erasure-requests"), method: "POST", token: officer,
+                purpose: "data-subject-rights", json: filing)
+            #expect(filed.status == 201 && filed.body["state"] as? String == "received", "\(filed.body)")
+            let id = try #require(filed.body["id"] as? String)
+
+            let run = try await request(
+                base.appending(path: "v1/erasure-requests/\(id)/run"), method: "POST", token: officer,
+                purpose: "data-subject-rights")
+            #expect(run.status == 200 && run.body["state"] as? String == "completed", "\(run.body)")
+            #expect((run.body["erased"] as? [String: Int])?["conversation"] == 5)
+            let status = try await request(base.appending(path: "v1/erasure-requests/\(id)"), token: officer)
+            #expect(status.body["keysDestroyed"] as? Int ?? 0 >= 1)
+
+            var receiptRequest = URLRequest(url: base.appending(path: "v1/erasure-requests/\(id)/receipt"))
+            receiptRequest.setValue("Bearer \(officer)", forHTTPHeaderField: "Authorization")
+            let (document, _) = try await URLSession.shared.data(for: receiptRequest)
+            let verifier = try await store.tenant(TenantID("acme"), as: .init(actor: "test-auditor", role: .auditor))
+                .auditVerifierKey()
+            let verification = ErasureReceipt.verify(Array(document), verifier: verifier)
+            #expect(verification.isValid, "\(verification.checks)")
+            let gone = try await request(
+                base.appending(path: "v1/search"), method: "POST", token: app, purpose: service,
+                json: ["query": "tea", "subject": subject])
+            #expect(gone.status == 404)
+        }
+    }
+}
