@@ -5,7 +5,7 @@ import OpenAPIRuntime
 /// Erasure requests over HTTP: filed, run, followed and proven by the data-protection officer's credential.
 extension API {
     func requestErasure(_ input: Operations.RequestErasure.Input) async throws -> Operations.RequestErasure.Output {
-        do {
+        await answering {
             guard case .json(let body) = input.body else { throw Problems.unsupportedBody }
             let store = try await tenantStore(purpose: input.headers.memVaultPurpose)
             let subject: SubjectID
@@ -20,46 +20,34 @@ extension API {
                 requester: body.requester.flatMap { ErasureRequest.Requester(rawValue: $0.rawValue) } ?? .dataSubject,
                 ground: ErasureRequest.Ground(rawValue: body.ground.rawValue) ?? .objection)
             return .created(.init(body: .json(Self.erasure(request))))
-        } catch {
-            let (status, problem) = Problems.problem(for: error)
-            return .default(statusCode: status, .init(body: .applicationProblemJson(problem)))
         }
     }
 
     func getErasureRequest(
         _ input: Operations.GetErasureRequest.Input
     ) async throws -> Operations.GetErasureRequest.Output {
-        do {
+        await answering {
             let request = try await tenantStore(purpose: nil).erasureRequest(input.path.requestId)
             return .ok(.init(body: .json(Self.erasure(request))))
-        } catch {
-            let (status, problem) = Problems.problem(for: error)
-            return .default(statusCode: status, .init(body: .applicationProblemJson(problem)))
         }
     }
 
     func runErasure(_ input: Operations.RunErasure.Input) async throws -> Operations.RunErasure.Output {
-        do {
+        await answering {
             let request = try await tenantStore(purpose: input.headers.memVaultPurpose).runErasure(
                 input.path.requestId)
             return .ok(.init(body: .json(Self.erasure(request))))
-        } catch {
-            let (status, problem) = Problems.problem(for: error)
-            return .default(statusCode: status, .init(body: .applicationProblemJson(problem)))
         }
     }
 
     func getErasureReceipt(
         _ input: Operations.GetErasureReceipt.Input
     ) async throws -> Operations.GetErasureReceipt.Output {
-        do {
+        await answering {
             let receipt = try await tenantStore(purpose: nil).erasureReceipt(input.path.requestId)
             // The signed document itself, as JSON: a verifier serialises it canonically again (docs/erasure.md).
             let document = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(try receipt.document()))
             return .ok(.init(body: .json(.init(additionalProperties: document))))
-        } catch {
-            let (status, problem) = Problems.problem(for: error)
-            return .default(statusCode: status, .init(body: .applicationProblemJson(problem)))
         }
     }
 

@@ -27,19 +27,16 @@ struct API: APIProtocol {
     }
 
     func resolveSubject(_ input: Operations.ResolveSubject.Input) async throws -> Operations.ResolveSubject.Output {
-        do {
+        await answering {
             guard case .json(let body) = input.body else { throw Problems.unsupportedBody }
             let subject = try await tenantStore(purpose: input.headers.memVaultPurpose).resolveSubject(
                 externalID: body.externalId, create: body.create ?? true)
             return .ok(.init(body: .json(.init(id: subject.id.rawValue, pseudonym: subject.pseudonym))))
-        } catch {
-            let (status, problem) = Problems.problem(for: error)
-            return .default(statusCode: status, .init(body: .applicationProblemJson(problem)))
         }
     }
 
     func createCube(_ input: Operations.CreateCube.Input) async throws -> Operations.CreateCube.Output {
-        do {
+        await answering {
             guard case .json(let body) = input.body else { throw Problems.unsupportedBody }
             let owner: CubeOwner = try body.subject.map { .subject(try SubjectID($0)) } ?? .tenant
             let cube = try await tenantStore(purpose: input.headers.memVaultPurpose).createCube(
@@ -50,49 +47,37 @@ struct API: APIProtocol {
                         .init(
                             id: cube.id.rawValue, subject: cube.subject?.rawValue, name: cube.name,
                             category: cube.defaultCategory))))
-        } catch {
-            let (status, problem) = Problems.problem(for: error)
-            return .default(statusCode: status, .init(body: .applicationProblemJson(problem)))
         }
     }
 
     func addMemories(_ input: Operations.AddMemories.Input) async throws -> Operations.AddMemories.Output {
-        do {
+        await answering {
             guard case .json(let body) = input.body else { throw Problems.unsupportedBody }
             let memories = try await tenantStore(purpose: input.headers.memVaultPurpose).addMemories(
                 body.memories.map { NewMemory(content: .text($0.text), category: $0.category, tags: $0.tags ?? []) },
                 to: try CubeID(input.path.cubeId))
             return .created(.init(body: .json(.init(memories: memories.map(Self.memory)))))
-        } catch {
-            let (status, problem) = Problems.problem(for: error)
-            return .default(statusCode: status, .init(body: .applicationProblemJson(problem)))
         }
     }
 
     func getMemory(_ input: Operations.GetMemory.Input) async throws -> Operations.GetMemory.Output {
-        do {
+        await answering {
             let memory = try await tenantStore(purpose: input.headers.memVaultPurpose).memory(
                 try MemoryID(input.path.memoryId))
             return .ok(.init(body: .json(Self.memory(memory))))
-        } catch {
-            let (status, problem) = Problems.problem(for: error)
-            return .default(statusCode: status, .init(body: .applicationProblemJson(problem)))
         }
     }
 
     func deleteMemory(_ input: Operations.DeleteMemory.Input) async throws -> Operations.DeleteMemory.Output {
-        do {
+        await answering {
             try await tenantStore(purpose: input.headers.memVaultPurpose).deleteMemory(
                 try MemoryID(input.path.memoryId))
             return .noContent(.init())
-        } catch {
-            let (status, problem) = Problems.problem(for: error)
-            return .default(statusCode: status, .init(body: .applicationProblemJson(problem)))
         }
     }
 
     func search(_ input: Operations.Search.Input) async throws -> Operations.Search.Output {
-        do {
+        await answering {
             guard case .json(let body) = input.body else { throw Problems.unsupportedBody }
             let scope: SearchQuery.Scope
             switch (body.subject, body.cubes) {
@@ -108,9 +93,6 @@ struct API: APIProtocol {
                         .init(
                             hits: results.hits.map { .init(memory: Self.memory($0.memory), score: $0.score) },
                             withheld: results.withheld.reduce(0) { $0 + $1.count }))))
-        } catch {
-            let (status, problem) = Problems.problem(for: error)
-            return .default(statusCode: status, .init(body: .applicationProblemJson(problem)))
         }
     }
 

@@ -33,3 +33,30 @@ enum Problems {
             _type: "https://memvault.dev/problems/\(code)", title: title, status: status, detail: detail, code: code)
     }
 }
+
+/// An operation's output that can be a problem: every operation declares `default: Problem`, and its generated
+/// `default` case is this requirement's witness.
+protocol ProblemAnswer {
+    static func `default`(statusCode: Int, _ problem: Components.Responses.Problem) -> Self
+}
+
+/// Runs an operation's body; any error it throws becomes the operation's problem answer.
+func answering<Output: ProblemAnswer>(_ body: () async throws -> Output) async -> Output {
+    do {
+        return try await body()
+    } catch {
+        let (status, problem) = Problems.problem(for: error)
+        return .default(statusCode: status, .init(body: .applicationProblemJson(problem)))
+    }
+}
+
+extension Operations.ResolveSubject.Output: ProblemAnswer {}
+extension Operations.CreateCube.Output: ProblemAnswer {}
+extension Operations.AddMemories.Output: ProblemAnswer {}
+extension Operations.GetMemory.Output: ProblemAnswer {}
+extension Operations.DeleteMemory.Output: ProblemAnswer {}
+extension Operations.Search.Output: ProblemAnswer {}
+extension Operations.RequestErasure.Output: ProblemAnswer {}
+extension Operations.GetErasureRequest.Output: ProblemAnswer {}
+extension Operations.RunErasure.Output: ProblemAnswer {}
+extension Operations.GetErasureReceipt.Output: ProblemAnswer {}
