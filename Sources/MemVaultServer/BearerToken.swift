@@ -11,8 +11,9 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
+        // The scheme is case-insensitive (RFC 9110 §11.1).
         let header = request.headers[.authorization] ?? ""
-        let token = header.hasPrefix("Bearer ") ? String(header.dropFirst("Bearer ".count)) : nil
+        let token = header.prefix(7).lowercased() == "bearer " ? String(header.dropFirst(7)) : nil
         return try await BearerToken.$current.withValue(token) { try await next(request, context) }
     }
 }
