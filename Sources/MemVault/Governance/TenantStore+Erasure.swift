@@ -35,7 +35,7 @@ extension TenantStore {
             guard !list.isEmpty else {
                 throw MemVaultError(.invalidArgument, "an erasure of some categories names at least one")
             }
-            return try declared(list, in: policy.categories.keys, "category", "categories")
+            return try policy.declaredCategories(list)
         }
         let admission = try await admit(.requestErasure, subject: subject)
         let pseudonym: String

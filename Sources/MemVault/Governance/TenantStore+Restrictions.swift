@@ -14,8 +14,8 @@ extension TenantStore {
                 .invalidArgument, "restrictions on the ground erasure-exception are set by erasure requests only")
         }
         let policy = try engine().policy
-        let categories = try declared(categories ?? [], in: policy.categories.keys, "category", "categories")
-        let purposes = try declared(purposes, in: policy.purposes.keys, "purpose", "purposes")
+        let categories = try policy.declaredCategories(categories ?? [])
+        let purposes = try policy.declaredPurposes(purposes)
         let admission = try await admit(.restrictProcessing, subject: subject)
         let record = try await perform(admission, subject: subject) { [self] work in
             _ = try verifiedSubject(subject, in: work.transaction)
@@ -107,19 +107,5 @@ extension TenantStore {
             id: record.id, subject: record.subject, categories: record.categories, purposes: record.purposes,
             ground: ground, request: record.request, setBy: record.setBy, setAt: record.setAt.date,
             liftedBy: record.liftedBy, liftedAt: record.liftedAt?.date)
-    }
-
-    /// `names`, each declared in the policy (sorted, without repeats), or an error listing what is declared.
-    func declared(
-        _ names: [String], in declared: some Collection<String>, _ kind: String, _ plural: String
-    ) throws -> [String] {
-        let known = Set(declared)
-        if let unknown = names.first(where: { !known.contains($0) }) {
-            throw MemVaultError(
-                .invalidArgument,
-                "unknown \(kind) '\(unknown.prefix(64))' in policy '\(resources.policyName)'; declared \(plural) are: "
-                    + known.sorted().joined(separator: ", "))
-        }
-        return Set(names).sorted()
     }
 }

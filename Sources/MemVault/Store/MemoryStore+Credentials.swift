@@ -13,17 +13,11 @@ extension MemoryStore {
     /// Makes a credential for a tenant (or, with `tenant` nil, for the installation: administrators and auditors
     /// only) and returns it with its token, which is not stored and cannot be shown again.
     public func createCredential(_ new: NewCredential, as context: AccessContext) async throws -> IssuedCredential {
-        let purposes = Set(new.purposes).sorted()
+        var purposes = Set(new.purposes).sorted()
         if let tenant = new.tenant {
             let entry = try await catalog.entry(of: tenant)
             guard entry.state == .active else { throw catalog.unknown(tenant) }
-            let policy = try policies.engine(entry.policy).policy
-            if let unknown = purposes.first(where: { policy.purposes[$0] == nil }) {
-                throw MemVaultError(
-                    .invalidArgument,
-                    "unknown purpose '\(unknown.prefix(64))' in policy '\(policy.name)'; declared purposes are: "
-                        + policy.purposes.keys.sorted().joined(separator: ", "))
-            }
+            purposes = try policies.engine(entry.policy).policy.declaredPurposes(purposes)
         } else {
             guard new.role == .administrator || new.role == .auditor else {
                 throw MemVaultError(
