@@ -23,6 +23,22 @@ extension API {
         }
     }
 
+    func listErasureRequests(
+        _ input: Operations.ListErasureRequests.Input
+    ) async throws -> Operations.ListErasureRequests.Output {
+        await answering {
+            let requests = try await tenantStore(purpose: nil).erasureRequests(openOnly: input.query.open ?? false)
+            return .ok(.init(body: .json(.init(requests: requests.map(Self.erasure)))))
+        }
+    }
+
+    func extendErasure(_ input: Operations.ExtendErasure.Input) async throws -> Operations.ExtendErasure.Output {
+        await answering {
+            let request = try await tenantStore(purpose: nil).extendErasure(input.path.requestId)
+            return .ok(.init(body: .json(Self.erasure(request))))
+        }
+    }
+
     func getErasureRequest(
         _ input: Operations.GetErasureRequest.Input
     ) async throws -> Operations.GetErasureRequest.Output {

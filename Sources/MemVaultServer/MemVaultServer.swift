@@ -3,18 +3,42 @@ public import Logging
 public import MemVault
 import NIOCore
 import OpenAPIHummingbird
+import OpenAPIRuntime
 
 /// The HTTP front door: the generated routes over a store, on the given host and port.
 public struct MemVaultServer: Sendable {
+    /// How the server listens and what it accepts.
+    public struct Configuration: Sendable {
+        public var host: String
+        public var port: Int
+        /// The largest request body accepted; larger ones are answered 413 before they are read in full.
+        public var maximumBodyBytes: Int
+        /// How long a request may take, from its head to its answer; past it, 503 with `request_timeout`.
+        public var requestTimeout: Duration
+
+        public init(
+            host: String = "127.0.0.1", port: Int = 8080, maximumBodyBytes: Int = 2 << 20,
+            requestTimeout: Duration = .seconds(60)
+        ) {
+            self.host = host
+            self.port = port
+            self.maximumBodyBytes = maximumBodyBytes
+            self.requestTimeout = requestTimeout
+        }
+    }
+
     public let store: MemoryStore
-    public let host: String
-    public let port: Int
+    public let configuration: Configuration
+    public let metrics: MetricsExposition?
     public let logger: Logger
 
-    public init(store: MemoryStore, host: String = "127.0.0.1", port: Int = 8080, logger: Logger) {
+    public init(
+        store: MemoryStore, configuration: Configuration = Configuration(), metrics: MetricsExposition? = nil,
+        logger: Logger
+    ) {
         self.store = store
-        self.host = host
-        self.port = port
+        self.configuration = configuration
+        self.metrics = metrics
         self.logger = logger
     }
 
@@ -28,11 +52,29 @@ public struct MemVaultServer: Sendable {
     public func application(
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
+        let readiness = Readiness()
         let router = Router()
+        router.middlewares.add(MetricsMiddleware())
+        router.middlewares.add(
+            RequestLimitsMiddleware(
+                maximumBodyBytes: configuration.maximumBodyBytes, timeout: configuration.requestTimeout))
         router.middlewares.add(BearerTokenMiddleware())
-        try API(store: store).registerHandlers(on: router, middlewares: [RequestProblemMiddleware()])
+        try API(store: store, readiness: readiness, metrics: metrics).registerHandlers(
+            on: router, configuration: Configuration.openAPI, middlewares: [RequestProblemMiddleware()])
         return Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "MemVault"),
-            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) }, logger: logger)
+            router: router,
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "MemVault"),
+            services: [ReadinessDrain(readiness: readiness)],
+            onServerRunning: { channel in
+                readiness.set(true)
+                await onListening(channel.localAddress?.port ?? configuration.port)
+            },
+            logger: logger)
     }
+}
+
+extension MemVaultServer.Configuration {
+    /// Dates with milliseconds, the precision MemVault stores.
+    static let openAPI = OpenAPIRuntime.Configuration(dateTranscoder: .iso8601WithFractionalSeconds)
 }

@@ -6,6 +6,8 @@ enum Problems {
     static let unauthenticated = MemVaultError(
         .unauthenticated, "the credential is malformed, unknown, revoked or expired")
     static let unsupportedBody = MemVaultError(.invalidArgument, "the request body must be application/json")
+    static let installationCredential = MemVaultError(
+        .denied, "an installation credential does not act on a tenant's memories: use a credential of the tenant")
 
     static func problem(for error: any Error) -> (Int, Components.Schemas.Problem) {
         guard let error = error as? MemVaultError else {
@@ -51,12 +53,48 @@ func answering<Output: ProblemAnswer>(_ body: () async throws -> Output) async -
 }
 
 extension Operations.ResolveSubject.Output: ProblemAnswer {}
+extension Operations.GetSubject.Output: ProblemAnswer {}
+extension Operations.ListSubjectMemories.Output: ProblemAnswer {}
+extension Operations.GetConsentHistory.Output: ProblemAnswer {}
+extension Operations.SetConsent.Output: ProblemAnswer {}
+extension Operations.ListCubes.Output: ProblemAnswer {}
 extension Operations.CreateCube.Output: ProblemAnswer {}
+extension Operations.GetCube.Output: ProblemAnswer {}
+extension Operations.DeleteCube.Output: ProblemAnswer {}
+extension Operations.ListCubeMemories.Output: ProblemAnswer {}
 extension Operations.AddMemories.Output: ProblemAnswer {}
 extension Operations.GetMemory.Output: ProblemAnswer {}
+extension Operations.UpdateMemory.Output: ProblemAnswer {}
 extension Operations.DeleteMemory.Output: ProblemAnswer {}
+extension Operations.GetMemoryHistory.Output: ProblemAnswer {}
+extension Operations.ArchiveMemory.Output: ProblemAnswer {}
 extension Operations.Search.Output: ProblemAnswer {}
+extension Operations.ListHolds.Output: ProblemAnswer {}
+extension Operations.SetHold.Output: ProblemAnswer {}
+extension Operations.ClearHold.Output: ProblemAnswer {}
+extension Operations.ListRestrictions.Output: ProblemAnswer {}
+extension Operations.RestrictProcessing.Output: ProblemAnswer {}
+extension Operations.LiftRestriction.Output: ProblemAnswer {}
+extension Operations.ListErasureRequests.Output: ProblemAnswer {}
 extension Operations.RequestErasure.Output: ProblemAnswer {}
 extension Operations.GetErasureRequest.Output: ProblemAnswer {}
 extension Operations.RunErasure.Output: ProblemAnswer {}
+extension Operations.ExtendErasure.Output: ProblemAnswer {}
 extension Operations.GetErasureReceipt.Output: ProblemAnswer {}
+extension Operations.SweepRetention.Output: ProblemAnswer {}
+extension Operations.ListAuditEntries.Output: ProblemAnswer {}
+extension Operations.VerifyAudit.Output: ProblemAnswer {}
+extension Operations.SignAuditCheckpoint.Output: ProblemAnswer {}
+extension Operations.GetAuditVerifierKey.Output: ProblemAnswer {}
+extension Operations.GetAuditInclusionProof.Output: ProblemAnswer {}
+extension Operations.GetAuditConsistencyProof.Output: ProblemAnswer {}
+extension Operations.GetProcessingRecords.Output: ProblemAnswer {}
+extension Operations.ExplainPolicy.Output: ProblemAnswer {}
+extension Operations.GetWhoAmI.Output: ProblemAnswer {}
+extension Operations.ListTenants.Output: ProblemAnswer {}
+extension Operations.CreateTenant.Output: ProblemAnswer {}
+extension Operations.DeleteTenant.Output: ProblemAnswer {}
+extension Operations.SetTenantPolicy.Output: ProblemAnswer {}
+extension Operations.ListCredentials.Output: ProblemAnswer {}
+extension Operations.CreateCredential.Output: ProblemAnswer {}
+extension Operations.RevokeCredential.Output: ProblemAnswer {}

@@ -19,9 +19,7 @@ struct RequestProblemMiddleware: ServerMiddleware {
                 code: "invalid_argument")
             var response = HTTPResponse(status: .badRequest)
             response.headerFields[.contentType] = "application/problem+json"
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = .sortedKeys
-            return (response, HTTPBody(try encoder.encode(problem)))
+            return (response, HTTPBody(ProblemResponse.encoded(problem)))
         }
     }
 

@@ -4,59 +4,11 @@ import MemVault
 import MemVaultPolicy
 import MemVaultSQLite
 import MemVaultServer
-import ServiceLifecycle
-import Synchronization
 import Testing
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
 #endif
-
-/// A store in a temporary folder served on a loopback port the system chose, for the duration of `body`.
-func withServer(_ body: (MemoryStore, URL) async throws -> Void) async throws {
-    let folder = FileManager.default.temporaryDirectory.appending(path: "memvault-server-\(UUID())")
-    defer { try? FileManager.default.removeItem(at: folder) }
-    let installation = try Installation.initialise(
-        at: folder.appending(path: "data").path, masterKey: .keyFile(path: folder.appending(path: "master.key").path))
-    let policies = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appending(path: "Policies")
-    let store = try await MemoryStore.open(installation, policies: PolicyRegistry(folder: policies))
-    let logger = Logger(label: "memvault-server-test", factory: { _ in SwiftLogNoOpLogHandler() })
-    let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-    let app = try MemVaultServer(store: store, port: 0, logger: logger).application { port in
-        continuation.yield(port)
-    }
-    let group = ServiceGroup(services: [app], logger: logger)
-    try await withThrowingTaskGroup { tasks in
-        tasks.addTask { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw MemVaultError(.storage, "the server did not start") }
-        try await body(store, URL(string: "http://127.0.0.1:\(port)")!)
-        await group.triggerGracefulShutdown()
-        try await tasks.waitForAll()
-    }
-    try await store.close()
-    try installation.close()
-}
-
-/// One request over real HTTP; returns the status, content type and body.
-func request(
-    _ url: URL, method: String = "GET", token: String? = nil, purpose: String? = nil, json: Any? = nil,
-    raw: Data? = nil
-) async throws -> (status: Int, type: String, body: [String: Any]) {
-    var request = URLRequest(url: url)
-    request.httpMethod = method
-    if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-    if let purpose { request.setValue(purpose, forHTTPHeaderField: "MemVault-Purpose") }
-    if let body = try raw ?? json.map({ try JSONSerialization.data(withJSONObject: $0) }) {
-        request.httpBody = body
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-    }
-    let (data, response) = try await URLSession.shared.data(for: request)
-    let http = try #require(response as? HTTPURLResponse)
-    let body = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
-    return (http.statusCode, http.value(forHTTPHeaderField: "Content-Type") ?? "", body)
-}
 
 @Suite("HTTP server")
 struct ServerTests {
@@ -116,7 +68,7 @@ struct APITests {
 
             let cube = try await request(
                 base.appending(path: "v1/cubes"), method: "POST", token: acme, purpose: purpose,
-                json: ["subject": subjectID, "name": "chat", "category": "conversation"])
+                json: ["subject": subjectID, "name": "chat", "defaultCategory": "conversation"])
             #expect(cube.status == 201, "\(cube.body)")
             let cubeID = try #require(cube.body["id"] as? String)
             let added = try await request(
@@ -127,7 +79,9 @@ struct APITests {
             let memoryID = try #require(memories.first?["id"] as? String)
 
             let read = try await request(base.appending(path: "v1/memories/\(memoryID)"), token: acme, purpose: purpose)
-            #expect(read.status == 200 && read.body["text"] as? String == "prefers green tea")
+            #expect(
+                read.status == 200
+                    && (read.body["content"] as? [String: Any])?["text"] as? String == "prefers green tea")
             let found = try await request(
                 base.appending(path: "v1/search"), method: "POST", token: acme, purpose: purpose,
                 json: ["query": "tea", "subject": subjectID])
@@ -192,7 +146,7 @@ struct ErasureAPITests {
             let cube = try #require(
                 try await request(
                     base.appending(path: "v1/cubes"), method: "POST", token: app, purpose: service,
-                    json: ["subject": subject, "name": "chat", "category": "conversation"]
+                    json: ["subject": subject, "name": "chat", "defaultCategory": "conversation"]
                 ).body["id"] as? String)
             _ = try await request(
                 base.appending(path: "v1/cubes/\(cube)/memories"), method: "POST", token: app, purpose: service,

@@ -13,6 +13,11 @@ public struct MemVaultError: Error, Sendable, Equatable, CustomStringConvertible
 
     public var description: String { message }
 
+    /// A tenant the catalog does not list; also the answer for another tenant's, so the two cannot be told apart.
+    public static func unknown(_ tenant: TenantID) -> MemVaultError {
+        MemVaultError(.unknownTenant, "unknown tenant '\(tenant)': create it with `memvault tenant create`")
+    }
+
     /// Extensible error codes; the string is stable and appears in `--json` output.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let name: String

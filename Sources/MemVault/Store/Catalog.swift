@@ -98,9 +98,7 @@ final class Catalog: Sendable {
         }
     }
 
-    func unknown(_ tenant: TenantID) -> MemVaultError {
-        MemVaultError(.unknownTenant, "unknown tenant '\(tenant)': create it with `memvault tenant create`")
-    }
+    func unknown(_ tenant: TenantID) -> MemVaultError { .unknown(tenant) }
 
     // MARK: - The installation's audit log
 

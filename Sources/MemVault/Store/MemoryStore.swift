@@ -198,6 +198,13 @@ public final class MemoryStore: Sendable {
         }
     }
 
+    /// Whether the store answers: reads the catalog and counts the active tenants. Not audited (it touches no
+    /// tenant's data and no credential), so a readiness probe can call it as often as it likes.
+    public func activeTenantCount() async throws -> Int {
+        let entries = try await catalog.storage.read { try $0.tenantEntries() }
+        return try entries.map { try catalog.verified($0) }.filter { $0.state == .active }.count
+    }
+
     /// Signs due checkpoints (see `auditCheckpointInterval`), reports the encryptions this process did, then
     /// closes every database cleanly; pending writes complete first. The store cannot be used afterwards. If a
     /// checkpoint cannot be signed the databases are still closed and the error is reported.

@@ -2,7 +2,7 @@ public import Foundation
 import Logging
 import MemVaultAudit
 import MemVaultCrypto
-import MemVaultPolicy
+public import MemVaultPolicy
 import Synchronization
 
 /// What every `TenantStore` of one tenant shares in a process: storage, keys, the policy, verified caches.
@@ -95,6 +95,10 @@ public final class TenantStore: Sendable {
     func engine() throws -> PolicyEngine {
         try resources.policies.engine(resources.policyName)
     }
+
+    /// The policy engine governing the tenant, for explaining decisions and generating its records of processing.
+    /// The policy holds no personal data, so any role may read it.
+    public func policyEngine() throws -> PolicyEngine { try engine() }
 
     /// The log's origin and checkpoint key name (C2SP): `memvault.local/<tenant>`.
     public var auditOrigin: String { resources.origin }

@@ -7,7 +7,7 @@ import MemVaultServer
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the HTTP API (early: health and whoami; the rest of the API follows).",
+        abstract: "Serve the HTTP API (docs/openapi.yaml) on the data folder.",
         discussion: """
             Listens on 127.0.0.1:8080 unless told otherwise. On the first start (no active installation \
             administrator credential yet) it makes one and prints its token once. SIGINT or SIGTERM shut it down \
@@ -18,12 +18,28 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var options: StoreOptions
     @Option(help: "The address to listen on.") var host = "127.0.0.1"
     @Option(help: "The port to listen on (0: any free port).") var port = 8080
+    @Option(
+        name: .customLong("max-body-bytes"),
+        help: "The largest request body accepted (larger: 413).") var maximumBodyBytes = 2 << 20
+    @Option(
+        name: .customLong("request-timeout"),
+        help: "Seconds a request may take before it is answered 503 request_timeout.") var requestTimeout = 60
+
+    func validate() throws {
+        guard maximumBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be positive") }
+        guard requestTimeout > 0 else { throw ValidationError("--request-timeout must be positive") }
+    }
 
     func run() async throws {
         do {
             try await options.withStore { store in
                 try await bootstrap(store)
-                let server = MemVaultServer(store: store, host: host, port: port, logger: options.logger)
+                let server = MemVaultServer(
+                    store: store,
+                    configuration: .init(
+                        host: host, port: port, maximumBodyBytes: maximumBodyBytes,
+                        requestTimeout: .seconds(requestTimeout)),
+                    metrics: .process, logger: options.logger)
                 try await server.run { port in
                     Progress.report("MemVault is listening on http://\(host):\(port)")
                 }

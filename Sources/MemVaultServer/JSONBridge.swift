@@ -1,0 +1,30 @@
+import Foundation
+
+/// Turns the library's values into the API's generated types through their JSON, which the OpenAPI document
+/// describes field for field: the library's `Encodable` shape is the one the command line's `--json` prints, so the
+/// two cannot differ. A field the document does not declare fails the decoding (its schemas forbid additional
+/// properties), so a drift is caught by the tests as an error, never shipped as an undocumented field.
+enum JSONBridge {
+    static func convert<Output: Decodable>(_ value: some Encodable, to type: Output.Type = Output.self) throws -> Output
+    {
+        try decoder.decode(Output.self, from: try encoder.encode(value))
+    }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+        }
+        return encoder
+    }()
+
+    private static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            return try Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
+        }
+        return decoder
+    }()
+}
