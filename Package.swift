@@ -74,6 +74,7 @@ let package = Package(
                 "MemVaultPolicy",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // System OpenBLAS (cblas). Only MemVaultEmbedding imports it.
@@ -172,9 +173,10 @@ let package = Package(
         .testTarget(
             name: "MemVaultServerTests",
             dependencies: [
-                "MemVaultServer", "MemVault", "MemVaultSQLite", "MemVaultPolicy",
+                "MemVaultServer", "MemVault", "MemVaultSQLite", "MemVaultPolicy", "MemVaultAudit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(

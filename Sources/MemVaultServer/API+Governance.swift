@@ -27,7 +27,8 @@ extension API {
 
     func listHolds(_ input: Operations.ListHolds.Input) async throws -> Operations.ListHolds.Output {
         await answering {
-            let holds = try await tenantStore(purpose: nil).holds(includeCleared: input.query.includeCleared ?? false)
+            let holds = try await tenantStore(purpose: input.headers.memVaultPurpose).holds(
+                includeCleared: input.query.includeCleared ?? false)
             return .ok(.init(body: .json(.init(holds: try holds.map { try JSONBridge.convert($0) }))))
         }
     }
@@ -41,14 +42,15 @@ extension API {
             case (nil, let cube?): target = .cube(try CubeID(cube))
             default: throw MemVaultError(.invalidArgument, "give exactly one of 'subject' or 'cube'")
             }
-            let hold = try await tenantStore(purpose: nil).setHold(on: target, reason: body.reason)
+            let hold = try await tenantStore(purpose: input.headers.memVaultPurpose).setHold(
+                on: target, reason: body.reason)
             return .created(.init(body: .json(try JSONBridge.convert(hold))))
         }
     }
 
     func clearHold(_ input: Operations.ClearHold.Input) async throws -> Operations.ClearHold.Output {
         await answering {
-            let hold = try await tenantStore(purpose: nil).clearHold(input.path.holdId)
+            let hold = try await tenantStore(purpose: input.headers.memVaultPurpose).clearHold(input.path.holdId)
             return .ok(.init(body: .json(try JSONBridge.convert(hold))))
         }
     }

@@ -4,6 +4,8 @@ import MemVault
 import MemVaultPolicy
 import MemVaultSQLite
 import MemVaultServer
+import NIOCore
+import NIOPosix
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -181,6 +183,124 @@ struct ErasureAPITests {
                 base.appending(path: "v1/search"), method: "POST", token: app, purpose: service,
                 json: ["query": "tea", "subject": subject])
             #expect(gone.status == 404)
+        }
+    }
+}
+
+@Suite("HTTP server: limits, readiness and metrics")
+struct ServerLimitsTests {
+    static let administrator = AccessContext(actor: "test-admin", role: .administrator)
+
+    @Test("a body over the limit is 413 before it is read; a request past its deadline is 503 request_timeout")
+    func limits() async throws {
+        try await withServer(configuration: .init(maximumBodyBytes: 1_024)) { store, base in
+            try await store.createTenant(TenantID("acme"), policy: "default", as: Self.administrator)
+            let app = try await store.createCredential(
+                NewCredential(tenant: TenantID("acme"), role: .application), as: Self.administrator
+            ).token
+            let oversize = try await request(
+                base.appending(path: "v1/subjects/resolve"), method: "POST", token: app, purpose: "service-delivery",
+                json: ["externalId": String(repeating: "x", count: 2_000)])
+            #expect(oversize.status == 413 && oversize.type.hasPrefix("application/problem+json"))
+            #expect(oversize.body["code"] as? String == "limit_exceeded")
+            let small = try await request(
+                base.appending(path: "v1/subjects/resolve"), method: "POST", token: app, purpose: "service-delivery",
+                json: ["externalId": "alice"])
+            #expect(small.status == 200)
+        }
+        // A client that sends its head and part of its body, then stalls, is answered when the deadline passes.
+        try await withServer(configuration: .init(requestTimeout: .milliseconds(200))) { _, base in
+            let port = try #require(base.port)
+            let started = ContinuousClock.now
+            let channel = try await ClientBootstrap(group: .singletonMultiThreadedEventLoopGroup)
+                .connect(host: "127.0.0.1", port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+            let answer = try await channel.executeThenClose { inbound, outbound in
+                try await outbound.write(
+                    ByteBuffer(
+                        string: "POST /v1/subjects/resolve HTTP/1.1\r\nHost: localhost\r\n"
+                            + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"externalId\""))
+                var received = ""
+                for try await chunk in inbound {
+                    received += String(buffer: chunk)
+                    if received.contains("request_timeout") { break }
+                }
+                return received
+            }
+            #expect(answer.hasPrefix("HTTP/1.1 503") && answer.contains("request_timeout"), "\(answer)")
+            #expect(ContinuousClock.now - started < .seconds(5))
+        }
+    }
+
+    @Test("an expired credential is refused like an unknown one; a tenant's administrator manages its own only")
+    func credentialScope() async throws {
+        try await withServer { store, base in
+            for tenant in ["acme", "globex"] {
+                try await store.createTenant(TenantID(tenant), policy: "default", as: Self.administrator)
+            }
+            let brief = try await store.createCredential(
+                NewCredential(tenant: TenantID("acme"), role: .application, expiresAt: .now.addingTimeInterval(1)),
+                as: Self.administrator
+            ).token
+            #expect(try await request(base.appending(path: "v1/whoami"), token: brief).status == 200)
+            try await Task.sleep(for: .milliseconds(1_200))
+            let expired = try await request(base.appending(path: "v1/whoami"), token: brief)
+            #expect(expired.status == 401 && expired.body["code"] as? String == "unauthenticated")
+
+            let acmeAdmin = try await store.createCredential(
+                NewCredential(tenant: TenantID("acme"), role: .administrator), as: Self.administrator
+            ).token
+            let globexApp = try await store.createCredential(
+                NewCredential(tenant: TenantID("globex"), role: .application), as: Self.administrator)
+            let credentials = base.appending(path: "v1/credentials")
+            let own = try await request(
+                credentials, method: "POST", token: acmeAdmin, json: ["role": "application"])
+            #expect(own.status == 201 && (own.body["credential"] as? [String: Any])?["tenant"] as? String == "acme")
+            // Another tenant answers exactly as a tenant that does not exist.
+            let foreign = try await request(
+                credentials, method: "POST", token: acmeAdmin, json: ["tenant": "globex", "role": "application"])
+            let absent = try await request(
+                credentials, method: "POST", token: acmeAdmin, json: ["tenant": "initech", "role": "application"])
+            #expect(foreign.status == 404 && absent.status == 404)
+            #expect(
+                foreign.body["code"] as? String == "unknown_tenant"
+                    && absent.body["code"] as? String == "unknown_tenant")
+            let listed = try #require(
+                try await request(credentials, token: acmeAdmin).body["credentials"] as? [[String: Any]])
+            #expect(!listed.isEmpty && listed.allSatisfy { $0["tenant"] as? String == "acme" })
+            let revokeForeign = try await request(
+                base.appending(path: "v1/credentials/\(globexApp.credential.id)"), method: "DELETE", token: acmeAdmin)
+            #expect(revokeForeign.status == 404, "\(revokeForeign.body)")
+            #expect(try await request(base.appending(path: "v1/whoami"), token: globexApp.token).status == 200)
+            let tenants = try await request(base.appending(path: "v1/tenants"), token: acmeAdmin)
+            #expect(tenants.status == 403)
+        }
+    }
+
+    @Test("readiness reports the store; /metrics counts requests by route template and status, never ids")
+    func readinessAndMetrics() async throws {
+        try await withServer { store, base in
+            try await store.createTenant(TenantID("acme"), policy: "default", as: Self.administrator)
+            let ready = try await request(base.appending(path: "ready"))
+            #expect(
+                ready.status == 200 && ready.body["status"] as? String == "ready" && ready.body["tenants"] as? Int == 1)
+            let app = try await store.createCredential(
+                NewCredential(tenant: TenantID("acme"), role: .application), as: Self.administrator
+            ).token
+            _ = try await request(
+                base.appending(path: "v1/memories/mem_01M8SW2QQ3XNWXNS6GBFE186VE"), token: app,
+                purpose: "service-delivery")
+            let metrics = try await exchange(base.appending(path: "metrics"))
+            let text = String(decoding: metrics.data, as: UTF8.self)
+            #expect(metrics.response.statusCode == 200)
+            #expect(
+                text.contains("/v1/memories/{memoryId}") && text.contains("http_response_status_code=\"404\""),
+                "\(text.prefix(2_000))")
+            #expect(!text.contains("mem_01M8SW2QQ3XNWXNS6GBFE186VE"))
+            #expect(text.contains("memvault_audit_appends"))
         }
     }
 }

@@ -2,6 +2,7 @@ import Dispatch
 package import GRDB
 package import Logging
 package import MemVaultAudit
+import Metrics
 import Synchronization
 
 /// One writer per database that batches concurrent writes into shared transactions (group commit).
@@ -21,6 +22,8 @@ package final class GroupCommitWriter: Sendable {
     private let maximumBatch: Int
     private let logger: Logger
     private let state = Mutex(State())
+    /// Writes per committed transaction: how much group commit saves under load.
+    private let batchSizes = Recorder(label: "memvault_group_commit_batch_size")
 
     private struct State {
         var pending: [Job] = []
@@ -80,7 +83,10 @@ package final class GroupCommitWriter: Sendable {
                 try Self.transaction(db) { try operation(db, TransactionState()) }
             }
         }
-        if case .success = result { logger.trace("committed a group of writes", metadata: ["writes": "1"]) }
+        if case .success = result {
+            batchSizes.record(1)
+            logger.trace("committed a group of writes", metadata: ["writes": "1"])
+        }
         return result
     }
 
@@ -137,6 +143,7 @@ package final class GroupCommitWriter: Sendable {
                         }
                     }
                 }
+                batchSizes.record(batch.count)
                 logger.trace(
                     "committed a group of writes",
                     metadata: ["writes": "\(batch.count)", "failed": "\(failures.count { $0 != nil })"])
