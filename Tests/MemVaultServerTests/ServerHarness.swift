@@ -17,6 +17,8 @@ func withServer(
     configuration: MemVaultServer.Configuration = .init(port: 0),
     _ body: (MemoryStore, URL) async throws -> Void
 ) async throws {
+    // Metrics are bootstrapped before the store opens, as `memvault serve` does, so its counters report.
+    let metrics = MetricsExposition.process
     let folder = FileManager.default.temporaryDirectory.appending(path: "memvault-server-\(UUID())")
     defer { try? FileManager.default.removeItem(at: folder) }
     let installation = try Installation.initialise(
@@ -28,7 +30,7 @@ func withServer(
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
     var configuration = configuration
     configuration.port = 0
-    let server = MemVaultServer(store: store, configuration: configuration, metrics: .process, logger: logger)
+    let server = MemVaultServer(store: store, configuration: configuration, metrics: metrics, logger: logger)
     let app = try server.application { port in
         continuation.yield(port)
     }

@@ -304,3 +304,36 @@ struct ServerLimitsTests {
         }
     }
 }
+
+@Suite("HTTP API: what fuzzing found")
+struct FuzzRegressionTests {
+    static let administrator = AccessContext(actor: "test-admin", role: .administrator)
+
+    @Test("a subject that does not exist is 404 for holds, restrictions, erasure and audit filters, never a 500")
+    func unknownSubject() async throws {
+        try await withServer { store, base in
+            try await store.createTenant(TenantID("acme"), policy: "default", as: Self.administrator)
+            let officer = try await store.createCredential(
+                NewCredential(tenant: TenantID("acme"), role: .dataProtectionOfficer), as: Self.administrator
+            ).token
+            let nobody = "sub_00000000000000000000000000000000"
+            let attempts: [(String, String, Any?)] = [
+                ("POST", "v1/holds", ["subject": nobody, "reason": "case 1"]),
+                ("POST", "v1/restrictions", ["subject": nobody, "ground": "legal-claims"]),
+                ("POST", "v1/erasure-requests", ["subject": nobody, "ground": "objection"]),
+                ("GET", "v1/audit/entries?subject=\(nobody)", nil),
+            ]
+            for (method, path, body) in attempts {
+                let answer = try await request(
+                    URL(string: path, relativeTo: base)!, method: method, token: officer,
+                    purpose: "data-subject-rights", json: body)
+                #expect(
+                    answer.status == 404 && answer.body["code"] as? String == "not_found", "\(path): \(answer.body)")
+            }
+            let malformed = try await request(
+                base.appending(path: "v1/audit/proofs/consistency"), method: "POST", token: officer,
+                json: ["checkpoint": "00"])
+            #expect(malformed.status == 400 && malformed.body["code"] as? String == "invalid_argument")
+        }
+    }
+}

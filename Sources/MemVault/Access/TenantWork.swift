@@ -281,8 +281,18 @@ extension TenantStore {
         AuditEntry(
             sequence: 0, time: StoredTime(now: time), actor: context.actor, role: context.role.rawValue,
             action: operation.auditAction, purpose: purpose,
-            subject: try subject.map { try keys.auditPseudonym(tenant, subject: $0) }, cube: cube?.rawValue,
+            subject: try subject.map(auditPseudonym), cube: cube?.rawValue,
             memories: memories.map(\.rawValue), effect: decision.effect, ruleIDs: decision.ruleIDs,
             policyRevision: decision.policyRevision, returned: returned, withheld: withheld, detail: detail)
+    }
+
+    /// The subject's audit pseudonym. A subject without keys (never created in this tenant, or erased) does not
+    /// exist here: `notFound`, as for a subject without a record.
+    func auditPseudonym(_ subject: SubjectID) throws -> String {
+        do {
+            return try keys.auditPseudonym(tenant, subject: subject)
+        } catch let error as MemVaultError where error.code == .unknownKey {
+            throw notFound(subject: subject)
+        }
     }
 }

@@ -73,7 +73,12 @@ struct StoredAuditLog {
     }
 
     func consistencyProof(from note: String) throws -> AuditConsistencyProof {
-        let checkpoint = try Checkpoint.open(note, verifier: verifier)
+        let checkpoint: Checkpoint
+        do {
+            checkpoint = try Checkpoint.open(note, verifier: verifier)
+        } catch let failure as Checkpoint.Failure {
+            throw MemVaultError(.invalidArgument, "the checkpoint does not open: \(failure.description)")
+        }
         guard checkpoint.origin == origin else {
             throw MemVaultError(.invalidArgument, "the checkpoint is for \(checkpoint.origin), not \(origin)")
         }

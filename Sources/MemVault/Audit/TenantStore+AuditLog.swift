@@ -81,7 +81,7 @@ extension TenantStore {
         try await performOutsideUnit(
             .readAuditLog, subject: filter.subject,
             {
-                let pseudonym = try filter.subject.map { try keys.auditPseudonym(tenant, subject: $0) }
+                let pseudonym = try filter.subject.map(auditPseudonym)
                 return try await storedLog().entries(matching: filter, pseudonym: pseudonym)
             }, outcome: { (UInt64($0.count), nil) })
     }

@@ -38,12 +38,7 @@ extension TenantStore {
             return try policy.declaredCategories(list)
         }
         let admission = try await admit(.requestErasure, subject: subject)
-        let pseudonym: String
-        do {
-            pseudonym = try keys.auditPseudonym(tenant, subject: subject)
-        } catch let error as MemVaultError where error.code == .unknownKey {
-            throw notFound(subject: subject)
-        }
+        let pseudonym = try auditPseudonym(subject)
         let id = try SortableIdentifier.make(prefix: "era_")
         let actor = context.actor
         return try await perform(admission, subject: subject) { [self] work in

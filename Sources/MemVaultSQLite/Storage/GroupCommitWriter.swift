@@ -24,6 +24,8 @@ package final class GroupCommitWriter: Sendable {
     private let state = Mutex(State())
     /// Writes per committed transaction: how much group commit saves under load.
     private let batchSizes = Recorder(label: "memvault_group_commit_batch_size")
+    /// Audit entries committed.
+    private let auditAppends = Counter(label: "memvault_audit_appends")
 
     private struct State {
         var pending: [Job] = []
@@ -78,13 +80,15 @@ package final class GroupCommitWriter: Sendable {
         }
         guard idle else { return nil }
         defer { handOff() }
+        let transactionState = TransactionState()
         let result = Result {
             try database.writeWithoutTransaction { db in
-                try Self.transaction(db) { try operation(db, TransactionState()) }
+                try Self.transaction(db) { try operation(db, transactionState) }
             }
         }
         if case .success = result {
             batchSizes.record(1)
+            auditAppends.increment(by: transactionState.auditAppended)
             logger.trace("committed a group of writes", metadata: ["writes": "1"])
         }
         return result
@@ -124,10 +128,10 @@ package final class GroupCommitWriter: Sendable {
     private func drain() {
         while let batch = nextBatch() {
             var failures = [(any Error)?](repeating: nil, count: batch.count)
+            let transactionState = TransactionState()
             do {
                 try database.writeWithoutTransaction { db in
                     try Self.transaction(db) {
-                        let transactionState = TransactionState()
                         if batch.count == 1 {
                             try batch[0].run(db, transactionState)
                         } else {
@@ -144,6 +148,7 @@ package final class GroupCommitWriter: Sendable {
                     }
                 }
                 batchSizes.record(batch.count)
+                auditAppends.increment(by: transactionState.auditAppended)
                 logger.trace(
                     "committed a group of writes",
                     metadata: ["writes": "\(batch.count)", "failed": "\(failures.count { $0 != nil })"])
@@ -200,19 +205,23 @@ package final class TransactionState: @unchecked Sendable {
     /// the stored tail.
     package var auditHead: AuditChainHead?
     package var governance = GovernanceReads()
+    /// Audit entries appended in this transaction (those of savepoints rolled back excluded).
+    package var auditAppended = 0
 
     package init() {}
 
     package struct Saved {
         fileprivate let auditHead: AuditChainHead?
         fileprivate let governance: GovernanceReads
+        fileprivate let auditAppended: Int
     }
 
-    package func save() -> Saved { Saved(auditHead: auditHead, governance: governance) }
+    package func save() -> Saved { Saved(auditHead: auditHead, governance: governance, auditAppended: auditAppended) }
 
     package func restore(_ saved: Saved) {
         auditHead = saved.auditHead
         governance = saved.governance
+        auditAppended = saved.auditAppended
     }
 }
 

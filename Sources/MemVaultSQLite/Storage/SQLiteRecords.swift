@@ -2,7 +2,6 @@ import Foundation
 import GRDB
 import MemVault
 import MemVaultAudit
-import Metrics
 
 /// A tenant's (or the catalog's) records as one unit of work or one read-only snapshot sees them: a GRDB
 /// `Database` inside its transaction. The protocols it implements are split by concern across this folder.
@@ -27,9 +26,6 @@ struct SQLiteRecords {
 // MARK: - Audit log
 
 extension SQLiteRecords: AuditLogRecords {
-    /// Audit entries appended (counted as they are written into their transaction).
-    static let auditAppends = Counter(label: "memvault_audit_appends")
-
     func appendAudit(_ entry: AuditEntry) throws -> UInt64 {
         guard let transaction else {
             throw MemVaultError(.storage, "an audit entry can only be appended in a unit of work")
@@ -45,7 +41,7 @@ extension SQLiteRecords: AuditLogRecords {
                         Data(stored.hash).databaseValue,
                     ]))
             transaction.auditHead = head
-            SQLiteRecords.auditAppends.increment()
+            transaction.auditAppended += 1
             return stored.sequence
         }
     }

@@ -32,16 +32,26 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
+            // Bootstrapped before the store opens, so that the store's counters report to it.
+            let metrics = MetricsExposition.process
             try await options.withStore { store in
-                try await bootstrap(store)
+                let bootstrap = try await bootstrapCredential(store)
                 let server = MemVaultServer(
                     store: store,
                     configuration: .init(
                         host: host, port: port, maximumBodyBytes: maximumBodyBytes,
                         requestTimeout: .seconds(requestTimeout)),
-                    metrics: .process, logger: options.logger)
+                    metrics: metrics, logger: options.logger)
                 try await server.run { port in
                     Progress.report("MemVault is listening on http://\(host):\(port)")
+                    if let bootstrap {
+                        Progress.report(
+                            """
+                            Bootstrap administrator credential \(bootstrap.credential.id) (shown once; keep it secret):
+                              \(bootstrap.token)
+                            Try: curl -H 'Authorization: Bearer \(bootstrap.token)' http://\(host):\(port)/v1/whoami
+                            """)
+                    }
                 }
             }
         } catch {
@@ -49,17 +59,12 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    /// The installation's first administrator credential, made and printed once.
-    private func bootstrap(_ store: MemoryStore) async throws {
+    /// The installation's first administrator credential, made once (and printed once the server listens);
+    /// nil if an active one exists.
+    private func bootstrapCredential(_ store: MemoryStore) async throws -> IssuedCredential? {
         let operator_ = AccessContext(actor: "cli:bootstrap", role: .administrator)
         let existing = try await store.credentials(installationOnly: true, as: operator_)
-        guard !existing.contains(where: { $0.role == .administrator && $0.isValid(at: .now) }) else { return }
-        let issued = try await store.createCredential(NewCredential(tenant: nil, role: .administrator), as: operator_)
-        Progress.report(
-            """
-            Bootstrap administrator credential \(issued.credential.id) (shown once; keep it secret):
-              \(issued.token)
-            Try: curl -H 'Authorization: Bearer \(issued.token)' http://\(host):\(port)/v1/whoami
-            """)
+        guard !existing.contains(where: { $0.role == .administrator && $0.isValid(at: .now) }) else { return nil }
+        return try await store.createCredential(NewCredential(tenant: nil, role: .administrator), as: operator_)
     }
 }
