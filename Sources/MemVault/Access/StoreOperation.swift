@@ -12,6 +12,7 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
     case createTenant = "tenant create"
     case listTenants = "tenant list"
     case setTenantPolicy = "tenant set-policy"
+    case setTenantQuotas = "tenant set-quotas"
     case deleteTenant = "tenant delete"
     case readKeyStatus = "keys status"
     case createCredential = "credential create"
@@ -82,7 +83,7 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
 
     public var authority: Authority {
         switch self {
-        case .createTenant, .setTenantPolicy, .deleteTenant, .createCredential, .revokeCredential:
+        case .createTenant, .setTenantPolicy, .setTenantQuotas, .deleteTenant, .createCredential, .revokeCredential:
             .roles([.administrator])
         case .listCredentials: .roles([.administrator, .auditor])
         case .listTenants, .readKeyStatus: .roles(Self.auditRoles)
@@ -109,7 +110,8 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
     /// operations take none.
     public var needsPurpose: Bool {
         switch self {
-        case .createTenant, .listTenants, .setTenantPolicy, .deleteTenant, .readKeyStatus, .createCredential,
+        case .createTenant, .listTenants, .setTenantPolicy, .setTenantQuotas, .deleteTenant, .readKeyStatus,
+            .createCredential,
             .listCredentials, .revokeCredential, .rotateTenantKey,
             .rewrapDataKeys, .retireTenantKey, .readAuditLog, .verifyAuditLog, .proveAuditLog, .signAuditCheckpoint,
             .readVerifierKey, .sweepRetention, .restrictProcessing, .liftRestriction, .listRestrictions,
@@ -122,7 +124,8 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
     /// Operations on the installation rather than one tenant's records.
     public var isInstallationOperation: Bool {
         switch self {
-        case .createTenant, .listTenants, .setTenantPolicy, .deleteTenant, .readKeyStatus, .createCredential,
+        case .createTenant, .listTenants, .setTenantPolicy, .setTenantQuotas, .deleteTenant, .readKeyStatus,
+            .createCredential,
             .listCredentials, .revokeCredential:
             true
         default: false
@@ -131,7 +134,7 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
 
     public var auditAction: AuditAction {
         switch self {
-        case .createTenant, .listTenants, .setTenantPolicy, .deleteTenant: .tenant
+        case .createTenant, .listTenants, .setTenantPolicy, .setTenantQuotas, .deleteTenant: .tenant
         case .createCredential, .listCredentials, .revokeCredential: .credential
         case .readKeyStatus, .rotateTenantKey, .rewrapDataKeys, .retireTenantKey: .key
         case .resolveSubject, .readSubject: .subject
@@ -155,6 +158,7 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
         case .createTenant: "create tenants"
         case .listTenants: "list tenants"
         case .setTenantPolicy: "change a tenant's policy"
+        case .setTenantQuotas: "change a tenant's quotas"
         case .deleteTenant: "delete tenants"
         case .readKeyStatus: "read the key status"
         case .createCredential: "create credentials"

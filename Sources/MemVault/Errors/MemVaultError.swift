@@ -42,6 +42,10 @@ public struct MemVaultError: Error, Sendable, Equatable, CustomStringConvertible
         public static let policyInvalid = Code("policy_invalid")
         public static let conflict = Code("conflict")
         public static let limitExceeded = Code("limit_exceeded")
+        /// The tenant's memories or bytes would pass its quota.
+        public static let quotaExceeded = Code("quota_exceeded")
+        /// The tenant's requests per second are past its quota.
+        public static let rateLimited = Code("rate_limited")
         /// A stored record failed authentication or decoding: it was modified, moved or corrupted.
         public static let integrity = Code("integrity_failure")
         public static let storage = Code("storage_failure")

@@ -158,9 +158,12 @@ enum Bindings {
     }
 
     static func tenantEntry(installation: String, _ record: TenantEntryRecord) -> BindingContext {
-        BindingContext(domain: "memvault.seal.tenant-entry.v1").with("installation", installation)
+        var context = BindingContext(domain: "memvault.seal.tenant-entry.v1").with("installation", installation)
             .with("tenant", record.tenant.rawValue).with("state", record.state.rawValue)
             .with("policy", record.policy).with("created-at", String(record.createdAt))
             .with("has-holds", record.hasHolds ? "yes" : "no").with("checkpoint", record.checkpoint ?? "-")
+        // Only set quotas are bound, so an entry sealed before quotas existed still verifies.
+        if !record.quotas.isUnlimited { context.append("quotas", record.quotas.canonical) }
+        return context
     }
 }

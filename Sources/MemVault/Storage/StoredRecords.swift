@@ -328,11 +328,13 @@ public struct TenantEntryRecord: Sendable, Equatable {
     /// The latest signed checkpoint of the tenant's audit log, kept here as well as in the tenant's database, so a
     /// deleted stored checkpoint or a rewritten log is caught.
     public let checkpoint: String?
+    /// The tenant's quotas (sealed with the entry; an entry without any seals as it did before quotas existed).
+    public let quotas: TenantQuotas
     public let seal: [UInt8]
 
     public init(
         tenant: TenantID, state: TenantState, policy: String, createdAt: StoredTime, hasHolds: Bool,
-        checkpoint: String?, seal: [UInt8]
+        checkpoint: String?, quotas: TenantQuotas = .unlimited, seal: [UInt8]
     ) {
         self.tenant = tenant
         self.state = state
@@ -340,6 +342,7 @@ public struct TenantEntryRecord: Sendable, Equatable {
         self.createdAt = createdAt
         self.hasHolds = hasHolds
         self.checkpoint = checkpoint
+        self.quotas = quotas
         self.seal = seal
     }
 }

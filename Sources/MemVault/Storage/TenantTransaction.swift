@@ -36,6 +36,8 @@ public protocol CubeRecords: CubeReader {
 }
 
 public protocol MemoryReader {
+    /// The memories and content bytes of the tenant's current versions, in constant time.
+    func usage() throws -> TenantUsage
     /// The current version, with the highest superseded version the history keeps (a current version must be
     /// above it), read together.
     func memory(_ id: MemoryID) throws -> (current: MemoryRecord, latestSuperseded: Int?)?
@@ -53,7 +55,8 @@ public protocol MemoryReader {
 }
 
 public protocol MemoryRecords: MemoryReader {
-    /// Inserts new memories; `notFound` if the cube or subject is gone, `conflict` if an id is taken.
+    /// Inserts new memories; `notFound` if the cube or subject is gone, `conflict` if an id is taken. They count
+    /// towards `usage()` from then on, until deleted.
     func insertMemories(_ records: [MemoryRecord]) throws
     /// Moves a new version in: `superseded` (the current version, sealed again for its place in the history)
     /// goes to the history, and `next` becomes current. False if the current version is no longer

@@ -46,25 +46,26 @@ final class Catalog: Sendable {
     /// `entry` with its fields changed as given, sealed again.
     func sealed(
         _ tenant: TenantID, state: TenantState, policy: String, createdAt: StoredTime, hasHolds: Bool,
-        checkpoint: String?
+        checkpoint: String?, quotas: TenantQuotas = .unlimited
     ) throws -> TenantEntryRecord {
         let unsealed = TenantEntryRecord(
             tenant: tenant, state: state, policy: policy, createdAt: createdAt, hasHolds: hasHolds,
-            checkpoint: checkpoint, seal: [])
+            checkpoint: checkpoint, quotas: quotas, seal: [])
         return TenantEntryRecord(
             tenant: tenant, state: state, policy: policy, createdAt: createdAt, hasHolds: hasHolds,
-            checkpoint: checkpoint,
+            checkpoint: checkpoint, quotas: quotas,
             seal: try keys.installationIntegrity.seal(Bindings.tenantEntry(installation: keys.installationID, unsealed))
         )
     }
 
     func resealed(
         _ entry: TenantEntryRecord, state: TenantState? = nil, policy: String? = nil, hasHolds: Bool? = nil,
-        checkpoint: String?? = nil
+        checkpoint: String?? = nil, quotas: TenantQuotas? = nil
     ) throws -> TenantEntryRecord {
         try sealed(
             entry.tenant, state: state ?? entry.state, policy: policy ?? entry.policy, createdAt: entry.createdAt,
-            hasHolds: hasHolds ?? entry.hasHolds, checkpoint: checkpoint ?? entry.checkpoint)
+            hasHolds: hasHolds ?? entry.hasHolds, checkpoint: checkpoint ?? entry.checkpoint,
+            quotas: quotas ?? entry.quotas)
     }
 
     /// Marks the tenant as having had a legal hold, before its first one is stored: from then on its database must

@@ -135,6 +135,24 @@ public final class MemoryStore: Sendable {
         _ = tenantResources.withLock { $0.removeValue(forKey: tenant) }
     }
 
+    /// Sets a tenant's quotas (`.unlimited` lifts them). Administrators only. Takes effect at once in this process
+    /// (other processes read it when they next open the tenant).
+    public func setQuotas(_ quotas: TenantQuotas, for tenant: TenantID, as context: AccessContext) async throws {
+        let quotas = try quotas.validated()
+        let updated = try await catalog.perform(.setTenantQuotas, context: context) { [self] work in
+            guard let stored = try work.transaction.tenantEntry(tenant), stored.state == .active else {
+                throw catalog.unknown(tenant)
+            }
+            let updated = try catalog.resealed(try catalog.verified(stored), quotas: quotas)
+            try work.transaction.saveTenantEntry(updated)
+            work.detail = "tenant \(tenant): quotas \(quotas.canonical)"
+            return updated
+        }
+        tenantResources.withLock { cache in
+            cache[tenant]?.entry.withLock { $0 = updated }
+        }
+    }
+
     /// Deletes a tenant: recorded, then its keys are destroyed (every copy of its data becomes unreadable), then its
     /// storage is removed. Administrators only. A crash in between is completed the next time the store opens.
     public func deleteTenant(_ tenant: TenantID, as context: AccessContext) async throws {

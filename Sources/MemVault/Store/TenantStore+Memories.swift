@@ -69,6 +69,8 @@ extension TenantStore {
             }
             work.decision = AuditDecision(
                 effect: .permit, ruleIDs: rules.sorted(), policyRevision: work.engine.revision)
+            try self.checkQuotas(
+                adding: inserted.count, bytes: inserted.reduce(0) { $0 + $1.fields.contentSize }, in: work.transaction)
             try work.transaction.insertMemories(inserted)
             if cube.embedder != nil { try work.transaction.countAwaitingEmbedding(inserted.count, in: cubeID) }
             try work.transaction.indexAdded(documents)
@@ -170,6 +172,7 @@ extension TenantStore {
             let decision = work.decide(.update, record, governance: try work.governance(for: record), fields: fields)
             try work.require(decision)
             work.decision = AuditDecision(decision)
+            try checkQuotas(adding: 0, bytes: fields.contentSize - record.fields.contentSize, in: work.transaction)
             let context = try cubeContext(record.cube, in: work.transaction)
             if let embedding = changes.embedding {
                 try limits.check(embedding: embedding, dimension: context.embeddingDimension, what: "the embedding")
@@ -303,4 +306,26 @@ private struct WriteKind: Hashable, Sendable {
     let category: String
     let type: MemoryType
     let source: SourceKind
+}
+
+extension TenantStore {
+    /// Refuses a write that would take the tenant past its quotas of memories or content bytes (`quota_exceeded`).
+    /// Read in the write's unit of work, so concurrent writes cannot pass a quota together.
+    func checkQuotas(adding memories: Int, bytes: Int, in transaction: any TenantTransaction) throws {
+        let quotas = self.quotas
+        guard quotas.maximumMemories != nil || quotas.maximumBytes != nil, memories > 0 || bytes > 0 else { return }
+        let usage = try transaction.usage()
+        if let maximum = quotas.maximumMemories, memories > 0, usage.memories + memories > maximum {
+            throw MemVaultError(
+                .quotaExceeded,
+                "tenant '\(tenant)' holds \(usage.memories) memories and its quota is \(maximum): \(memories) more "
+                    + "would pass it; delete memories or ask for a larger quota")
+        }
+        if let maximum = quotas.maximumBytes, bytes > 0, usage.bytes + bytes > maximum {
+            throw MemVaultError(
+                .quotaExceeded,
+                "tenant '\(tenant)' holds \(usage.bytes) bytes of content and its quota is \(maximum): \(bytes) more "
+                    + "would pass it; delete memories or ask for a larger quota")
+        }
+    }
 }

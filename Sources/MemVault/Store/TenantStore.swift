@@ -96,6 +96,15 @@ public final class TenantStore: Sendable {
         try resources.policies.engine(resources.policyName)
     }
 
+    /// The tenant's quotas, as its catalog entry holds them.
+    public var quotas: TenantQuotas { resources.entry.withLock { $0.quotas } }
+
+    /// What the tenant's current memories hold against its quotas: counts only, so any role may read it and it is
+    /// not audited.
+    public func usage() async throws -> TenantUsage {
+        try await storage.read { try $0.usage() }
+    }
+
     /// The policy engine governing the tenant, for explaining decisions and generating its records of processing.
     /// The policy holds no personal data, so any role may read it.
     public func policyEngine() throws -> PolicyEngine { try engine() }

@@ -48,6 +48,10 @@ package enum CatalogSchema {
                     CREATE INDEX credentials_by_tenant ON credentials(tenant_id, credential_id);
                     """)
         }
+        // Tenant quotas (docs/http-api.md): `memories=…;bytes=…;rps=…`, sealed with the entry; NULL for none.
+        migrator.registerMigration("v5: tenant quotas") { db in
+            try db.execute(sql: "ALTER TABLE tenants ADD COLUMN quotas TEXT")
+        }
         return migrator
     }
 }

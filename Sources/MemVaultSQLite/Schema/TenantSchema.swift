@@ -280,6 +280,27 @@ package enum TenantSchema {
                     END;
                     """)
         }
+        // Usage against the tenant's quotas: memories and content bytes of current versions, read in constant time.
+        // Adds are counted by the insert, once per batch; deletions (any path) and size changes by triggers.
+        migrator.registerMigration("v10: tenant usage") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE tenant_usage (
+                        id INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
+                        memories INTEGER NOT NULL,
+                        bytes INTEGER NOT NULL
+                    ) STRICT;
+                    INSERT INTO tenant_usage (id, memories, bytes)
+                        SELECT 1, count(*), coalesce(sum(content_size), 0) FROM memories;
+                    CREATE TRIGGER memories_usage_removed AFTER DELETE ON memories BEGIN
+                        UPDATE tenant_usage SET memories = memories - 1, bytes = bytes - old.content_size;
+                    END;
+                    CREATE TRIGGER memories_usage_resized AFTER UPDATE OF content_size ON memories
+                    WHEN new.content_size != old.content_size BEGIN
+                        UPDATE tenant_usage SET bytes = bytes + new.content_size - old.content_size;
+                    END;
+                    """)
+        }
         return migrator
     }
 }

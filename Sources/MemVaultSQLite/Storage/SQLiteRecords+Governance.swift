@@ -308,12 +308,13 @@ extension SQLiteRecords: TenantEntryRecords {
         try run("writing the catalog") {
             try db.execute(
                 sql: """
-                    INSERT OR REPLACE INTO tenants (tenant_id, state, created_at, policy, has_holds, checkpoint, seal)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT OR REPLACE INTO tenants
+                        (tenant_id, state, created_at, policy, has_holds, checkpoint, quotas, seal)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     entry.tenant.rawValue, entry.state.rawValue, entry.createdAt, entry.policy, entry.hasHolds,
-                    entry.checkpoint, Data(entry.seal),
+                    entry.checkpoint, entry.quotas.isUnlimited ? nil : entry.quotas.canonical, Data(entry.seal),
                 ])
         }
     }
@@ -327,9 +328,13 @@ extension SQLiteRecords: TenantEntryRecords {
     private static func entry(_ row: Row) throws -> TenantEntryRecord {
         guard let tenant = try? TenantID(row["tenant_id"] as String), let state = TenantState(rawValue: row["state"])
         else { throw malformed("catalog entry") }
+        let quotas = try (row["quotas"] as String?).map { text in
+            guard let quotas = TenantQuotas(canonical: text) else { throw malformed("catalog entry's quotas") }
+            return quotas
+        }
         return TenantEntryRecord(
             tenant: tenant, state: state, policy: row["policy"], createdAt: row["created_at"],
-            hasHolds: row["has_holds"], checkpoint: row["checkpoint"],
+            hasHolds: row["has_holds"], checkpoint: row["checkpoint"], quotas: quotas ?? .unlimited,
             seal: (row["seal"] as Data?).map(Array.init) ?? [])
     }
 }

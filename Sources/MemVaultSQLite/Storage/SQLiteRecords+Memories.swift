@@ -9,6 +9,16 @@ extension SQLiteRecords: MemoryRecords {
             for record in records {
                 try statement.execute(arguments: MemoryColumn.arguments(record))
             }
+            try db.cachedStatement(sql: "UPDATE tenant_usage SET memories = memories + ?, bytes = bytes + ?")
+                .execute(arguments: [records.count, records.reduce(0) { $0 + $1.fields.contentSize }])
+        }
+    }
+
+    func usage() throws -> TenantUsage {
+        try run("reading the tenant's usage") {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT memories, bytes FROM tenant_usage"))
+            else { throw malformed("tenant usage") }
+            return TenantUsage(memories: row["memories"], bytes: row["bytes"])
         }
     }
 
@@ -91,6 +101,9 @@ extension SQLiteRecords: MemoryRecords {
             try db.cachedStatement(sql: MemoryColumn.insertSuperseded)
                 .execute(arguments: MemoryColumn.arguments(superseded))
             try db.cachedStatement(sql: MemoryColumn.insertCurrent).execute(arguments: MemoryColumn.arguments(next))
+            // The delete counted the memory out; the new version counts it back in.
+            try db.cachedStatement(sql: "UPDATE tenant_usage SET memories = memories + 1, bytes = bytes + ?")
+                .execute(arguments: [next.fields.contentSize])
             return true
         }
     }

@@ -160,6 +160,8 @@ struct MatrixWorld {
         case .createTenant: try await store.createTenant(TenantID("newco"), policy: "default", as: context)
         case .listTenants: _ = try await store.tenants(as: context)
         case .setTenantPolicy: try await store.setPolicy("healthcare", for: acme, as: context)
+        case .setTenantQuotas:
+            try await store.setQuotas(TenantQuotas(maximumMemories: 10_000), for: acme, as: context)
         case .deleteTenant: try await store.deleteTenant(acme, as: context)
         case .readKeyStatus: _ = try await store.keyStatus(as: context)
         case .createCredential:

@@ -453,6 +453,7 @@ struct TamperCase: Sendable, CustomTestStringConvertible {
         catalogColumn("has_holds", "0"),
         catalogColumn("checkpoint", "NULL"),
         catalogColumn("created_at", "created_at + 1"),
+        catalogColumn("quotas", "'memories=1000000;bytes=-;rps=-'"),
         TamperCase(
             "catalog tenant entries' seals swapped", in: .catalog,
             { _ in
