@@ -9,8 +9,7 @@ extension API {
     func listTenants(_ input: Operations.ListTenants.Input) async throws -> Operations.ListTenants.Output {
         await answering {
             let tenants = try await store.tenants(as: try await installationContext())
-            return .ok(
-                .init(body: .json(.init(tenants: tenants.map { .init(id: $0.tenant.rawValue, policy: $0.policy) }))))
+            return .ok(.init(body: .json(.init(tenants: try tenants.map { try JSONBridge.convert($0) }))))
         }
     }
 
@@ -37,6 +36,33 @@ extension API {
             let tenant = try TenantID(input.path.tenantId)
             try await store.setPolicy(body.policy, for: tenant, as: try await installationContext())
             return .ok(.init(body: .json(.init(id: tenant.rawValue, policy: body.policy))))
+        }
+    }
+
+    func setTenantQuotas(_ input: Operations.SetTenantQuotas.Input) async throws -> Operations.SetTenantQuotas.Output {
+        await answering {
+            guard case .json(let body) = input.body else { throw Problems.unsupportedBody }
+            let tenant = try TenantID(input.path.tenantId)
+            let quotas = TenantQuotas(
+                maximumMemories: body.maximumMemories, maximumBytes: body.maximumBytes,
+                requestsPerSecond: body.requestsPerSecond)
+            try await store.setQuotas(quotas, for: tenant, as: try await installationContext())
+            let summary = try await store.tenants(as: try await installationContext()).first { $0.id == tenant }
+            guard let summary else { throw MemVaultError.unknown(tenant) }
+            return .ok(.init(body: .json(try JSONBridge.convert(summary))))
+        }
+    }
+
+    func getUsage(_ input: Operations.GetUsage.Input) async throws -> Operations.GetUsage.Output {
+        await answering {
+            let store = try await tenantStore(purpose: nil)
+            let usage = try await store.usage()
+            return .ok(
+                .init(
+                    body: .json(
+                        .init(
+                            memories: usage.memories, bytes: usage.bytes, quotas: try JSONBridge.convert(store.quotas)))
+                ))
         }
     }
 

@@ -9,13 +9,21 @@ struct API: APIProtocol {
     let store: MemoryStore
     let readiness: Readiness
     let metrics: MetricsExposition?
+    let rateLimiter = RateLimiter()
 
     // MARK: - Credentials
 
-    /// The request's credential, from its `Authorization: Bearer` header (see `BearerTokenMiddleware`).
+    /// The request's credential, from its `Authorization: Bearer` header (see `BearerTokenMiddleware`), admitted
+    /// by its tenant's requests-per-second quota.
     func authenticated() async throws -> Credential {
         guard let token = BearerToken.current else { throw Problems.unauthenticated }
-        return try await store.authenticate(token: token)
+        let credential = try await store.authenticate(token: token)
+        if let tenant = credential.tenant,
+            let rate = try await store.tenant(tenant, as: credential.context(purpose: nil)).quotas.requestsPerSecond
+        {
+            try rateLimiter.admit(tenant, perSecond: rate)
+        }
+        return credential
     }
 
     /// The store of the credential's tenant, acting as the credential for `purpose` (one it allows).

@@ -9,7 +9,11 @@ enum Problems {
     static let installationCredential = MemVaultError(
         .denied, "an installation credential does not act on a tenant's memories: use a credential of the tenant")
 
+    /// How long a client over a storage quota is asked to wait: room comes from deletions or a larger quota.
+    static let quotaRetryAfter = 60
+
     static func problem(for error: any Error) -> (Int, Components.Schemas.Problem) {
+        if let limited = error as? RateLimited { return problem(for: limited.error) }
         guard let error = error as? MemVaultError else {
             return (500, make(500, "Internal error", "internal_error", "the server could not complete the request"))
         }
@@ -21,6 +25,7 @@ enum Problems {
             case .invalidArgument, .policyInvalid: (400, "Invalid request")
             case .conflict, .tenantExists: (409, "Conflict")
             case .limitExceeded: (413, "Too large")
+            case .rateLimited, .quotaExceeded: (429, "Too many requests")
             case .integrity: (500, "Integrity failure")
             case .embedderUnavailable, .storage: (503, "Unavailable")
             default: (500, "Internal error")
@@ -48,7 +53,14 @@ func answering<Output: ProblemAnswer>(_ body: () async throws -> Output) async -
         return try await body()
     } catch {
         let (status, problem) = Problems.problem(for: error)
-        return .default(statusCode: status, .init(body: .applicationProblemJson(problem)))
+        let retryAfter: Int? =
+            switch error {
+            case let limited as RateLimited: limited.retryAfter
+            case let error as MemVaultError where error.code == .quotaExceeded: Problems.quotaRetryAfter
+            default: nil
+            }
+        return .default(
+            statusCode: status, .init(headers: .init(retryAfter: retryAfter), body: .applicationProblemJson(problem)))
     }
 }
 
@@ -98,3 +110,5 @@ extension Operations.SetTenantPolicy.Output: ProblemAnswer {}
 extension Operations.ListCredentials.Output: ProblemAnswer {}
 extension Operations.CreateCredential.Output: ProblemAnswer {}
 extension Operations.RevokeCredential.Output: ProblemAnswer {}
+extension Operations.SetTenantQuotas.Output: ProblemAnswer {}
+extension Operations.GetUsage.Output: ProblemAnswer {}

@@ -57,6 +57,10 @@ struct RouteRoleMatrixTests {
         Route("set tenant policy", .setTenantPolicy, installationOnly: true) { _ in
             ("PUT", "v1/tenants/acme/policy", ["policy": "default"])
         },
+        Route("set tenant quotas", .setTenantQuotas, installationOnly: true) { _ in
+            ("PUT", "v1/tenants/acme/quotas", ["maximumMemories": 1_000_000])
+        },
+        Route("usage", nil) { _ in ("GET", "v1/usage", nil) },
         Route("delete tenant", .deleteTenant, installationOnly: true) { f in
             ("DELETE", "v1/tenants/\(f.spareTenant)", nil)
         },
@@ -231,7 +235,8 @@ struct RouteRoleMatrixTests {
             try await store.createTenant(TenantID("acme"), policy: "default", as: Self.administrator)
             let completed = try await Self.completedErasure(store)
             let installationRoutes: Set<String> = [
-                "whoami", "list tenants", "create tenant", "delete tenant", "set tenant policy", "list credentials",
+                "whoami", "list tenants", "create tenant", "delete tenant", "set tenant policy", "set tenant quotas",
+                "list credentials",
                 "create credential", "revoke credential", "audit entries", "verify audit", "sign checkpoint",
                 "verifier key", "inclusion proof", "consistency proof",
             ]

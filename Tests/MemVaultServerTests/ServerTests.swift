@@ -280,6 +280,74 @@ struct ServerLimitsTests {
         }
     }
 
+    @Test("past its requests per second or its storage quota a tenant is answered 429 with Retry-After")
+    func quotas() async throws {
+        try await withServer { store, base in
+            for tenant in ["acme", "globex"] {
+                try await store.createTenant(TenantID(tenant), policy: "default", as: Self.administrator)
+            }
+            let root = try await store.createCredential(
+                NewCredential(tenant: nil, role: .administrator), as: Self.administrator
+            ).token
+            let set = try await request(
+                base.appending(path: "v1/tenants/acme/quotas"), method: "PUT", token: root,
+                json: ["requestsPerSecond": 5, "maximumMemories": 2])
+            #expect(set.status == 200, "\(set.body)")
+            #expect((set.body["quotas"] as? [String: Any])?["requestsPerSecond"] as? Int == 5)
+            let acme = try await store.createCredential(
+                NewCredential(tenant: TenantID("acme"), role: .application), as: Self.administrator
+            ).token
+            let globex = try await store.createCredential(
+                NewCredential(tenant: TenantID("globex"), role: .application), as: Self.administrator
+            ).token
+            // Twelve at once against 5 per second: some pass, the rest are held back until tokens refill.
+            let answers = try await withThrowingTaskGroup(of: (Int, String?, Data).self) { group in
+                for _ in 0..<12 {
+                    group.addTask {
+                        let answer = try await exchange(base.appending(path: "v1/whoami"), token: acme)
+                        return (
+                            answer.response.statusCode, answer.response.value(forHTTPHeaderField: "Retry-After"),
+                            answer.data
+                        )
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let limited = answers.filter { $0.0 == 429 }
+            #expect(answers.count { $0.0 == 200 } >= 1 && !limited.isEmpty, "\(answers.map(\.0))")
+            #expect(limited.allSatisfy { $0.1 == "1" })
+            let problem = try limited.first.map { try JSONSerialization.jsonObject(with: $0.2) as? [String: Any] }
+            #expect(problem??["code"] as? String == "rate_limited")
+            // Another tenant is not affected.
+            #expect(try await request(base.appending(path: "v1/whoami"), token: globex).status == 200)
+
+            // Storage: two memories fit, a third does not.
+            try await Task.sleep(for: .seconds(1))
+            let subject = try #require(
+                try await request(
+                    base.appending(path: "v1/subjects/resolve"), method: "POST", token: acme,
+                    purpose: "service-delivery", json: ["externalId": "alice"]
+                ).body["id"] as? String)
+            let cube = try #require(
+                try await request(
+                    base.appending(path: "v1/cubes"), method: "POST", token: acme, purpose: "service-delivery",
+                    json: ["subject": subject, "name": "chat", "defaultCategory": "conversation"]
+                ).body["id"] as? String)
+            let memories = base.appending(path: "v1/cubes/\(cube)/memories")
+            let fits = try await request(
+                memories, method: "POST", token: acme, purpose: "service-delivery",
+                json: ["memories": [["text": "one"], ["text": "two"]]])
+            #expect(fits.status == 201)
+            try await Task.sleep(for: .seconds(1))
+            let over = try await exchange(
+                memories, method: "POST", token: acme, purpose: "service-delivery",
+                json: ["memories": [["text": "three"]]])
+            #expect(over.response.statusCode == 429 && over.response.value(forHTTPHeaderField: "Retry-After") == "60")
+            let usage = try await request(base.appending(path: "v1/usage"), token: acme)
+            #expect(usage.body["memories"] as? Int == 2 && usage.body["bytes"] as? Int == 6, "\(usage.body)")
+        }
+    }
+
     @Test("readiness reports the store; /metrics counts requests by route template and status, never ids")
     func readinessAndMetrics() async throws {
         try await withServer { store, base in

@@ -15,6 +15,15 @@ public struct TenantQuotas: Sendable, Equatable, Codable {
 
     public var isUnlimited: Bool { self == .unlimited }
 
+    /// For people: `1000 memories, 10000000 bytes, 50 requests/s`, or `none`.
+    public var summary: String {
+        let parts = [
+            maximumMemories.map { "\($0) memories" }, maximumBytes.map { "\($0) bytes" },
+            requestsPerSecond.map { "\($0) requests/s" },
+        ].compactMap { $0 }
+        return parts.isEmpty ? "none" : parts.joined(separator: ", ")
+    }
+
     func validated() throws -> TenantQuotas {
         for (name, value) in [
             ("maximumMemories", maximumMemories), ("maximumBytes", maximumBytes),
@@ -61,4 +70,11 @@ public struct TenantUsage: Sendable, Equatable, Codable {
         self.memories = memories
         self.bytes = bytes
     }
+}
+
+/// A tenant as the catalog lists it: its id, the policy that governs it and its quotas.
+public struct TenantSummary: Sendable, Equatable, Codable {
+    public let id: TenantID
+    public let policy: String
+    public let quotas: TenantQuotas
 }

@@ -111,14 +111,14 @@ public final class MemoryStore: Sendable {
         logger.info("created a tenant", metadata: ["tenant": "\(tenant)", "policy": "\(policy)"])
     }
 
-    /// Active tenants with the policy each is governed by.
-    public func tenants(as context: AccessContext) async throws -> [(tenant: TenantID, policy: String)] {
+    /// Active tenants with the policy each is governed by and its quotas.
+    public func tenants(as context: AccessContext) async throws -> [TenantSummary] {
         try await catalog.perform(.listTenants, context: context) { work in
             let entries = try work.transaction.tenantEntries().map { try self.catalog.verified($0) }
                 .filter { $0.state == .active }
             work.returned = UInt64(entries.count)
-            return entries.map { ($0.tenant, $0.policy) }
-        }.map { ($0.0, $0.1) }
+            return entries.map { TenantSummary(id: $0.tenant, policy: $0.policy, quotas: $0.quotas) }
+        }
     }
 
     /// Puts a tenant under another policy, which must validate first. Administrators only.

@@ -62,7 +62,7 @@ struct AuditCommand: AsyncParsableCommand {
                 let computed = try await options.withStore { store in
                     let tenants: [TenantID] =
                         if let tenant { [try TenantID(tenant)] } else if installation { [] } else {
-                            try await store.tenants(as: context).map(\.tenant)
+                            try await store.tenants(as: context).map(\.id)
                         }
                     let origins = Set(tenants.map(AuditOrigins.tenant)).union(
                         installation || tenant == nil ? [AuditOrigins.installation] : [])

@@ -8,7 +8,7 @@ struct TenantCommand: AsyncParsableCommand {
         abstract: "Manage tenants: the organisations whose users' memories MemVault hosts.",
         discussion: "These commands act as --role administrator unless told otherwise; each is recorded in the "
             + "installation's audit log (`memvault audit log --installation`).",
-        subcommands: [Create.self, List.self, SetPolicy.self, Delete.self]
+        subcommands: [Create.self, List.self, SetPolicy.self, SetQuotas.self, Delete.self]
     )
 
     struct Result: Encodable {
@@ -45,22 +45,19 @@ struct TenantCommand: AsyncParsableCommand {
         @OptionGroup var access: AccessOptions
 
         struct Listing: Encodable {
-            let tenants: [TenantID]
-            let policies: [String: String]
+            let tenants: [TenantSummary]
         }
 
         func run() async throws {
             try await options.run {
-                let entries = try await options.withStore {
-                    try await $0.tenants(as: access.context(defaultRole: .administrator))
-                }
-                return Listing(
-                    tenants: entries.map(\.tenant),
-                    policies: Dictionary(uniqueKeysWithValues: entries.map { ($0.tenant.rawValue, $0.policy) }))
+                Listing(
+                    tenants: try await options.withStore {
+                        try await $0.tenants(as: access.context(defaultRole: .administrator))
+                    })
             } text: { listing in
                 listing.tenants.isEmpty
                     ? "No tenants."
-                    : listing.tenants.map { "\($0)  policy \(listing.policies[$0.rawValue] ?? "")" }
+                    : listing.tenants.map { "\($0.id)  policy \($0.policy)  quotas \($0.quotas.summary)" }
                         .joined(separator: "\n")
             }
         }
@@ -85,6 +82,41 @@ struct TenantCommand: AsyncParsableCommand {
             } text: {
                 "Tenant \($0.tenant) is now governed by policy \($0.policy ?? "")"
             }
+        }
+    }
+
+    struct SetQuotas: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-quotas",
+            abstract: "Set a tenant's quotas: memories, content bytes, requests per second (the server's 429s).",
+            discussion: "A quota not given is lifted; with none given, all are. Example: memvault tenant set-quotas "
+                + "acme --memories 1000000 --bytes 10000000000 --requests-per-second 500")
+
+        @OptionGroup var options: StoreOptions
+        @OptionGroup var access: AccessOptions
+        @Argument(help: "The tenant id.") var tenant: String
+        @Option(help: "The most memories (current versions) it may hold.") var memories: Int?
+        @Option(help: "The most bytes of content its current versions may hold.") var bytes: Int?
+        @Option(name: .customLong("requests-per-second"), help: "The requests per second the server admits for it.")
+        var requestsPerSecond: Int?
+
+        func run() async throws {
+            try await options.run {
+                let tenant = try TenantID(tenant)
+                let quotas = TenantQuotas(
+                    maximumMemories: memories, maximumBytes: bytes, requestsPerSecond: requestsPerSecond)
+                try await options.withStore {
+                    try await $0.setQuotas(quotas, for: tenant, as: access.context(defaultRole: .administrator))
+                }
+                return QuotasResult(tenant: tenant.rawValue, quotas: quotas)
+            } text: {
+                "Tenant \($0.tenant) quotas: \($0.quotas.summary)"
+            }
+        }
+
+        struct QuotasResult: Encodable {
+            let tenant: String
+            let quotas: TenantQuotas
         }
     }
 

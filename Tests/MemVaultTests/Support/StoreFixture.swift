@@ -122,11 +122,11 @@ extension MemoryStore {
     }
 
     func tenants() async throws -> [TenantID] {
-        try await tenants(as: .administrator).map(\.tenant)
+        try await tenants(as: .administrator).map(\.id)
     }
 
     func tenantPolicies() async throws -> [(tenant: TenantID, policy: String)] {
-        try await tenants(as: .administrator)
+        try await tenants(as: .administrator).map { ($0.id, $0.policy) }
     }
 }
 
