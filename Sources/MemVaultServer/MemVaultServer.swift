@@ -1,7 +1,9 @@
 public import Hummingbird
+import HummingbirdTLS
 public import Logging
 public import MemVault
 import NIOCore
+import NIOSSL
 import OpenAPIHummingbird
 import OpenAPIRuntime
 
@@ -15,15 +17,52 @@ public struct MemVaultServer: Sendable {
         public var maximumBodyBytes: Int
         /// How long a request may take, from its head to its answer; past it, 503 with `request_timeout`.
         public var requestTimeout: Duration
+        /// HTTPS with this certificate; nil for plain HTTP (which `memvault serve` allows on loopback only).
+        public var tls: TLSFiles?
 
         public init(
             host: String = "127.0.0.1", port: Int = 8080, maximumBodyBytes: Int = 2 << 20,
-            requestTimeout: Duration = .seconds(60)
+            requestTimeout: Duration = .seconds(60), tls: TLSFiles? = nil
         ) {
             self.host = host
             self.port = port
             self.maximumBodyBytes = maximumBodyBytes
             self.requestTimeout = requestTimeout
+            self.tls = tls
+        }
+    }
+
+    /// A PEM certificate chain and its PEM private key.
+    public struct TLSFiles: Sendable {
+        public var certificateChain: String
+        public var privateKey: String
+
+        public init(certificateChain: String, privateKey: String) {
+            self.certificateChain = certificateChain
+            self.privateKey = privateKey
+        }
+
+        /// TLS 1.2 and later, with the files' certificate and key; a file that does not load is an error naming it.
+        func configuration() throws -> TLSConfiguration {
+            let chain: [NIOSSLCertificate]
+            let key: NIOSSLPrivateKey
+            do {
+                chain = try NIOSSLCertificate.fromPEMFile(certificateChain)
+            } catch {
+                throw MemVaultError(.invalidArgument, "the certificate chain \(certificateChain) does not load as PEM")
+            }
+            do {
+                key = try NIOSSLPrivateKey(file: privateKey, format: .pem)
+            } catch {
+                throw MemVaultError(.invalidArgument, "the private key \(privateKey) does not load as PEM")
+            }
+            guard !chain.isEmpty else {
+                throw MemVaultError(.invalidArgument, "the certificate chain \(certificateChain) holds no certificate")
+            }
+            var configuration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+            configuration.minimumTLSVersion = .tlsv12
+            return configuration
         }
     }
 
@@ -63,6 +102,8 @@ public struct MemVaultServer: Sendable {
             on: router, configuration: Configuration.openAPI, middlewares: [RequestProblemMiddleware()])
         return Application(
             router: router,
+            server: try configuration.tls.map { try .tls(.http1(), tlsConfiguration: try $0.configuration()) }
+                ?? .http1(),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "MemVault"),
             services: [ReadinessDrain(readiness: readiness)],

@@ -41,7 +41,15 @@ struct KeysCommandTests {
         #expect(tenants.count == 1)
         let versions = try #require(tenants[0]["tenantKeys"] as? [[String: Any]])
         #expect(versions.map { $0["state"] as? String } == ["retired", "primary"])
-        #expect(try cli.run(["tenant", "list", "--json"]).json()["tenants"] as? [String] == ["acme"])
+        let listed = try #require(try cli.run(["tenant", "list", "--json"]).json()["tenants"] as? [[String: Any]])
+        #expect(listed.map { $0["id"] as? String } == ["acme"] && listed.first?["policy"] as? String == "default")
+        let quotas = try cli.run([
+            "tenant", "set-quotas", "acme", "--memories", "1000", "--requests-per-second", "50", "--json",
+        ])
+        #expect((try quotas.json()["quotas"] as? [String: Any])?["maximumMemories"] as? Int == 1_000)
+        let relisted = try #require(try cli.run(["tenant", "list", "--json"]).json()["tenants"] as? [[String: Any]])
+        #expect((relisted.first?["quotas"] as? [String: Any])?["requestsPerSecond"] as? Int == 50)
+        #expect(try cli.run(["tenant", "set-quotas", "acme", "--memories", "0"]).status != 0)
     }
 
     @Test("text output names versions and states")

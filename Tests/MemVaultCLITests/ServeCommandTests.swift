@@ -55,4 +55,64 @@ struct ServeCommandTests {
         kill(again.processIdentifier, SIGTERM)
         again.waitUntilExit()
     }
+
+    @Test("serves HTTPS with a configured certificate; refuses plain HTTP off loopback unless told")
+    func tls() throws {
+        let (folder, cli) = try CommandRunner.installationWithTenant()
+        let certificate = folder.appending("cert.pem")
+        let key = folder.appending("key.pem")
+        let openssl = Process()
+        openssl.executableURL = URL(filePath: "/usr/bin/env")
+        openssl.arguments = [
+            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", key, "-out", certificate, "-days", "1", "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=IP:127.0.0.1",
+        ]
+        openssl.standardError = FileHandle.nullDevice
+        try openssl.run()
+        openssl.waitUntilExit()
+        #expect(openssl.terminationStatus == 0)
+
+        let server = try cli.process([
+            "serve", "--port", "0", "--policies", CommandRunner.policiesFolder, "--tls-certificate", certificate,
+            "--tls-key", key,
+        ])
+        let errors = Pipe()
+        server.standardError = errors
+        server.standardOutput = FileHandle.nullDevice
+        try server.run()
+        defer {
+            kill(server.processIdentifier, SIGTERM)
+            server.waitUntilExit()
+        }
+        var text = ""
+        while !text.contains("is listening on") || !text.hasSuffix("\n") {
+            let chunk = errors.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        let port = try #require(text.firstMatch(of: /https:\/\/127\.0\.0\.1:(\d+)\n/).flatMap { Int($0.1) }, "\(text)")
+        func curl(_ arguments: [String]) throws -> (status: Int32, output: String) {
+            let process = Process()
+            process.executableURL = URL(filePath: "/usr/bin/env")
+            process.arguments = ["curl", "-sS", "--max-time", "10"] + arguments
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        }
+        let secure = try curl(["--cacert", certificate, "https://127.0.0.1:\(port)/health"])
+        #expect(secure.status == 0 && secure.output.contains("\"ok\""), "\(secure)")
+        // Without trusting the certificate the client refuses; in clear, the server does not answer HTTP.
+        #expect(try curl(["https://127.0.0.1:\(port)/health"]).status != 0)
+        #expect(!(try curl(["http://127.0.0.1:\(port)/health"]).output.contains("\"ok\"")))
+
+        let exposed = try cli.run(["serve", "--host", "0.0.0.0", "--port", "0", "--json"])
+        #expect(exposed.status != 0 && exposed.standardOutput.contains("--allow-plain-http"))
+        let halfTLS = try cli.run(["serve", "--port", "0", "--tls-certificate", certificate, "--json"])
+        #expect(halfTLS.status != 0)
+    }
 }

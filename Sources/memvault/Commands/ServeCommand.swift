@@ -24,10 +24,34 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("request-timeout"),
         help: "Seconds a request may take before it is answered 503 request_timeout.") var requestTimeout = 60
+    @Option(
+        name: .customLong("tls-certificate"),
+        help: ArgumentHelp("Serve HTTPS with this PEM certificate chain (with --tls-key).", valueName: "path"))
+    var tlsCertificate: String?
+    @Option(
+        name: .customLong("tls-key"), help: ArgumentHelp("The certificate's PEM private key.", valueName: "path"))
+    var tlsKey: String?
+    @Flag(
+        name: .customLong("allow-plain-http"),
+        help: "Serve plain HTTP on an address other than loopback (bearer tokens then cross the network in clear).")
+    var allowPlainHTTP = false
 
     func validate() throws {
         guard maximumBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be positive") }
         guard requestTimeout > 0 else { throw ValidationError("--request-timeout must be positive") }
+        guard (tlsCertificate == nil) == (tlsKey == nil) else {
+            throw ValidationError("give --tls-certificate and --tls-key together")
+        }
+        if tlsCertificate == nil, !allowPlainHTTP, !["127.0.0.1", "::1", "localhost"].contains(host) {
+            throw ValidationError(
+                "plain HTTP would carry credentials in clear on \(host): give --tls-certificate and --tls-key, or "
+                    + "--allow-plain-http behind a TLS-terminating proxy")
+        }
+    }
+
+    private var tls: MemVaultServer.TLSFiles? {
+        guard let tlsCertificate, let tlsKey else { return nil }
+        return .init(certificateChain: tlsCertificate, privateKey: tlsKey)
     }
 
     func run() async throws {
@@ -40,18 +64,20 @@ struct ServeCommand: AsyncParsableCommand {
                     store: store,
                     configuration: .init(
                         host: host, port: port, maximumBodyBytes: maximumBodyBytes,
-                        requestTimeout: .seconds(requestTimeout)),
+                        requestTimeout: .seconds(requestTimeout), tls: tls),
                     metrics: metrics, logger: options.logger)
+                let scheme = tls == nil ? "http" : "https"
                 try await server.run { port in
-                    Progress.report("MemVault is listening on http://\(host):\(port)")
+                    // The listening line comes last: whoever waits for it has the credential too.
                     if let bootstrap {
                         Progress.report(
                             """
                             Bootstrap administrator credential \(bootstrap.credential.id) (shown once; keep it secret):
                               \(bootstrap.token)
-                            Try: curl -H 'Authorization: Bearer \(bootstrap.token)' http://\(host):\(port)/v1/whoami
+                            Try: curl -H 'Authorization: Bearer \(bootstrap.token)' \(scheme)://\(host):\(port)/v1/whoami
                             """)
                     }
+                    Progress.report("MemVault is listening on \(scheme)://\(host):\(port)")
                 }
             }
         } catch {

@@ -24,6 +24,9 @@ struct SchemaMigrationTests {
         try fixture.tamper { db in
             try db.execute(
                 sql: """
+                    DROP TRIGGER memories_usage_resized;
+                    DROP TRIGGER memories_usage_removed;
+                    DROP TABLE tenant_usage;
                     DROP TRIGGER cubes_removed_with_counters;
                     DROP TABLE restrictions;
                     DROP TABLE erasure_requests;
@@ -46,7 +49,7 @@ struct SchemaMigrationTests {
                     DROP TABLE memory_history;
                     ALTER TABLE memories DROP COLUMN supersedes;
                     DELETE FROM grdb_migrations WHERE identifier IN ('v2', 'v3', 'v4', 'v5', 'v6: search index', 'v7: embeddings',
-                        'v8: embedding backlog', 'v9: erasure requests');
+                        'v8: embedding backlog', 'v9: erasure requests', 'v10: tenant usage');
                     """)
         }
         let reference = try DatabaseQueue()
@@ -65,6 +68,8 @@ struct SchemaMigrationTests {
                 db, sql: "SELECT memories FROM cube_memory_counts WHERE cube_id = ?", arguments: [cube.id.rawValue])
         }
         #expect(counted == 1)
+        // So does the tenant's usage.
+        #expect(try await upgraded.usage() == TenantUsage(memories: 1, bytes: 31))
         let second = try await upgraded.updateMemory(memory.id, MemoryChanges(content: .text("now versioned")))
         #expect(second.version == 2)
         #expect(try await upgraded.history(memory.id).map(\.version) == [1, 2])
