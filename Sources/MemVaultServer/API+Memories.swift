@@ -152,7 +152,7 @@ extension API {
             let results = try await tenantStore(purpose: input.headers.memVaultPurpose).search(
                 SearchQuery(
                     body.query, in: scope, limit: body.limit ?? 10, tags: body.tags ?? [],
-                    mode: try body.mode.map { try Self.libraryValue($0) }))
+                    mode: try body.mode.map { try Self.libraryValue($0) }), embedder: embedder)
             return .ok(.init(body: .json(try JSONBridge.convert(results))))
         }
     }

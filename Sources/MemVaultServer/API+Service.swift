@@ -18,7 +18,7 @@ extension API {
                             detail: detail, code: "unavailable"))))
         }
         guard readiness.isReady else { return unavailable("the server is starting or shutting down") }
-        guard let tenants = try? await store.activeTenantCount() else {
+        guard let tenants = try? await store.activeTenants().count else {
             return unavailable("the store does not answer")
         }
         return .ok(.init(body: .json(.init(status: .ready, tenants: tenants))))

@@ -7,6 +7,7 @@ import OpenAPIRuntime
 /// for the credential's tenant, role and (allowed) purpose. Every failure becomes one RFC 9457 problem.
 struct API: APIProtocol {
     let store: MemoryStore
+    let embedder: (any Embedder)?
     let readiness: Readiness
     let metrics: MetricsExposition?
     let rateLimiter = RateLimiter()

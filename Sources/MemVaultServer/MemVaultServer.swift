@@ -6,6 +6,7 @@ import NIOCore
 import NIOSSL
 import OpenAPIHummingbird
 import OpenAPIRuntime
+import ServiceLifecycle
 
 /// The HTTP front door: the generated routes over a store, on the given host and port.
 public struct MemVaultServer: Sendable {
@@ -19,16 +20,31 @@ public struct MemVaultServer: Sendable {
         public var requestTimeout: Duration
         /// HTTPS with this certificate; nil for plain HTTP (which `memvault serve` allows on loopback only).
         public var tls: TLSFiles?
+        /// How often every tenant's retention is swept; nil: never (run `memvault retention sweep` instead).
+        public var retentionInterval: Duration?
+        /// How often due audit checkpoints are signed (every `auditCheckpointInterval` entries of a log).
+        public var checkpointInterval: Duration
+        /// How often the indexer embeds what waits, when the server has an embedder.
+        public var indexInterval: Duration
+        /// The purpose the indexer declares when it embeds memories (it must be one the tenant's policy declares).
+        public var indexerPurpose: String
 
         public init(
             host: String = "127.0.0.1", port: Int = 8080, maximumBodyBytes: Int = 2 << 20,
-            requestTimeout: Duration = .seconds(60), tls: TLSFiles? = nil
+            requestTimeout: Duration = .seconds(60), tls: TLSFiles? = nil,
+            retentionInterval: Duration? = .seconds(3_600),
+            checkpointInterval: Duration = .seconds(60), indexInterval: Duration = .seconds(2),
+            indexerPurpose: String = "service-delivery"
         ) {
             self.host = host
             self.port = port
             self.maximumBodyBytes = maximumBodyBytes
             self.requestTimeout = requestTimeout
             self.tls = tls
+            self.retentionInterval = retentionInterval
+            self.checkpointInterval = checkpointInterval
+            self.indexInterval = indexInterval
+            self.indexerPurpose = indexerPurpose
         }
     }
 
@@ -68,15 +84,18 @@ public struct MemVaultServer: Sendable {
 
     public let store: MemoryStore
     public let configuration: Configuration
+    /// Embeds search queries (hybrid search) and, in the background, memories waiting in cubes that name it.
+    public let embedder: (any Embedder)?
     public let metrics: MetricsExposition?
     public let logger: Logger
 
     public init(
-        store: MemoryStore, configuration: Configuration = Configuration(), metrics: MetricsExposition? = nil,
-        logger: Logger
+        store: MemoryStore, configuration: Configuration = Configuration(), embedder: (any Embedder)? = nil,
+        metrics: MetricsExposition? = nil, logger: Logger
     ) {
         self.store = store
         self.configuration = configuration
+        self.embedder = embedder
         self.metrics = metrics
         self.logger = logger
     }
@@ -98,7 +117,7 @@ public struct MemVaultServer: Sendable {
             RequestLimitsMiddleware(
                 maximumBodyBytes: configuration.maximumBodyBytes, timeout: configuration.requestTimeout))
         router.middlewares.add(BearerTokenMiddleware())
-        try API(store: store, readiness: readiness, metrics: metrics).registerHandlers(
+        try API(store: store, embedder: embedder, readiness: readiness, metrics: metrics).registerHandlers(
             on: router, configuration: Configuration.openAPI, middlewares: [RequestProblemMiddleware()])
         return Application(
             router: router,
@@ -106,12 +125,37 @@ public struct MemVaultServer: Sendable {
                 ?? .http1(),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "MemVault"),
-            services: [ReadinessDrain(readiness: readiness)],
+            services: [ReadinessDrain(readiness: readiness)] + maintenanceServices(),
             onServerRunning: { channel in
                 readiness.set(true)
                 await onListening(channel.localAddress?.port ?? configuration.port)
             },
             logger: logger)
+    }
+}
+
+extension MemVaultServer {
+    /// The background services: checkpoints always, retention sweeps if an interval is set, the indexer with an
+    /// embedder.
+    func maintenanceServices() -> [any Service] {
+        let maintenance = Maintenance(
+            store: store, embedder: embedder, indexerPurpose: configuration.indexerPurpose, logger: logger)
+        var services: [any Service] = [
+            PeriodicService(
+                name: "checkpoints", interval: configuration.checkpointInterval, logger: logger,
+                pass: maintenance.signDueCheckpoints)
+        ]
+        if let interval = configuration.retentionInterval {
+            services.append(
+                PeriodicService(
+                    name: "retention", interval: interval, logger: logger, pass: maintenance.sweepRetention))
+        }
+        if embedder != nil {
+            services.append(
+                PeriodicService(
+                    name: "indexer", interval: configuration.indexInterval, logger: logger, pass: maintenance.index))
+        }
+        return services
     }
 }
 

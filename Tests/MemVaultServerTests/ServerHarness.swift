@@ -14,7 +14,9 @@ import Testing
 
 /// A store in a temporary folder served on a loopback port the system chose, for the duration of `body`.
 func withServer(
-    configuration: MemVaultServer.Configuration = .init(port: 0),
+    configuration: MemVaultServer.Configuration = .init(port: 0), embedder: (any Embedder)? = nil,
+    auditCheckpointInterval: UInt64 = 1_000,
+    now: @escaping @Sendable () -> Date = { Date() },
     _ body: (MemoryStore, URL) async throws -> Void
 ) async throws {
     // Metrics are bootstrapped before the store opens, as `memvault serve` does, so its counters report.
@@ -25,12 +27,15 @@ func withServer(
         at: folder.appending(path: "data").path, masterKey: .keyFile(path: folder.appending(path: "master.key").path))
     let policies = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appending(path: "Policies")
-    let store = try await MemoryStore.open(installation, policies: PolicyRegistry(folder: policies))
+    let store = try await MemoryStore.open(
+        installation, policies: PolicyRegistry(folder: policies), auditCheckpointInterval: auditCheckpointInterval,
+        now: now)
     let logger = Logger(label: "memvault-server-test", factory: { _ in SwiftLogNoOpLogHandler() })
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
     var configuration = configuration
     configuration.port = 0
-    let server = MemVaultServer(store: store, configuration: configuration, metrics: metrics, logger: logger)
+    let server = MemVaultServer(
+        store: store, configuration: configuration, embedder: embedder, metrics: metrics, logger: logger)
     let app = try server.application { port in
         continuation.yield(port)
     }

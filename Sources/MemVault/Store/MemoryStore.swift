@@ -216,11 +216,11 @@ public final class MemoryStore: Sendable {
         }
     }
 
-    /// Whether the store answers: reads the catalog and counts the active tenants. Not audited (it touches no
-    /// tenant's data and no credential), so a readiness probe can call it as often as it likes.
-    public func activeTenantCount() async throws -> Int {
+    /// The active tenants, for MemVault's own maintenance (retention sweeps, checkpoints, the indexer) and readiness
+    /// probes. Not audited: it reads no tenant's data and no credential; what the maintenance then does is.
+    public func activeTenants() async throws -> [TenantID] {
         let entries = try await catalog.storage.read { try $0.tenantEntries() }
-        return try entries.map { try catalog.verified($0) }.filter { $0.state == .active }.count
+        return try entries.map { try catalog.verified($0) }.filter { $0.state == .active }.map(\.tenant)
     }
 
     /// Signs due checkpoints (see `auditCheckpointInterval`), reports the encryptions this process did, then

@@ -31,6 +31,24 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("tls-key"), help: ArgumentHelp("The certificate's PEM private key.", valueName: "path"))
     var tlsKey: String?
+    @OptionGroup var model: ModelOptions
+    @Flag(
+        name: .customLong("no-embedder"),
+        help:
+            "Neither embed search queries nor run the indexer (cubes that name a model are then searched lexically only when asked to be)."
+    )
+    var noEmbedder = false
+    @Option(
+        name: .customLong("retention-interval"),
+        help: "Seconds between retention sweeps of every tenant (0: none; sweep with `memvault retention sweep`).")
+    var retentionInterval = 3_600
+    @Option(
+        name: .customLong("checkpoint-interval"), help: "Seconds between signing the audit checkpoints that are due.")
+    var checkpointInterval = 60
+    @Option(
+        name: .customLong("indexer-purpose"),
+        help: "The purpose the background indexer declares when it embeds memories.")
+    var indexerPurpose = "service-delivery"
     @Flag(
         name: .customLong("allow-plain-http"),
         help: "Serve plain HTTP on an address other than loopback (bearer tokens then cross the network in clear).")
@@ -39,6 +57,9 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         guard maximumBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be positive") }
         guard requestTimeout > 0 else { throw ValidationError("--request-timeout must be positive") }
+        guard retentionInterval >= 0, checkpointInterval > 0 else {
+            throw ValidationError("--retention-interval must be 0 or more, --checkpoint-interval positive")
+        }
         guard (tlsCertificate == nil) == (tlsKey == nil) else {
             throw ValidationError("give --tls-certificate and --tls-key together")
         }
@@ -64,8 +85,10 @@ struct ServeCommand: AsyncParsableCommand {
                     store: store,
                     configuration: .init(
                         host: host, port: port, maximumBodyBytes: maximumBodyBytes,
-                        requestTimeout: .seconds(requestTimeout), tls: tls),
-                    metrics: metrics, logger: options.logger)
+                        requestTimeout: .seconds(requestTimeout), tls: tls,
+                        retentionInterval: retentionInterval == 0 ? nil : .seconds(retentionInterval),
+                        checkpointInterval: .seconds(checkpointInterval), indexerPurpose: indexerPurpose),
+                    embedder: noEmbedder ? nil : model.embedder, metrics: metrics, logger: options.logger)
                 let scheme = tls == nil ? "http" : "https"
                 try await server.run { port in
                     // The listening line comes last: whoever waits for it has the credential too.
