@@ -136,8 +136,11 @@ let package = Package(
                 "MemVaultCrypto",
                 "MemVaultPolicy",
                 "MemVaultAudit",
+                "MemVaultServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

@@ -26,6 +26,11 @@ struct BenchCommand: AsyncParsableCommand {
             "The LoCoMo file for the retrieval scenario (CC BY-NC 4.0: read from outside the repository).",
             valueName: "file"))
     var locomo = "../shared/data/locomo/locomo-dev.json"
+    @Option(name: .customLong("load-tenants"), help: "Tenants in the server load scenario.") var loadTenants = 50
+    @Option(name: .customLong("load-memories"), help: "Memories per tenant's subject in the server load scenario.")
+    var loadMemories = 10_000
+    @Option(name: .customLong("load-seconds"), help: "Seconds wrk drives each operation.") var loadSeconds = 10
+    @Option(name: .customLong("load-connections"), help: "Connections wrk keeps open.") var loadConnections = 64
     @Option(help: ArgumentHelp("The folder holding all-MiniLM-L6-v2/ (./scripts/fetch-model).", valueName: "folder"))
     var models = "Models"
     @Option(
@@ -67,6 +72,9 @@ struct BenchCommand: AsyncParsableCommand {
             EmbeddingScenario(
                 locomo: URL(filePath: locomo), models: URL(filePath: models),
                 referenceFolder: URL(filePath: minilmReference)),
+            ServerLoadScenario(
+                policies: URL(filePath: policies), tenants: loadTenants, memories: loadMemories, seconds: loadSeconds,
+                connections: loadConnections),
         ]
         var report = Report()
         for scenario in scenarios where only.map({ scenario.name.localizedCaseInsensitiveContains($0) }) ?? true {
