@@ -1,4 +1,5 @@
 import Foundation
+import MemVault
 
 /// Turns the library's values into the API's generated types through their JSON, which the OpenAPI document
 /// describes field for field: the library's `Encodable` shape is the one the command line's `--json` prints, so the
@@ -14,7 +15,7 @@ enum JSONBridge {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+            try container.encode(ISO8601Milliseconds.format(date))
         }
         return encoder
     }()
@@ -22,8 +23,11 @@ enum JSONBridge {
     private static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
-            let text = try decoder.singleValueContainer().decode(String.self)
-            return try Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
+            let container = try decoder.singleValueContainer()
+            guard let date = ISO8601Milliseconds.parse(try container.decode(String.self)) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an ISO 8601 time")
+            }
+            return date
         }
         return decoder
     }()

@@ -161,5 +161,5 @@ extension MemVaultServer {
 
 extension MemVaultServer.Configuration {
     /// Dates with milliseconds, the precision MemVault stores.
-    static let openAPI = OpenAPIRuntime.Configuration(dateTranscoder: .iso8601WithFractionalSeconds)
+    static let openAPI = OpenAPIRuntime.Configuration(dateTranscoder: MillisecondDates())
 }

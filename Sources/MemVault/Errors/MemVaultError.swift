@@ -49,6 +49,10 @@ public struct MemVaultError: Error, Sendable, Equatable, CustomStringConvertible
         /// A stored record failed authentication or decoding: it was modified, moved or corrupted.
         public static let integrity = Code("integrity_failure")
         public static let storage = Code("storage_failure")
+        /// A server (or the store behind it) did not answer.
+        public static let unavailable = Code("unavailable")
+        /// Something failed that is not the caller's doing; the detail stays in the server's own logs.
+        public static let internalError = Code("internal_error")
         public static let crypto = Code("crypto_failure")
         /// A local embedder cannot run: its model files are missing, altered or malformed. The message says how to
         /// fetch them; lexical search works without them.

@@ -26,13 +26,13 @@ public struct LegalHold: Sendable, Equatable {
 }
 
 /// Items a listing did not return, grouped by why: the decisions explain themselves without revealing the items.
-public struct Withheld: Sendable, Equatable, Encodable {
+public struct Withheld: Sendable, Equatable, Codable {
     public let count: Int
     public let ruleIDs: [String]
     public let reason: String
 }
 
-extension ConsentRecord: Encodable {
+extension ConsentRecord: Codable {
     private enum CodingKeys: String, CodingKey {
         case subject, purpose, state, changedAt, actor, evidence
     }
@@ -57,7 +57,7 @@ extension HoldTarget: CustomStringConvertible {
     }
 }
 
-extension LegalHold: Encodable {
+extension LegalHold: Codable {
     private enum CodingKeys: String, CodingKey {
         case id, target, reason, setBy, setAt, clearedBy, clearedAt, active
     }
@@ -72,5 +72,23 @@ extension LegalHold: Encodable {
         try container.encodeIfPresent(clearedBy, forKey: .clearedBy)
         try container.encodeIfPresent(clearedAt, forKey: .clearedAt)
         try container.encode(isActive, forKey: .active)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let target = try container.decode(String.self, forKey: .target).split(separator: " ").map(String.init)
+        let decoded: HoldTarget
+        switch (target.first, target.count) {
+        case ("subject", 2): decoded = .subject(try SubjectID(target[1]))
+        case ("cube", 2): decoded = .cube(try CubeID(target[1]))
+        default: throw DecodingError.dataCorruptedError(forKey: .target, in: container, debugDescription: "target")
+        }
+        self.init(
+            id: try container.decode(String.self, forKey: .id), target: decoded,
+            reason: try container.decode(String.self, forKey: .reason),
+            setBy: try container.decode(String.self, forKey: .setBy),
+            setAt: try container.decode(Date.self, forKey: .setAt),
+            clearedBy: try container.decodeIfPresent(String.self, forKey: .clearedBy),
+            clearedAt: try container.decodeIfPresent(Date.self, forKey: .clearedAt))
     }
 }

@@ -133,6 +133,19 @@ public struct Memory: Sendable, Equatable {
     let fields: MemoryFields
     let payload: MemoryPayload
 
+    init(
+        id: MemoryID, cube: CubeID, subject: SubjectID?, version: Int, supersedes: Int?, fields: MemoryFields,
+        payload: MemoryPayload
+    ) {
+        self.id = id
+        self.cube = cube
+        self.subject = subject
+        self.version = version
+        self.supersedes = supersedes
+        self.fields = fields
+        self.payload = payload
+    }
+
     init(record: MemoryRecord, payload: MemoryPayload) {
         id = record.id
         cube = record.cube

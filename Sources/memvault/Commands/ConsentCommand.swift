@@ -22,7 +22,7 @@ struct ConsentCommand: AsyncParsableCommand {
     ) async throws {
         try await options.run {
             let subject = try SubjectID(target.subject)
-            return try await options.withTenant(target.tenant) { store in
+            return try await options.withOperations(target.tenant) { store in
                 try await store.setConsent(
                     state, subject: subject, purpose: target.consentPurpose, evidence: target.evidence)
             }
@@ -69,7 +69,7 @@ struct ConsentCommand: AsyncParsableCommand {
             try await options.run {
                 let subject = try SubjectID(subject)
                 return Result(
-                    history: try await options.withTenant(tenant) { try await $0.consentHistory(of: subject) })
+                    history: try await options.withOperations(tenant) { try await $0.consentHistory(of: subject) })
             } text: { result in
                 result.history.isEmpty
                     ? "No consent recorded."

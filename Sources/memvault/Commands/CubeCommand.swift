@@ -59,7 +59,7 @@ struct CubeCommand: AsyncParsableCommand {
         func run() async throws {
             try await options.run {
                 let owner: CubeOwner = try subject.map { .subject(try SubjectID($0)) } ?? .tenant
-                return try await options.withTenant(tenant) { store in
+                return try await options.withOperations(tenant) { store in
                     try await store.createCube(
                         NewCube(
                             owner: owner, name: name, kind: kind, defaultCategory: category,
@@ -88,7 +88,7 @@ struct CubeCommand: AsyncParsableCommand {
         func run() async throws {
             try await options.run {
                 let owner: CubeOwner? = try subject.map { .subject(try SubjectID($0)) } ?? (shared ? .tenant : nil)
-                return try await options.withTenant(tenant) { store in
+                return try await options.withOperations(tenant) { store in
                     try await store.cubes(owner: owner, after: after, limit: limit)
                 }
             } text: { page in
@@ -112,7 +112,7 @@ struct CubeCommand: AsyncParsableCommand {
         func run() async throws {
             try await options.run {
                 let id = try CubeID(cube)
-                return try await options.withTenant(tenant) { try await $0.cube(id) }
+                return try await options.withOperations(tenant) { try await $0.cube(id) }
             } text: {
                 CubeText.render($0)
             }
@@ -133,7 +133,7 @@ struct CubeCommand: AsyncParsableCommand {
         func run() async throws {
             try await options.run {
                 let id = try CubeID(cube)
-                try await options.withTenant(tenant) { try await $0.deleteCube(id) }
+                try await options.withOperations(tenant) { try await $0.deleteCube(id) }
                 return Result(deleted: id)
             } text: {
                 "Deleted cube \($0.deleted) and its memories."

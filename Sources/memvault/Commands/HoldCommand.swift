@@ -26,7 +26,7 @@ struct HoldCommand: AsyncParsableCommand {
         func run() async throws {
             try await options.run {
                 let target: HoldTarget = try subject.map { .subject(try SubjectID($0)) } ?? .cube(try CubeID(cube!))
-                return try await options.withTenant(tenant) { try await $0.setHold(on: target, reason: reason) }
+                return try await options.withOperations(tenant) { try await $0.setHold(on: target, reason: reason) }
             } text: {
                 "Legal hold \($0.id) set on \($0.target.description)."
             }
@@ -41,7 +41,7 @@ struct HoldCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await options.run {
-                try await options.withTenant(tenant) { try await $0.clearHold(hold) }
+                try await options.withOperations(tenant) { try await $0.clearHold(hold) }
             } text: {
                 "Legal hold \($0.id) on \($0.target.description) cleared."
             }
@@ -60,7 +60,7 @@ struct HoldCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await options.run {
-                Result(holds: try await options.withTenant(tenant) { try await $0.holds(includeCleared: all) })
+                Result(holds: try await options.withOperations(tenant) { try await $0.holds(includeCleared: all) })
             } text: { result in
                 result.holds.isEmpty
                     ? "No legal holds."

@@ -81,7 +81,7 @@ struct SearchCommand: AsyncParsableCommand {
                 vector: try vector.map { try VectorFile.read($0, option: "--vector") }, mode: mode,
                 fusion: fusion == .rrf
                     ? .reciprocalRank : vectorWeight.map { .linear(vectorWeight: $0) } ?? .defaultHybrid)
-            return try await options.withTenant(tenant) { store in
+            return try await options.withOperations(tenant) { store in
                 do {
                     return try await store.search(search, embedder: model.embedder)
                 } catch let error as MemVaultError where error.code == .embedderUnavailable && mode == nil {
@@ -89,7 +89,7 @@ struct SearchCommand: AsyncParsableCommand {
                     FileHandle.standardError.write(Data("note: searched by words only: \(error.message)\n".utf8))
                     var lexical = search
                     lexical.mode = .lexical
-                    return try await store.search(lexical)
+                    return try await store.search(lexical, embedder: nil)
                 }
             }
         } text: { results in

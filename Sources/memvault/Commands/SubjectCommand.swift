@@ -26,7 +26,7 @@ struct SubjectCommand: AsyncParsableCommand {
         func run() async throws {
             try await options.run {
                 let externalID = try externalID ?? Self.readStandardInput()
-                return try await options.withTenant(tenant) { store in
+                return try await options.withOperations(tenant) { store in
                     try await store.resolveSubject(externalID: externalID, create: !noCreate)
                 }
             } text: { subject in

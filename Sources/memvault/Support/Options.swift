@@ -210,30 +210,66 @@ enum JSONOutput {
 
 /// ISO 8601 with milliseconds, the precision MemVault stores.
 enum Timestamps {
-    static func format(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-    }
+    static func format(_ date: Date) -> String { ISO8601Milliseconds.format(date) }
 
     static func parse(_ text: String, option: String) throws -> Date {
-        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
-        if let date = try? Date.ISO8601FormatStyle().parse(text) { return date }
+        if let date = ISO8601Milliseconds.parse(text) { return date }
         throw ValidationError("\(option): '\(text.prefix(40))' is not an ISO 8601 time such as 2026-11-21T10:00:00Z")
     }
 }
 
-/// The options of commands on a tenant's subjects, cubes, memories, consent and holds: the store, who is acting
-/// (application by default) and the purpose, which the tenant's policy must declare.
+/// `--server URL`: act through a running server with the credential in `MEMVAULT_API_KEY` instead of on a data
+/// folder with the master key.
+struct ServerOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "A running MemVault server to act through (default: $MEMVAULT_SERVER), with the credential in "
+                + "$MEMVAULT_API_KEY; tenant and role then come from the credential.", valueName: "url"))
+    var server: String?
+
+    /// The client for the server, if one is given; nil to act on the data folder.
+    func client(purpose: String?) throws -> APIClient? {
+        let environment = ProcessInfo.processInfo.environment
+        guard let address = server ?? environment["MEMVAULT_SERVER"] else { return nil }
+        guard let url = URL(string: address), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+            throw ValidationError("--server takes an http:// or https:// URL, e.g. http://127.0.0.1:8080")
+        }
+        guard let token = environment["MEMVAULT_API_KEY"], !token.isEmpty else {
+            throw ValidationError("--server needs a credential in MEMVAULT_API_KEY (memvault credential create)")
+        }
+        return APIClient(base: url, token: token, purpose: purpose)
+    }
+}
+
+/// The options of commands on a tenant's subjects, cubes, memories, consent and holds: the store (or a server), who
+/// is acting (application by default) and the purpose, which the tenant's policy must declare.
 struct TenantDataOptions: ParsableArguments {
     @OptionGroup var store: StoreOptions
     @OptionGroup var access: AccessOptions
     @OptionGroup var purposeOptions: PurposeOptions
+    @OptionGroup var serverOptions: ServerOptions
 
     var json: Bool { store.json }
 
     var context: AccessContext { access.context(defaultRole: .application, purpose: purposeOptions.purpose) }
 
+    /// The tenant's operations for `body`: through the server if one is given, else on the data folder.
+    func withOperations<T>(_ tenant: String, _ body: (any TenantOperations) async throws -> T) async throws -> T {
+        guard let client = try serverOptions.client(purpose: purposeOptions.purpose) else {
+            return try await store.withTenant(tenant, as: context, body)
+        }
+        guard access.role == nil, access.actor == nil else {
+            throw ValidationError("with --server the role and actor come from the credential: drop --role and --actor")
+        }
+        return try await body(try await RemoteTenant.connect(client, tenant: tenant))
+    }
+
+    /// The tenant's store on the data folder, for commands that need one (the indexer, retention sweeps).
     func withTenant<T>(_ tenant: String, _ body: (TenantStore) async throws -> T) async throws -> T {
-        try await store.withTenant(tenant, as: context, body)
+        if try serverOptions.client(purpose: nil) != nil {
+            throw ValidationError("this command works on a data folder; the server does it itself or over its API")
+        }
+        return try await store.withTenant(tenant, as: context, body)
     }
 
     func run<Result: Encodable>(_ body: () async throws -> Result, text: (Result) -> String) async throws {

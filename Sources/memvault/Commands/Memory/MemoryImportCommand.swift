@@ -77,7 +77,7 @@ struct MemoryImportCommand: AsyncParsableCommand {
         do {
             let cube = try CubeID(cube)
             let output = Output(json: options.json)
-            summary = try await options.withTenant(tenant) { store in
+            summary = try await options.withOperations(tenant) { store in
                 try await importLines(into: store, cube: cube, output: output)
             }
         } catch {
@@ -93,7 +93,7 @@ struct MemoryImportCommand: AsyncParsableCommand {
         if summary.failed > 0 { throw ExitCode.failure }
     }
 
-    private func importLines(into store: TenantStore, cube: CubeID, output: Output) async throws -> Summary {
+    private func importLines(into store: any TenantOperations, cube: CubeID, output: Output) async throws -> Summary {
         try await withThrowingTaskGroup(of: Void.self) { group in
             var inFlight = 0
             var pending: [(Int, Data)] = []
@@ -125,7 +125,9 @@ struct MemoryImportCommand: AsyncParsableCommand {
     }
 
     /// Decodes and adds one batch; acknowledges every line of it in one write.
-    private static func add(_ lines: [(Int, Data)], to cube: CubeID, in store: TenantStore, output: Output) async {
+    private static func add(_ lines: [(Int, Data)], to cube: CubeID, in store: any TenantOperations, output: Output)
+        async
+    {
         var acknowledgements: [Acknowledgement] = []
         var valid: [(Int, NewMemory)] = []
         let decoder = JSONDecoder()

@@ -13,7 +13,7 @@ struct MemoryGetCommand: AsyncParsableCommand {
     func run() async throws {
         try await options.run {
             let id = try MemoryID(memory)
-            return try await options.withTenant(tenant) { try await $0.memory(id, version: version) }
+            return try await options.withOperations(tenant) { try await $0.memory(id, version: version) }
         } text: {
             MemoryText.render($0)
         }
@@ -43,7 +43,7 @@ struct MemoryListCommand: AsyncParsableCommand {
         try await options.run {
             let scope: MemoryScope = try cube.map { .cube(try CubeID($0)) } ?? .subject(try SubjectID(subject!))
             let statuses = Set(self.statuses.isEmpty ? [.active] : self.statuses)
-            return try await options.withTenant(tenant) { store in
+            return try await options.withOperations(tenant) { store in
                 try await store.memories(in: scope, statuses: statuses, after: after, limit: limit)
             }
         } text: { page in
@@ -69,7 +69,7 @@ struct MemoryHistoryCommand: AsyncParsableCommand {
     func run() async throws {
         try await options.run {
             let id = try MemoryID(memory)
-            return Result(versions: try await options.withTenant(tenant) { try await $0.history(id) })
+            return Result(versions: try await options.withOperations(tenant) { try await $0.history(id) })
         } text: {
             MemoryText.render($0.versions)
         }

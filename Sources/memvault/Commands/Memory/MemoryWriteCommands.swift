@@ -18,7 +18,7 @@ struct MemoryAddCommand: AsyncParsableCommand {
                 throw ValidationError("give the content with --text, --file or --stdin")
             }
             let memory = try metadata.newMemory(content)
-            return try await options.withTenant(tenant) { try await $0.addMemory(memory, to: cube) }
+            return try await options.withOperations(tenant) { try await $0.addMemory(memory, to: cube) }
         } text: {
             MemoryText.render($0)
         }
@@ -39,7 +39,7 @@ struct MemoryUpdateCommand: AsyncParsableCommand {
         try await options.run {
             let id = try MemoryID(memory)
             let changes = try metadata.changes(try content.content())
-            return try await options.withTenant(tenant) { try await $0.updateMemory(id, changes) }
+            return try await options.withOperations(tenant) { try await $0.updateMemory(id, changes) }
         } text: {
             MemoryText.render($0)
         }
@@ -57,7 +57,7 @@ struct MemoryArchiveCommand: AsyncParsableCommand {
     func run() async throws {
         try await options.run {
             let id = try MemoryID(memory)
-            return try await options.withTenant(tenant) { try await $0.archiveMemory(id) }
+            return try await options.withOperations(tenant) { try await $0.archiveMemory(id) }
         } text: {
             MemoryText.render($0)
         }
@@ -79,7 +79,7 @@ struct MemoryDeleteCommand: AsyncParsableCommand {
     func run() async throws {
         try await options.run {
             let id = try MemoryID(memory)
-            try await options.withTenant(tenant) { try await $0.deleteMemory(id) }
+            try await options.withOperations(tenant) { try await $0.deleteMemory(id) }
             return Result(deleted: id)
         } text: {
             "Deleted memory \($0.deleted) and all its versions."
