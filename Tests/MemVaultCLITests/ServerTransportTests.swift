@@ -118,6 +118,10 @@ struct ServerTransportTests {
                 "a held cube's memory is not deleted")
             let index = try remote.run(["index", "status", "--tenant", "acme"])
             #expect(index.status != 0 && index.standardError.contains("works on a data folder"))
+            // A command that acts on a data folder only refuses while MEMVAULT_SERVER is set, never acts silently.
+            let erase = try remote.run(["erase", "list", "--tenant", "acme"])
+            #expect(
+                erase.status != 0 && erase.standardError.contains("MEMVAULT_SERVER is set"), "\(erase.standardError)")
         }
     }
 }

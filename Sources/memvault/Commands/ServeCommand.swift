@@ -79,7 +79,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             // Bootstrapped before the store opens, so that the store's counters report to it.
             let metrics = MetricsExposition.process
-            try await options.withStore { store in
+            try await options.withStore(serving: true) { store in
                 let bootstrap = try await bootstrapCredential(store)
                 let server = MemVaultServer(
                     store: store,

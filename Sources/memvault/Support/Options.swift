@@ -102,8 +102,14 @@ struct StoreOptions: ParsableArguments {
         return PolicyRegistry(folder: URL(filePath: policies ?? environment["MEMVAULT_POLICIES"] ?? "Policies"))
     }
 
-    /// The store, open for the duration of `body`, then closed with its installation.
-    func withStore<T>(_ body: (MemoryStore) async throws -> T) async throws -> T {
+    /// The store, open for the duration of `body`, then closed with its installation. With `MEMVAULT_SERVER` set,
+    /// a command that can only act on a data folder refuses rather than act on one silently (`serve` excepted).
+    func withStore<T>(serving: Bool = false, _ body: (MemoryStore) async throws -> T) async throws -> T {
+        if !serving, let server = ProcessInfo.processInfo.environment["MEMVAULT_SERVER"], !server.isEmpty {
+            throw ValidationError(
+                "MEMVAULT_SERVER is set, but this command acts on a data folder only (over HTTP, use the API: "
+                    + "docs/http-api.md); unset MEMVAULT_SERVER to run it on --data")
+        }
         let installation = try folder.openInstallation()
         var sqlite = SQLiteConfiguration()
         sqlite.synchronous = synchronous
