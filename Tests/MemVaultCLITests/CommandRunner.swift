@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Runs the built `memvault` binary, as a user would, and captures what it prints.
 struct CommandRunner {
     struct Outcome {
@@ -92,6 +96,29 @@ struct CommandRunner {
         environment.merge(self.environment) { $1 }
         process.environment = environment
         return process
+    }
+
+    /// `memvault serve` on a free port with `options`, started; returns it with what it printed up to and including
+    /// its listening line (the bootstrap credential comes before it). Stop it with `stop(_:)`.
+    func startServer(_ options: [String] = []) throws -> (process: Process, printed: String) {
+        let server = try process(["serve", "--port", "0", "--policies", Self.policiesFolder] + options)
+        let errors = Pipe()
+        server.standardError = errors
+        server.standardOutput = FileHandle.nullDevice
+        try server.run()
+        var printed = ""
+        while !printed.contains("is listening on") || !printed.hasSuffix("\n") {
+            let chunk = errors.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { break }
+            printed += String(decoding: chunk, as: UTF8.self)
+        }
+        return (server, printed)
+    }
+
+    /// SIGTERM, then waits for it to exit.
+    static func stop(_ server: Process) {
+        kill(server.processIdentifier, SIGTERM)
+        server.waitUntilExit()
     }
 
     @discardableResult

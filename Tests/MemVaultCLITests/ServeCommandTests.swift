@@ -15,28 +15,8 @@ struct ServeCommandTests {
     func serve() async throws {
         let (folder, cli) = try CommandRunner.installationWithTenant()
         _ = folder
-        func start() throws -> (Process, Pipe) {
-            let process = try cli.process(["serve", "--port", "0", "--policies", CommandRunner.policiesFolder])
-            let errors = Pipe()
-            process.standardError = errors
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            return (process, errors)
-        }
-        /// Standard error until the listening line, with the port.
-        func waitForPort(_ errors: Pipe) throws -> (port: Int, text: String) {
-            var text = ""
-            while !text.contains("is listening on") || !text.hasSuffix("\n") {
-                let chunk = errors.fileHandleForReading.availableData
-                guard !chunk.isEmpty else { break }
-                text += String(decoding: chunk, as: UTF8.self)
-            }
-            let port = try #require(text.firstMatch(of: /127\.0\.0\.1:(\d+)\n/).flatMap { Int($0.1) })
-            return (port, text)
-        }
-
-        let (server, errors) = try start()
-        let (port, text) = try waitForPort(errors)
+        let (server, text) = try cli.startServer()
+        let port = try #require(text.firstMatch(of: /127\.0\.0\.1:(\d+)\n/).flatMap { Int($0.1) })
         let token = try #require(text.firstMatch(of: /(mvk_cred_[A-Z0-9]+\.[A-Za-z0-9_-]+)/)?.1)
         #expect(text.contains("Try: curl -H 'Authorization: Bearer \(token)'"))
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/v1/whoami")!)
@@ -49,11 +29,9 @@ struct ServeCommandTests {
         #expect(server.terminationReason == .exit && server.terminationStatus == 0)
 
         // A second start finds the administrator credential and prints no token.
-        let (again, againErrors) = try start()
-        let (_, secondText) = try waitForPort(againErrors)
+        let (again, secondText) = try cli.startServer()
         #expect(!secondText.contains("mvk_"))
-        kill(again.processIdentifier, SIGTERM)
-        again.waitUntilExit()
+        CommandRunner.stop(again)
     }
 
     @Test("serves HTTPS with a configured certificate; refuses plain HTTP off loopback unless told")
@@ -73,24 +51,8 @@ struct ServeCommandTests {
         openssl.waitUntilExit()
         #expect(openssl.terminationStatus == 0)
 
-        let server = try cli.process([
-            "serve", "--port", "0", "--policies", CommandRunner.policiesFolder, "--tls-certificate", certificate,
-            "--tls-key", key,
-        ])
-        let errors = Pipe()
-        server.standardError = errors
-        server.standardOutput = FileHandle.nullDevice
-        try server.run()
-        defer {
-            kill(server.processIdentifier, SIGTERM)
-            server.waitUntilExit()
-        }
-        var text = ""
-        while !text.contains("is listening on") || !text.hasSuffix("\n") {
-            let chunk = errors.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { break }
-            text += String(decoding: chunk, as: UTF8.self)
-        }
+        let (server, text) = try cli.startServer(["--tls-certificate", certificate, "--tls-key", key])
+        defer { CommandRunner.stop(server) }
         let port = try #require(text.firstMatch(of: /https:\/\/127\.0\.0\.1:(\d+)\n/).flatMap { Int($0.1) }, "\(text)")
         func curl(_ arguments: [String]) throws -> (status: Int32, output: String) {
             let process = Process()

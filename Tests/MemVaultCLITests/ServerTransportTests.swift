@@ -1,31 +1,14 @@
 import Foundation
 import Testing
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The same commands on the data folder and through a running server (`--server`, `MEMVAULT_API_KEY`): one code
 /// path, two transports, the same answers.
 @Suite("memvault --server")
 struct ServerTransportTests {
     /// `memvault serve` on a free port of the runner's data folder, until `body` returns.
     static func withServe(_ cli: CommandRunner, _ body: (String) throws -> Void) throws {
-        let server = try cli.process(["serve", "--port", "0", "--policies", CommandRunner.policiesFolder])
-        let errors = Pipe()
-        server.standardError = errors
-        server.standardOutput = FileHandle.nullDevice
-        try server.run()
-        defer {
-            kill(server.processIdentifier, SIGTERM)
-            server.waitUntilExit()
-        }
-        var text = ""
-        while !text.contains("is listening on") || !text.hasSuffix("\n") {
-            let chunk = errors.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { break }
-            text += String(decoding: chunk, as: UTF8.self)
-        }
+        let (server, text) = try cli.startServer()
+        defer { CommandRunner.stop(server) }
         let address = try #require(text.firstMatch(of: /(http:\/\/127\.0\.0\.1:\d+)\n/).map { String($0.1) })
         try body(address)
     }
