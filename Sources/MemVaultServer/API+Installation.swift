@@ -46,9 +46,7 @@ extension API {
             let quotas = TenantQuotas(
                 maximumMemories: body.maximumMemories, maximumBytes: body.maximumBytes,
                 requestsPerSecond: body.requestsPerSecond)
-            try await store.setQuotas(quotas, for: tenant, as: try await installationContext())
-            let summary = try await store.tenants(as: try await installationContext()).first { $0.id == tenant }
-            guard let summary else { throw MemVaultError.unknown(tenant) }
+            let summary = try await store.setQuotas(quotas, for: tenant, as: try await installationContext())
             return .ok(.init(body: .json(try JSONBridge.convert(summary))))
         }
     }

@@ -137,7 +137,10 @@ public final class MemoryStore: Sendable {
 
     /// Sets a tenant's quotas (`.unlimited` lifts them). Administrators only. Takes effect at once in this process
     /// (other processes read it when they next open the tenant).
-    public func setQuotas(_ quotas: TenantQuotas, for tenant: TenantID, as context: AccessContext) async throws {
+    @discardableResult
+    public func setQuotas(
+        _ quotas: TenantQuotas, for tenant: TenantID, as context: AccessContext
+    ) async throws -> TenantSummary {
         let quotas = try quotas.validated()
         let updated = try await catalog.perform(.setTenantQuotas, context: context) { [self] work in
             guard let stored = try work.transaction.tenantEntry(tenant), stored.state == .active else {
@@ -151,6 +154,7 @@ public final class MemoryStore: Sendable {
         tenantResources.withLock { cache in
             cache[tenant]?.entry.withLock { $0 = updated }
         }
+        return TenantSummary(id: tenant, policy: updated.policy, quotas: updated.quotas)
     }
 
     /// Deletes a tenant: recorded, then its keys are destroyed (every copy of its data becomes unreadable), then its

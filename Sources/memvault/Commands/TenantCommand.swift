@@ -105,18 +105,12 @@ struct TenantCommand: AsyncParsableCommand {
                 let tenant = try TenantID(tenant)
                 let quotas = TenantQuotas(
                     maximumMemories: memories, maximumBytes: bytes, requestsPerSecond: requestsPerSecond)
-                try await options.withStore {
+                return try await options.withStore {
                     try await $0.setQuotas(quotas, for: tenant, as: access.context(defaultRole: .administrator))
                 }
-                return QuotasResult(tenant: tenant.rawValue, quotas: quotas)
             } text: {
-                "Tenant \($0.tenant) quotas: \($0.quotas.summary)"
+                "Tenant \($0.id) quotas: \($0.quotas.summary)"
             }
-        }
-
-        struct QuotasResult: Encodable {
-            let tenant: String
-            let quotas: TenantQuotas
         }
     }
 
