@@ -147,13 +147,9 @@ public struct Memory: Sendable, Equatable {
     }
 
     init(record: MemoryRecord, payload: MemoryPayload) {
-        id = record.id
-        cube = record.cube
-        subject = record.subject
-        version = record.version
-        supersedes = record.supersedes
-        fields = record.fields
-        self.payload = payload
+        self.init(
+            id: record.id, cube: record.cube, subject: record.subject, version: record.version,
+            supersedes: record.supersedes, fields: record.fields, payload: payload)
     }
 
     public var status: MemoryStatus { fields.status }
