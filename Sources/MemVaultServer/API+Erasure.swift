@@ -19,7 +19,7 @@ extension API {
                 of: subject, categories: body.categories,
                 requester: body.requester.flatMap { ErasureRequest.Requester(rawValue: $0.rawValue) } ?? .dataSubject,
                 ground: ErasureRequest.Ground(rawValue: body.ground.rawValue) ?? .objection)
-            return .created(.init(body: .json(Self.erasure(request))))
+            return .created(.init(body: .json(try JSONBridge.convert(request))))
         }
     }
 
@@ -27,15 +27,19 @@ extension API {
         _ input: Operations.ListErasureRequests.Input
     ) async throws -> Operations.ListErasureRequests.Output {
         await answering {
-            let requests = try await tenantStore(purpose: nil).erasureRequests(openOnly: input.query.open ?? false)
-            return .ok(.init(body: .json(.init(requests: requests.map(Self.erasure)))))
+            let store = try await tenantStore(purpose: nil)
+            let requests =
+                input.query.runnable == true
+                ? try await store.erasureRequestsToRun()
+                : try await store.erasureRequests(openOnly: input.query.open ?? false)
+            return .ok(.init(body: .json(.init(requests: try requests.map { try JSONBridge.convert($0) }))))
         }
     }
 
     func extendErasure(_ input: Operations.ExtendErasure.Input) async throws -> Operations.ExtendErasure.Output {
         await answering {
             let request = try await tenantStore(purpose: nil).extendErasure(input.path.requestId)
-            return .ok(.init(body: .json(Self.erasure(request))))
+            return .ok(.init(body: .json(try JSONBridge.convert(request))))
         }
     }
 
@@ -44,15 +48,15 @@ extension API {
     ) async throws -> Operations.GetErasureRequest.Output {
         await answering {
             let request = try await tenantStore(purpose: nil).erasureRequest(input.path.requestId)
-            return .ok(.init(body: .json(Self.erasure(request))))
+            return .ok(.init(body: .json(try JSONBridge.convert(request))))
         }
     }
 
     func runErasure(_ input: Operations.RunErasure.Input) async throws -> Operations.RunErasure.Output {
         await answering {
             let request = try await tenantStore(purpose: input.headers.memVaultPurpose).runErasure(
-                input.path.requestId)
-            return .ok(.init(body: .json(Self.erasure(request))))
+                input.path.requestId, batch: input.query.batch ?? 500)
+            return .ok(.init(body: .json(try JSONBridge.convert(request))))
         }
     }
 
@@ -65,20 +69,5 @@ extension API {
             let document = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(try receipt.document()))
             return .ok(.init(body: .json(.init(additionalProperties: document))))
         }
-    }
-
-    static func erasure(_ request: ErasureRequest) -> Components.Schemas.ErasureRequest {
-        .init(
-            id: request.id, subject: request.subject,
-            state: .init(rawValue: request.state.rawValue) ?? .received, step: request.step.rawValue,
-            categories: request.categories, ground: request.ground.rawValue, requester: request.requester.rawValue,
-            rejection: request.rejection?.rawValue, holds: request.holds, receivedAt: request.receivedAt,
-            dueAt: request.dueAt, completedAt: request.completedAt,
-            erased: .init(additionalProperties: request.erased),
-            retained: request.retained.map {
-                .init(
-                    category: $0.category, count: $0.count, basis: $0.basis, article: $0.article, until: $0.until,
-                    purposes: $0.purposes)
-            }, cubes: request.cubes, consentRecords: request.consentRecords, keysDestroyed: request.keysDestroyed)
     }
 }

@@ -85,9 +85,9 @@ extension API {
 
     func sweepRetention(_ input: Operations.SweepRetention.Input) async throws -> Operations.SweepRetention.Output {
         await answering {
-            var dryRun = false
-            if case .json(let body) = input.body { dryRun = body.dryRun ?? false }
-            let sweep = try await tenantStore(purpose: nil).sweepRetention(dryRun: dryRun)
+            var (dryRun, batch) = (false, 500)
+            if case .json(let body) = input.body { (dryRun, batch) = (body.dryRun ?? false, body.batch ?? 500) }
+            let sweep = try await tenantStore(purpose: nil).sweepRetention(dryRun: dryRun, batch: batch)
             return .ok(.init(body: .json(try JSONBridge.convert(sweep))))
         }
     }

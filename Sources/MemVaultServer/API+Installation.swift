@@ -68,7 +68,13 @@ extension API {
         await answering {
             let credential = try await authenticated()
             let tenant = try scopedTenant(input.query.tenant, for: credential)
-            let credentials = try await store.credentials(tenant: tenant, as: credential.context(purpose: nil))
+            let installationOnly = input.query.installationOnly ?? false
+            if installationOnly, tenant != nil {
+                throw MemVaultError(.invalidArgument, "installationOnly lists installation credentials: name no tenant")
+            }
+            let credentials = try await store.credentials(
+                tenant: tenant, installationOnly: installationOnly,
+                as: credential.context(purpose: nil))
             return .ok(.init(body: .json(.init(credentials: try credentials.map { try JSONBridge.convert($0) }))))
         }
     }
@@ -117,7 +123,7 @@ extension API {
 
     /// The tenant a credential request is about: the caller's own for a tenant's credential (naming another one
     /// answers as an unknown tenant), the named one (or none) for an installation credential.
-    private func scopedTenant(_ named: String?, for credential: Credential) throws -> TenantID? {
+    func scopedTenant(_ named: String?, for credential: Credential) throws -> TenantID? {
         let tenant = try named.map { try TenantID($0) }
         guard let own = credential.tenant else { return tenant }
         if let tenant, tenant != own { throw MemVaultError.unknown(tenant) }

@@ -64,6 +64,10 @@ func answering<Output: ProblemAnswer>(_ body: () async throws -> Output) async -
     }
 }
 
+extension Operations.GetKeyStatus.Output: ProblemAnswer {}
+extension Operations.RotateTenantKey.Output: ProblemAnswer {}
+extension Operations.RewrapDataKeys.Output: ProblemAnswer {}
+extension Operations.RetireTenantKey.Output: ProblemAnswer {}
 extension Operations.ResolveSubject.Output: ProblemAnswer {}
 extension Operations.GetSubject.Output: ProblemAnswer {}
 extension Operations.ListSubjectMemories.Output: ProblemAnswer {}

@@ -99,12 +99,166 @@ struct ServerTransportTests {
             #expect(
                 try remote.run(["memory", "delete", "--tenant", "acme", memory]).status != 0,
                 "a held cube's memory is not deleted")
+            // A command that acts on a data folder only refuses while a server is given, never acts silently.
             let index = try remote.run(["index", "status", "--tenant", "acme"])
             #expect(index.status != 0 && index.standardError.contains("works on a data folder"))
-            // A command that acts on a data folder only refuses while MEMVAULT_SERVER is set, never acts silently.
-            let erase = try remote.run(["erase", "list", "--tenant", "acme"])
+        }
+    }
+
+    /// Runs `command` through the server and on the folder; expects both to succeed with the same output.
+    /// `localOptions` are what the folder needs and the credential gives the server (a role).
+    static func expectSame(
+        _ command: [String], remote: CommandRunner, local: CommandRunner, localOptions: [String] = [],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        let viaServer = try remote.run(command)
+        let onFolder = try local.run(command + localOptions)
+        #expect(viaServer.status == 0, "\(command): \(viaServer.standardError)", sourceLocation: sourceLocation)
+        #expect(
+            viaServer.standardOutput == onFolder.standardOutput,
+            "\(command)\n\(viaServer.standardOutput)\n\(onFolder.standardOutput)", sourceLocation: sourceLocation)
+    }
+
+    @Test("tenants, credentials and keys answer alike on the folder and through the server, as the credential allows")
+    func installationCommands() throws {
+        let (folder, local) = try CommandRunner.installationWithTenant()
+        _ = folder
+        let administrator = try local.run([
+            "credential", "create", "--installation", "--as", "administrator", "--json",
+        ]).string("token")
+        let tenantAdministrator = try local.run([
+            "credential", "create", "--tenant", "acme", "--as", "administrator", "--json",
+        ]).string("token")
+        try Self.withServe(local) { address in
+            var remote = local
+            remote.environment = ["MEMVAULT_SERVER": address, "MEMVAULT_API_KEY": administrator]
+
+            let created = try remote.run(["tenant", "create", "globex", "--json"])
+            #expect(try created.status == 0 && created.json()["tenant"] as? String == "globex", "\(created)")
+            try Self.expectSame(["tenant", "list", "--json"], remote: remote, local: local)
+            try Self.expectSame(["tenant", "set-policy", "globex", "default", "--json"], remote: remote, local: local)
+            try Self.expectSame(
+                ["tenant", "set-quotas", "globex", "--memories", "10", "--json"], remote: remote, local: local)
+
+            let issued = try remote.run(["credential", "create", "--tenant", "globex", "--as", "auditor", "--json"])
+            let credential = try #require(try issued.json()["credential"] as? [String: Any])
+            let id = try #require(credential["id"] as? String)
+            #expect(try remote.run(["credential", "revoke", id, "--json"]).status == 0)
+            try Self.expectSame(["credential", "list", "--tenant", "globex", "--json"], remote: remote, local: local)
+            try Self.expectSame(["credential", "list", "--installation", "--json"], remote: remote, local: local)
+
+            // Keys: rotate, rewrap and retire through the server; the folder sees the result.
             #expect(
-                erase.status != 0 && erase.standardError.contains("MEMVAULT_SERVER is set"), "\(erase.standardError)")
+                try remote.run(["keys", "rotate", "--tenant", "globex", "--json"]).json()["primaryVersion"] as? Int == 2
+            )
+            #expect(try remote.run(["keys", "rewrap", "--tenant", "globex", "--json"]).status == 0)
+            #expect(try remote.run(["keys", "retire", "--tenant", "globex", "--version", "1", "--json"]).status == 0)
+            let status = try remote.run(["keys", "status", "--tenant", "globex", "--json"]).json()
+            let onFolder = try local.run(["keys", "status", "--tenant", "globex", "--json"]).json()
+            #expect(NSDictionary(dictionary: status).isEqual(to: onFolder), "\(status)\n\(onFolder)")
+            let versions = (onFolder["tenants"] as? [[String: Any]])?.first?["tenantKeys"] as? [[String: Any]]
+            #expect(versions?.map { $0["state"] as? String } == ["retired", "primary"], "\(onFolder)")
+
+            // A tenant's administrator: its own tenant's keys and credentials, never the installation's or another's.
+            var tenantAdmin = remote
+            tenantAdmin.environment["MEMVAULT_API_KEY"] = tenantAdministrator
+            let own = try tenantAdmin.run(["keys", "status", "--json"]).json()
+            #expect(own["masterKey"] == nil, "where the master key lives is not a tenant's business")
+            #expect((own["tenants"] as? [[String: Any]])?.map { $0["tenant"] as? String } == ["acme"])
+            let foreign = try tenantAdmin.run(["keys", "rotate", "--tenant", "globex", "--json"])
+            #expect(foreign.status != 0 && foreign.standardOutput.contains("unknown_tenant"), "\(foreign)")
+            #expect(try tenantAdmin.run(["tenant", "list"]).status != 0)
+            #expect(try tenantAdmin.run(["credential", "list", "--tenant", "acme"]).status == 0)
+            #expect(
+                try remote.run(["tenant", "list", "--role", "auditor"]).status != 0, "the credential decides the role")
+
+            #expect(try remote.run(["tenant", "delete", "globex", "--yes", "--json"]).status == 0)
+            let tenants = try local.run(["tenant", "list", "--json"]).json()["tenants"] as? [[String: Any]]
+            #expect(tenants?.map { $0["id"] as? String } == ["acme"])
+        }
+    }
+
+    @Test("restrictions, erasure with its receipt, retention and the audit logs work through the server")
+    func governanceCommands() throws {
+        let (folder, local) = try CommandRunner.installationWithTenant()
+        let token = { (arguments: [String]) in
+            try local.run(["credential", "create"] + arguments + ["--json"]).string("token")
+        }
+        let application = try token(["--tenant", "acme", "--as", "application"])
+        let officer = try token(["--tenant", "acme", "--as", "data-protection-officer"])
+        let auditor = try token(["--tenant", "acme", "--as", "auditor"])
+        let installationAuditor = try token(["--installation", "--as", "auditor"])
+        try Self.withServe(local) { address in
+            var app = local
+            app.environment = ["MEMVAULT_SERVER": address, "MEMVAULT_API_KEY": application]
+            let subject = try app.run(["subject", "resolve", "--tenant", "acme", "--external-id", "bob", "--json"])
+                .string("id")
+            let cube = try app.run([
+                "cube", "create", "--tenant", "acme", "--subject", subject, "--name", "chat", "--category",
+                "conversation", "--json",
+            ]).string("id")
+            #expect(
+                try app.run(["memory", "add", "--tenant", "acme", "--cube", cube, "--text", "likes chess"]).status == 0)
+
+            var dpo = app
+            dpo.environment["MEMVAULT_API_KEY"] = officer
+            let restriction = try dpo.run([
+                "restriction", "set", "--tenant", "acme", "--subject", subject, "--ground", "legal-claims", "--json",
+            ]).string("id")
+            try Self.expectSame(["restriction", "list", "--tenant", "acme", "--json"], remote: dpo, local: local)
+            #expect(try dpo.run(["restriction", "lift", "--tenant", "acme", restriction, "--json"]).status == 0)
+            try Self.expectSame(
+                ["restriction", "list", "--tenant", "acme", "--all", "--json"], remote: dpo, local: local)
+            #expect(try app.run(["restriction", "list", "--tenant", "acme"]).status != 0, "the application may not")
+
+            try Self.expectSame(
+                ["retention", "sweep", "--tenant", "acme", "--dry-run", "--json"], remote: dpo, local: local,
+                localOptions: ["--role", "data-protection-officer"])
+
+            let request = try dpo.run([
+                "erase", "request", "--tenant", "acme", "--external-id", "bob", "--ground", "objection", "--json",
+            ]).string("id")
+            #expect(try dpo.run(["erase", "extend", "--tenant", "acme", request, "--json"]).status == 0)
+            try Self.expectSame(["erase", "list", "--tenant", "acme", "--open", "--json"], remote: dpo, local: local)
+            let run = try dpo.run(["erase", "run", "--tenant", "acme", "--json"])
+            let ran = try #require((try run.json()["requests"] as? [[String: Any]])?.first, "\(run)")
+            #expect(ran["id"] as? String == request && ran["state"] as? String == "completed", "\(ran)")
+            #expect(run.standardError.contains("\(request): done"), "progress is shown: \(run.standardError)")
+            try Self.expectSame(["erase", "status", "--tenant", "acme", request, "--json"], remote: dpo, local: local)
+            try Self.expectSame(["erase", "receipt", "--tenant", "acme", request, "--json"], remote: dpo, local: local)
+            let receipt = folder.appending("receipt.json")
+            #expect(try dpo.run(["erase", "receipt", "--tenant", "acme", request, "--output", receipt]).status == 0)
+            let verified = try dpo.run(["erase", "receipt", "--tenant", "acme", "--verify", receipt])
+            #expect(verified.status == 0 && verified.standardOutput.contains("The receipt is valid."), "\(verified)")
+
+            // The tenant's auditor reads, proves and verifies the tenant's log through the server.
+            var audit = app
+            audit.environment["MEMVAULT_API_KEY"] = auditor
+            try Self.expectSame(
+                ["audit", "log", "--tenant", "acme", "--action", "erase", "--json"], remote: audit, local: local)
+            try Self.expectSame(["audit", "key", "--tenant", "acme", "--json"], remote: audit, local: local)
+            let checkpoint = folder.appending("acme.checkpoint")
+            #expect(try audit.run(["audit", "checkpoint", "--tenant", "acme", "--output", checkpoint]).status == 0)
+            #expect(try audit.run(["audit", "prove", "--tenant", "acme", "--seq", "1", "--json"]).status == 0)
+            let proof = try audit.run(["audit", "prove", "--tenant", "acme", "--from-checkpoint", checkpoint, "--json"])
+            #expect(try proof.status == 0 && proof.json()["verified"] as? Bool == true, "\(proof)")
+            let verification = try audit.run(["audit", "verify", "--checkpoint", checkpoint, "--json"]).json()
+            #expect(verification["valid"] as? Bool == true, "\(verification)")
+            #expect((verification["tenants"] as? [[String: Any]])?.map { $0["tenant"] as? String } == ["acme"])
+            #expect(try local.run(["audit", "verify", "--checkpoint", checkpoint]).status == 0)
+            let installationLog = try audit.run(["audit", "log", "--installation"])
+            #expect(
+                installationLog.status != 0 && installationLog.standardError.contains("not the installation"),
+                "\(installationLog)")
+
+            // The installation's auditor: the installation's log, not a tenant's.
+            var installation = app
+            installation.environment["MEMVAULT_API_KEY"] = installationAuditor
+            let installationVerification = try installation.run(["audit", "verify", "--installation", "--json"]).json()
+            #expect(installationVerification["valid"] as? Bool == true, "\(installationVerification)")
+            let entries = try installation.run(["audit", "log", "--installation", "--action", "tenant", "--json"])
+            #expect(entries.status == 0 && entries.standardOutput.contains("\"tenant\""), "\(entries)")
+            #expect(try installation.run(["audit", "verify", "--tenant", "acme"]).status != 0)
         }
     }
 }

@@ -26,6 +26,8 @@ struct RouteRoleMatrixTests {
         let checkpoint: String
         /// A tenant of its own, to be deleted.
         let spareTenant: String
+        /// A tenant key version of acme no data key depends on any more (made only for the route that retires one).
+        let retirableKeyVersion: UInt32
     }
 
     /// A route: the store operation it performs (nil: any authenticated credential of the tenant), and the request.
@@ -61,6 +63,12 @@ struct RouteRoleMatrixTests {
             ("PUT", "v1/tenants/acme/quotas", ["maximumMemories": 1_000_000])
         },
         Route("usage", nil) { _ in ("GET", "v1/usage", nil) },
+        Route("key status", .readKeyStatus) { _ in ("GET", "v1/keys", nil) },
+        Route("rotate tenant key", .rotateTenantKey) { _ in ("POST", "v1/tenants/acme/keys/rotate", nil) },
+        Route("rewrap data keys", .rewrapDataKeys) { _ in ("POST", "v1/tenants/acme/keys/rewrap", nil) },
+        Route("retire tenant key", .retireTenantKey) { f in
+            ("POST", "v1/tenants/acme/keys/\(f.retirableKeyVersion)/retire", nil)
+        },
         Route("delete tenant", .deleteTenant, installationOnly: true) { f in
             ("DELETE", "v1/tenants/\(f.spareTenant)", nil)
         },
@@ -159,7 +167,7 @@ struct RouteRoleMatrixTests {
         }
     }
 
-    static func fixture(_ store: MemoryStore, completedErasure: String) async throws -> Fixture {
+    static func fixture(_ store: MemoryStore, completedErasure: String, for route: Route) async throws -> Fixture {
         let acme = try TenantID("acme")
         let app = try await store.tenant(
             acme, as: AccessContext(actor: "matrix-app", role: .application, purpose: "service-delivery"))
@@ -183,11 +191,18 @@ struct RouteRoleMatrixTests {
             .signAuditCheckpoint()
         let spare = try TenantID("spare-\(UInt32.random(in: 0...UInt32.max))")
         try await store.createTenant(spare, as: administrator)
+        var retirable: UInt32 = 0
+        if route.operation == .retireTenantKey {
+            let keys = try await store.tenant(acme, as: administrator)
+            retirable = try await keys.primaryKeyVersion()
+            try await keys.rotateTenantKey()
+            try await keys.rewrapDataKeys()
+        }
         return Fixture(
             subject: subject.id.rawValue, cube: cube.id.rawValue, memory: memory.id.rawValue, hold: held.id,
             restriction: restriction.id, erasure: erasure.id, completedErasure: completedErasure,
             credential: credential.credential.id, checkpoint: checkpoint,
-            spareTenant: spare.rawValue)
+            spareTenant: spare.rawValue, retirableKeyVersion: retirable)
     }
 
     /// An erasure carried out to its receipt, once per test (each run cleans the files, which takes a while).
@@ -214,7 +229,7 @@ struct RouteRoleMatrixTests {
                 NewCredential(tenant: TenantID("acme"), role: role), as: Self.administrator
             ).token
             for route in Self.routes {
-                let fixture = try await Self.fixture(store, completedErasure: completed)
+                let fixture = try await Self.fixture(store, completedErasure: completed, for: route)
                 let (method, path, body) = route.request(fixture)
                 let answer = try await request(
                     URL(string: path, relativeTo: base)!, method: method, token: token,
@@ -237,7 +252,8 @@ struct RouteRoleMatrixTests {
             let installationRoutes: Set<String> = [
                 "whoami", "list tenants", "create tenant", "delete tenant", "set tenant policy", "set tenant quotas",
                 "list credentials",
-                "create credential", "revoke credential", "audit entries", "verify audit", "sign checkpoint",
+                "create credential", "revoke credential", "key status", "rotate tenant key", "rewrap data keys",
+                "retire tenant key", "audit entries", "verify audit", "sign checkpoint",
                 "verifier key", "inclusion proof", "consistency proof",
             ]
             for role in [Role.administrator, .auditor] {
@@ -248,7 +264,7 @@ struct RouteRoleMatrixTests {
                     as: AccessContext(actor: "matrix-auditor", role: .auditor)
                 ).signCheckpoint()
                 for route in Self.routes {
-                    let fixture = try await Self.fixture(store, completedErasure: completed)
+                    let fixture = try await Self.fixture(store, completedErasure: completed, for: route)
                     var (method, path, body) = route.request(fixture)
                     if route.name == "consistency proof" { body = ["checkpoint": installationCheckpoint] }
                     let answer = try await request(

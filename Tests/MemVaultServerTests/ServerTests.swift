@@ -277,6 +277,26 @@ struct ServerLimitsTests {
             #expect(try await request(base.appending(path: "v1/whoami"), token: globexApp.token).status == 200)
             let tenants = try await request(base.appending(path: "v1/tenants"), token: acmeAdmin)
             #expect(tenants.status == 403)
+
+            // Keys likewise: its own tenant's status and rotation; another tenant's is an unknown tenant.
+            let keys = try await request(base.appending(path: "v1/keys"), token: acmeAdmin)
+            let statuses = try #require(keys.body["tenants"] as? [[String: Any]])
+            #expect(statuses.map { $0["tenant"] as? String } == ["acme"] && keys.body["masterKey"] == nil)
+            let rotated = try await request(
+                base.appending(path: "v1/tenants/acme/keys/rotate"), method: "POST", token: acmeAdmin)
+            #expect(rotated.status == 200 && rotated.body["primaryVersion"] as? Int == 2, "\(rotated.body)")
+            for tenant in ["globex", "initech"] {
+                let rotate = try await request(
+                    base.appending(path: "v1/tenants/\(tenant)/keys/rotate"), method: "POST", token: acmeAdmin)
+                let status = try await request(
+                    base.appending(path: "v1/keys").appending(queryItems: [URLQueryItem(name: "tenant", value: tenant)]
+                    ),
+                    token: acmeAdmin)
+                #expect(rotate.status == 404 && rotate.body["code"] as? String == "unknown_tenant", "\(rotate.body)")
+                #expect(status.status == 404 && status.body["code"] as? String == "unknown_tenant", "\(status.body)")
+            }
+            let globexKeys = try await store.keyStatus(TenantID("globex"), as: Self.administrator)
+            #expect(globexKeys.first?.primaryVersion == 1, "the other tenant's key was not rotated")
         }
     }
 

@@ -156,8 +156,8 @@ struct StoredAuditLog {
 }
 
 /// What `verifyAudit` found.
-public struct AuditVerification: Sendable, Encodable {
-    public struct CheckpointResult: Sendable, Encodable {
+public struct AuditVerification: Sendable, Codable {
+    public struct CheckpointResult: Sendable, Codable {
         /// Where the checkpoint came from: `stored` (in the log's own database), `installation` (the copy the
         /// catalog keeps of a tenant's latest), or `given` (held by the auditor).
         public let source: String
@@ -205,7 +205,7 @@ public struct AuditVerification: Sendable, Encodable {
     }
 }
 
-public struct AuditInclusionProof: Sendable, Encodable {
+public struct AuditInclusionProof: Sendable, Codable {
     public let sequence: UInt64
     public let treeSize: UInt64
     public let leafHash: String
@@ -213,7 +213,7 @@ public struct AuditInclusionProof: Sendable, Encodable {
     public let root: String
 }
 
-public struct AuditConsistencyProof: Sendable, Encodable {
+public struct AuditConsistencyProof: Sendable, Codable {
     public let oldSize: UInt64
     public let newSize: UInt64
     public let oldRoot: String
@@ -241,5 +241,18 @@ public struct AuditFilter: Sendable {
         self.actor = actor
         self.cube = cube
         self.subject = subject
+    }
+}
+
+extension AuditVerification {
+    /// Reads what `encode(to:)` writes (a client of the HTTP API); `tenant` and `valid` follow from the rest.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        origin = try container.decode(String.self, forKey: .origin)
+        entries = try container.decode(UInt64.self, forKey: .entries)
+        root = try container.decode(String.self, forKey: .root)
+        firstBadSequence = try container.decodeIfPresent(UInt64.self, forKey: .firstBadSequence)
+        problem = try container.decodeIfPresent(String.self, forKey: .problem)
+        checkpoints = try container.decode([CheckpointResult].self, forKey: .checkpoints)
     }
 }

@@ -11,6 +11,13 @@ public struct ErasureProgress: Sendable, Equatable {
     public let step: ErasureRequest.Step
     public let erased: Int
     public let retained: Int
+
+    public init(request: String, step: ErasureRequest.Step, erased: Int, retained: Int) {
+        self.request = request
+        self.step = step
+        self.erased = erased
+        self.retained = retained
+    }
 }
 
 /// Right-to-be-forgotten requests (GDPR Art. 17): filed by the data-protection officer, carried out in units of work

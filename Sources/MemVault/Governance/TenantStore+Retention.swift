@@ -2,8 +2,8 @@ import Foundation
 import MemVaultPolicy
 
 /// What a retention sweep purged (or, in a dry run, would purge), per category.
-public struct RetentionSweep: Sendable, Equatable, Encodable {
-    public struct Category: Sendable, Equatable, Encodable {
+public struct RetentionSweep: Sendable, Equatable, Codable {
+    public struct Category: Sendable, Equatable, Codable {
         public let category: String
         /// How long its memories are kept: the policy's retention, or a longer erasure exception's.
         public let keptFor: String

@@ -4,7 +4,7 @@ public import MemVaultPolicy
 /// An API credential: what a request authenticates as. It carries the tenant (or the installation), the role and,
 /// optionally, the only purposes it may declare; a request field never sets any of them. Its secret is shown once,
 /// when it is made, and stored only as a keyed hash.
-public struct Credential: Sendable, Equatable, Encodable {
+public struct Credential: Sendable, Equatable, Codable {
     /// `cred_` and 26 base32 characters: the actor id the audit log records for every request made with it.
     public let id: String
     /// The tenant it acts on; nil for an installation credential (tenant lifecycle and credentials of any tenant).
@@ -51,7 +51,7 @@ public struct NewCredential: Sendable {
 }
 
 /// A credential just made, with its token: the only time the token exists outside the caller.
-public struct IssuedCredential: Sendable, Encodable {
+public struct IssuedCredential: Sendable, Codable {
     public let credential: Credential
     /// `mvk_<credential id>.<43 base64url characters>` (256 random bits). Stored nowhere.
     public let token: String

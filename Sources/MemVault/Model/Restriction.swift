@@ -2,7 +2,7 @@ public import Foundation
 
 /// A restriction of processing (GDPR Art. 18): while active, a subject's memories (in every category, or in some)
 /// may be stored but processed only for the purposes it names.
-public struct Restriction: Sendable, Equatable, Encodable {
+public struct Restriction: Sendable, Equatable, Codable {
     /// Why processing is restricted.
     public enum Ground: String, Sendable, Codable, CaseIterable {
         /// Art. 18(1)(a): the subject contests their accuracy, while it is checked.
@@ -61,5 +61,22 @@ public struct Restriction: Sendable, Equatable, Encodable {
         try container.encodeIfPresent(liftedBy, forKey: .liftedBy)
         try container.encodeIfPresent(liftedAt, forKey: .liftedAt)
         try container.encode(isActive, forKey: .active)
+    }
+}
+
+extension Restriction {
+    /// Reads what `encode(to:)` writes (a client of the HTTP API); `article` and `active` follow from the rest.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        subject = try container.decode(SubjectID.self, forKey: .subject)
+        categories = try container.decode([String].self, forKey: .categories)
+        purposes = try container.decode([String].self, forKey: .purposes)
+        ground = try container.decode(Ground.self, forKey: .ground)
+        request = try container.decodeIfPresent(String.self, forKey: .request)
+        setBy = try container.decode(String.self, forKey: .setBy)
+        setAt = try container.decode(Date.self, forKey: .setAt)
+        liftedBy = try container.decodeIfPresent(String.self, forKey: .liftedBy)
+        liftedAt = try container.decodeIfPresent(Date.self, forKey: .liftedAt)
     }
 }

@@ -26,6 +26,12 @@ struct AuditCommand: AsyncParsableCommand {
                 throw ValidationError("give exactly one of --tenant or --installation")
             }
         }
+
+        /// The log selected: the tenant's, or the installation's.
+        func log(in operations: any InstallationOperations) async throws -> any AuditLogOperations {
+            guard let tenant else { return try await operations.installationAudit() }
+            return TenantAuditLog(tenant: try await operations.tenant(TenantID(tenant)))
+        }
     }
 
     static func readCheckpoint(_ path: String) throws -> String {
@@ -42,8 +48,7 @@ struct AuditCommand: AsyncParsableCommand {
                 the log its origin names (memvault.local/<tenant>, or memvault.local/_installation).
                 """)
 
-        @OptionGroup var options: StoreOptions
-        @OptionGroup var access: AccessOptions
+        @OptionGroup var options: InstallationOptions
         @Option(help: "Only this tenant's log.") var tenant: String?
         @Flag(help: "Only the installation's log.") var installation = false
         @Option(name: .customLong("checkpoint"), help: "A signed checkpoint held outside the data (repeatable).")
@@ -57,15 +62,24 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             var result: Result?
             try await options.run {
-                let context = access.context(defaultRole: .auditor)
                 let notes = try checkpoints.map { path in (path, try AuditCommand.readCheckpoint(path)) }
-                let computed = try await options.withStore { store in
-                    let tenants: [TenantID] =
-                        if let tenant { [try TenantID(tenant)] } else if installation { [] } else {
-                            try await store.tenants(as: context).map(\.id)
+                let computed = try await options.withInstallation(defaultRole: .auditor) { operations in
+                    let logs: [AuditLogSelection] =
+                        if let tenant {
+                            [
+                                AuditLogSelection(
+                                    origin: AuditOrigins.tenant(try TenantID(tenant)),
+                                    log: TenantAuditLog(tenant: try await operations.tenant(TenantID(tenant))))
+                            ]
+                        } else if installation {
+                            [
+                                AuditLogSelection(
+                                    origin: AuditOrigins.installation, log: try await operations.installationAudit())
+                            ]
+                        } else {
+                            try await operations.everyAuditLog()
                         }
-                    let origins = Set(tenants.map(AuditOrigins.tenant)).union(
-                        installation || tenant == nil ? [AuditOrigins.installation] : [])
+                    let origins = Set(logs.map(\.origin))
                     for (path, note) in notes {
                         let origin = MemVaultAudit.Checkpoint.claimedOrigin(of: note) ?? "?"
                         guard origins.contains(origin) else {
@@ -73,19 +87,12 @@ struct AuditCommand: AsyncParsableCommand {
                                 "checkpoint \(path) is for the log \(origin), which is not among those verified here")
                         }
                     }
-                    func given(_ origin: String) -> [String] {
-                        notes.map(\.1).filter { MemVaultAudit.Checkpoint.claimedOrigin(of: $0) == origin }
-                    }
                     var verifications: [AuditVerification] = []
-                    for tenant in tenants {
-                        verifications.append(
-                            try await store.tenant(tenant, as: context).verifyAudit(
-                                checkpoints: given(AuditOrigins.tenant(tenant))))
-                    }
-                    if origins.contains(AuditOrigins.installation) {
-                        verifications.append(
-                            try await store.installationAudit(as: context).verify(
-                                checkpoints: given(AuditOrigins.installation)))
+                    for selection in logs {
+                        let given = notes.map(\.1).filter {
+                            MemVaultAudit.Checkpoint.claimedOrigin(of: $0) == selection.origin
+                        }
+                        verifications.append(try await selection.log.verify(checkpoints: given))
                     }
                     return Result(valid: verifications.allSatisfy(\.isValid), tenants: verifications)
                 }
@@ -115,8 +122,7 @@ struct AuditCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show audit entries, filtered; --json prints JSON lines.")
 
-        @OptionGroup var options: StoreOptions
-        @OptionGroup var access: AccessOptions
+        @OptionGroup var options: InstallationOptions
         @OptionGroup var selection: LogSelection
         @OptionGroup var purposeOptions: PurposeOptions
         @Option(help: "From this time (ISO 8601).") var from: String?
@@ -137,17 +143,21 @@ struct AuditCommand: AsyncParsableCommand {
                     until: try until.map { try Timestamps.parse($0, option: "--until") },
                     action: action.map(AuditAction.init(rawValue:)), actor: actorFilter,
                     cube: try cube.map { try CubeID($0) }, subject: try subject.map { try SubjectID($0) })
-                let context = access.context(defaultRole: .auditor, purpose: purposeOptions.purpose)
-                let entries = try await options.withStore { store in
+                let entries = try await options.withInstallation(
+                    defaultRole: .auditor, purpose: purposeOptions.purpose
+                ) { operations in
                     guard let tenant = selection.tenant else {
-                        return try await store.installationAudit(as: context).entries(filter)
+                        return try await operations.installationAudit().entries(filter)
                     }
-                    let tenantStore = try await store.tenant(TenantID(tenant), as: context)
+                    let tenantOperations = try await operations.tenant(TenantID(tenant))
                     // The pseudonym is computed from the external id only for a role that may resolve subjects.
                     if let externalID {
-                        filter.subject = try await tenantStore.resolveSubject(externalID: externalID, create: false).id
+                        filter.subject = try await tenantOperations.resolveSubject(
+                            externalID: externalID, create: false
+                        )
+                        .id
                     }
-                    return try await tenantStore.auditLog(filter)
+                    return try await tenantOperations.auditLog(filter)
                 }
                 for entry in entries {
                     print(
@@ -171,8 +181,7 @@ struct AuditCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Sign a checkpoint (C2SP signed note) of the log as it is now; keep a copy outside the data.")
 
-        @OptionGroup var options: StoreOptions
-        @OptionGroup var access: AccessOptions
+        @OptionGroup var options: InstallationOptions
         @OptionGroup var selection: LogSelection
         @Option(help: "Also write the signed note to this file.") var output: String?
 
@@ -182,12 +191,8 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await options.run {
-                let context = access.context(defaultRole: .auditor)
-                let note = try await options.withStore { store in
-                    guard let tenant = selection.tenant else {
-                        return try await store.installationAudit(as: context).signCheckpoint()
-                    }
-                    return try await store.tenant(TenantID(tenant), as: context).signAuditCheckpoint()
+                let note = try await options.withInstallation(defaultRole: .auditor) {
+                    try await selection.log(in: $0).signCheckpoint()
                 }
                 if let output { try note.write(toFile: output, atomically: true, encoding: .utf8) }
                 return Result(checkpoint: note)
@@ -201,8 +206,7 @@ struct AuditCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "An inclusion proof of one entry (--seq N), or a consistency proof from a checkpoint you hold.")
 
-        @OptionGroup var options: StoreOptions
-        @OptionGroup var access: AccessOptions
+        @OptionGroup var options: InstallationOptions
         @OptionGroup var selection: LogSelection
         @Option(help: "The entry's sequence number.") var seq: UInt64?
         @Option(name: .customLong("from-checkpoint"), help: "A signed checkpoint file.") var fromCheckpoint: String?
@@ -214,14 +218,10 @@ struct AuditCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let context = access.context(defaultRole: .auditor)
             if let seq {
                 try await options.run {
-                    try await options.withStore { store in
-                        guard let tenant = selection.tenant else {
-                            return try await store.installationAudit(as: context).inclusionProof(sequence: seq)
-                        }
-                        return try await store.tenant(TenantID(tenant), as: context).auditInclusionProof(sequence: seq)
+                    try await options.withInstallation(defaultRole: .auditor) {
+                        try await selection.log(in: $0).inclusionProof(sequence: seq)
                     }
                 } text: { proof in
                     "entry \(proof.sequence) of \(proof.treeSize), leaf \(proof.leafHash)\nroot \(proof.root)\n"
@@ -230,11 +230,8 @@ struct AuditCommand: AsyncParsableCommand {
             } else if let fromCheckpoint {
                 try await options.run {
                     let note = try AuditCommand.readCheckpoint(fromCheckpoint)
-                    return try await options.withStore { store in
-                        guard let tenant = selection.tenant else {
-                            return try await store.installationAudit(as: context).consistencyProof(from: note)
-                        }
-                        return try await store.tenant(TenantID(tenant), as: context).auditConsistencyProof(from: note)
+                    return try await options.withInstallation(defaultRole: .auditor) {
+                        try await selection.log(in: $0).consistencyProof(from: note)
                     }
                 } text: { proof in
                     "from \(proof.oldSize) to \(proof.newSize): \(proof.verified ? "consistent" : "INCONSISTENT")\n"
@@ -248,8 +245,7 @@ struct AuditCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the verifier key of the log's checkpoints, for auditors to keep.")
 
-        @OptionGroup var options: StoreOptions
-        @OptionGroup var access: AccessOptions
+        @OptionGroup var options: InstallationOptions
         @OptionGroup var selection: LogSelection
 
         struct Result: Encodable {
@@ -258,13 +254,9 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await options.run {
-                let context = access.context(defaultRole: .auditor)
-                return Result(
-                    verifierKey: try await options.withStore { store in
-                        guard let tenant = selection.tenant else {
-                            return try await store.installationAudit(as: context).verifierKey().verifierKey
-                        }
-                        return try await store.tenant(TenantID(tenant), as: context).auditVerifierKey().verifierKey
+                Result(
+                    verifierKey: try await options.withInstallation(defaultRole: .auditor) {
+                        try await selection.log(in: $0).verifierKey().verifierKey
                     })
             } text: {
                 $0.verifierKey

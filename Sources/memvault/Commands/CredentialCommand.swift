@@ -18,8 +18,7 @@ struct CredentialCommand: AsyncParsableCommand {
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Make a credential and print its token, once.")
-        @OptionGroup var options: StoreOptions
-        @OptionGroup var access: AccessOptions
+        @OptionGroup var options: InstallationOptions
         @Option(help: "The tenant it acts on.") var tenant: String?
         @Flag(help: "An installation credential (administrator or auditor), instead of --tenant.") var installation =
             false
@@ -40,8 +39,8 @@ struct CredentialCommand: AsyncParsableCommand {
                 let new = NewCredential(
                     tenant: try tenant.map(TenantID.init), role: role, purposes: purposes,
                     expiresAt: try expires.map { try Timestamps.parse($0, option: "--expires") })
-                return try await options.withStore {
-                    try await $0.createCredential(new, as: access.context(defaultRole: .administrator))
+                return try await options.withInstallation(defaultRole: .administrator) {
+                    try await $0.createCredential(new)
                 }
             } text: { issued in
                 CredentialCommand.describe(issued.credential) + "\n\ntoken (shown once; keep it secret):\n"
@@ -52,8 +51,7 @@ struct CredentialCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List credentials (never their tokens).")
-        @OptionGroup var options: StoreOptions
-        @OptionGroup var access: AccessOptions
+        @OptionGroup var options: InstallationOptions
         @Option(help: "Only this tenant's.") var tenant: String?
         @Flag(help: "Only installation credentials.") var installation = false
 
@@ -65,10 +63,8 @@ struct CredentialCommand: AsyncParsableCommand {
             try await options.run {
                 let tenant = try tenant.map(TenantID.init)
                 return Result(
-                    credentials: try await options.withStore {
-                        try await $0.credentials(
-                            tenant: tenant, installationOnly: installation,
-                            as: access.context(defaultRole: .administrator))
+                    credentials: try await options.withInstallation(defaultRole: .administrator) {
+                        try await $0.credentials(tenant: tenant, installationOnly: installation)
                     })
             } text: { result in
                 result.credentials.isEmpty
@@ -80,14 +76,13 @@ struct CredentialCommand: AsyncParsableCommand {
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Revoke a credential: its next request is refused.")
-        @OptionGroup var options: StoreOptions
-        @OptionGroup var access: AccessOptions
+        @OptionGroup var options: InstallationOptions
         @Argument(help: "The credential (cred_…).") var credential: String
 
         func run() async throws {
             try await options.run {
-                try await options.withStore {
-                    try await $0.revokeCredential(credential, as: access.context(defaultRole: .administrator))
+                try await options.withInstallation(defaultRole: .administrator) {
+                    try await $0.revokeCredential(credential)
                 }
             } text: {
                 "Revoked \($0.id)."

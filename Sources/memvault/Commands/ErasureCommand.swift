@@ -9,6 +9,7 @@ import MemVaultPolicy
 struct OfficerOptions: ParsableArguments {
     @OptionGroup var store: StoreOptions
     @OptionGroup var access: AccessOptions
+    @OptionGroup var serverOptions: ServerOptions
     @Option(
         help: ArgumentHelp(
             "The purpose of the request, as the tenant's policy declares it (default: data-subject-rights).",
@@ -19,8 +20,9 @@ struct OfficerOptions: ParsableArguments {
         access.context(defaultRole: .dataProtectionOfficer, purpose: purpose ?? "data-subject-rights")
     }
 
-    func withTenant<T>(_ tenant: String, _ body: (TenantStore) async throws -> T) async throws -> T {
-        try await store.withTenant(tenant, as: context, body)
+    /// The tenant's operations for `body`: through the server if one is given, else on the data folder.
+    func withTenant<T>(_ tenant: String, _ body: (any TenantOperations) async throws -> T) async throws -> T {
+        try await serverOptions.withTenant(tenant, store: store, access: access, context: context, body)
     }
 
     func run<Result: Encodable>(_ body: () async throws -> Result, text: (Result) -> String) async throws {
@@ -40,7 +42,7 @@ struct SubjectOptions: ParsableArguments {
         }
     }
 
-    func resolve(in store: TenantStore) async throws -> SubjectID {
+    func resolve(in store: any TenantOperations) async throws -> SubjectID {
         if let subject { return try SubjectID(subject) }
         return try await store.resolveSubject(externalID: externalID ?? "", create: false).id
     }

@@ -15,25 +15,17 @@ struct KeysCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show tenant key versions, data key counts and the encryptions done under them.")
 
-        @OptionGroup var options: StoreOptions
-        @OptionGroup var access: AccessOptions
+        @OptionGroup var options: InstallationOptions
         @Option(help: "Only this tenant.") var tenant: String?
-
-        struct Result: Encodable {
-            let masterKey: String
-            let tenants: [TenantKeyStatus]
-        }
 
         func run() async throws {
             try await options.run {
                 let tenant = try tenant.map(TenantID.init)
-                return try await options.withStore { store in
-                    Result(
-                        masterKey: store.keys.masterKeySource,
-                        tenants: try await store.keyStatus(tenant, as: access.context(defaultRole: .administrator)))
+                return try await options.withInstallation(defaultRole: .administrator) {
+                    try await $0.keyStatus(tenant)
                 }
             } text: { result in
-                var lines = ["master key: \(result.masterKey)"]
+                var lines = result.masterKey.map { ["master key: \($0)"] } ?? []
                 if result.tenants.isEmpty { lines.append("no tenants") }
                 for status in result.tenants {
                     lines.append("")
@@ -65,8 +57,7 @@ struct KeysCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a tenant key version and make it primary (data keys stay wrapped until `keys rewrap`).")
 
-        @OptionGroup var options: StoreOptions
-        @OptionGroup var access: AccessOptions
+        @OptionGroup var options: InstallationOptions
         @Option(help: "The tenant whose key to rotate.") var tenant: String
 
         struct Result: Encodable {
@@ -76,8 +67,8 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await options.run {
-                let version = try await options.withTenant(tenant, as: access.context(defaultRole: .administrator)) {
-                    try await $0.rotateTenantKey()
+                let version = try await options.withInstallation(defaultRole: .administrator) {
+                    try await $0.rotateTenantKey(TenantID(tenant))
                 }
                 return Result(tenant: tenant, primaryVersion: version)
             } text: { result in
@@ -91,8 +82,7 @@ struct KeysCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Re-wrap a tenant's data keys under its primary tenant key; no data is re-encrypted.")
 
-        @OptionGroup var options: StoreOptions
-        @OptionGroup var access: AccessOptions
+        @OptionGroup var options: InstallationOptions
         @Option(help: "The tenant whose data keys to re-wrap.") var tenant: String
 
         struct Result: Encodable {
@@ -103,10 +93,8 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await options.run {
-                let (count, primary) = try await options.withTenant(
-                    tenant, as: access.context(defaultRole: .administrator)
-                ) { store in
-                    (try await store.rewrapDataKeys(), try await store.primaryKeyVersion())
+                let (count, primary) = try await options.withInstallation(defaultRole: .administrator) {
+                    try await $0.rewrapDataKeys(TenantID(tenant))
                 }
                 return Result(tenant: tenant, rewrapped: count, primaryVersion: primary)
             } text: {
@@ -119,8 +107,7 @@ struct KeysCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Destroy an old tenant key version that no data key depends on any more.")
 
-        @OptionGroup var options: StoreOptions
-        @OptionGroup var access: AccessOptions
+        @OptionGroup var options: InstallationOptions
         @Option(help: "The tenant.") var tenant: String
         @Option(help: "The tenant key version to retire.") var version: UInt32
 
@@ -131,8 +118,8 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await options.run {
-                try await options.withTenant(tenant, as: access.context(defaultRole: .administrator)) {
-                    try await $0.retireTenantKey(version: version)
+                try await options.withInstallation(defaultRole: .administrator) {
+                    try await $0.retireTenantKey(TenantID(tenant), version: version)
                 }
                 return Result(tenant: tenant, retiredVersion: version)
             } text: {

@@ -23,7 +23,7 @@ struct RetentionCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await options.run {
-                try await options.withTenant(tenant) { store in
+                try await options.withOperations(tenant) { store in
                     try await store.sweepRetention(dryRun: dryRun, batch: batch) { category in
                         Progress.report(
                             "\(category.category): \(category.purged) \(dryRun ? "would be purged" : "purged")"

@@ -20,16 +20,15 @@ struct TenantCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a tenant: its keys (tenant key, shared data key, pseudonym key) and its database.")
 
-        @OptionGroup var options: StoreOptions
-        @OptionGroup var access: AccessOptions
+        @OptionGroup var options: InstallationOptions
         @Argument(help: "The tenant id: a-z, 0-9, '-' and '_', up to 63 characters.") var tenant: String
         @Option(help: "The policy governing the tenant: a file POLICIES/<name>.yaml.") var policy = "default"
 
         func run() async throws {
             try await options.run {
                 let tenant = try TenantID(tenant)
-                try await options.withStore {
-                    try await $0.createTenant(tenant, policy: policy, as: access.context(defaultRole: .administrator))
+                try await options.withInstallation(defaultRole: .administrator) {
+                    try await $0.createTenant(tenant, policy: policy)
                 }
                 return Result(tenant: tenant.rawValue, policy: policy)
             } text: {
@@ -41,8 +40,7 @@ struct TenantCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List tenants and their policies.")
 
-        @OptionGroup var options: StoreOptions
-        @OptionGroup var access: AccessOptions
+        @OptionGroup var options: InstallationOptions
 
         struct Listing: Encodable {
             let tenants: [TenantSummary]
@@ -51,9 +49,7 @@ struct TenantCommand: AsyncParsableCommand {
         func run() async throws {
             try await options.run {
                 Listing(
-                    tenants: try await options.withStore {
-                        try await $0.tenants(as: access.context(defaultRole: .administrator))
-                    })
+                    tenants: try await options.withInstallation(defaultRole: .administrator) { try await $0.tenants() })
             } text: { listing in
                 listing.tenants.isEmpty
                     ? "No tenants."
@@ -67,16 +63,15 @@ struct TenantCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "set-policy", abstract: "Put a tenant under another policy (it must validate first).")
 
-        @OptionGroup var options: StoreOptions
-        @OptionGroup var access: AccessOptions
+        @OptionGroup var options: InstallationOptions
         @Argument(help: "The tenant id.") var tenant: String
         @Argument(help: "The policy name: a file POLICIES/<name>.yaml.") var policy: String
 
         func run() async throws {
             try await options.run {
                 let tenant = try TenantID(tenant)
-                try await options.withStore {
-                    try await $0.setPolicy(policy, for: tenant, as: access.context(defaultRole: .administrator))
+                try await options.withInstallation(defaultRole: .administrator) {
+                    try await $0.setPolicy(policy, for: tenant)
                 }
                 return Result(tenant: tenant.rawValue, policy: policy)
             } text: {
@@ -92,8 +87,7 @@ struct TenantCommand: AsyncParsableCommand {
             discussion: "A quota not given is lifted; with none given, all are. Example: memvault tenant set-quotas "
                 + "acme --memories 1000000 --bytes 10000000000 --requests-per-second 500")
 
-        @OptionGroup var options: StoreOptions
-        @OptionGroup var access: AccessOptions
+        @OptionGroup var options: InstallationOptions
         @Argument(help: "The tenant id.") var tenant: String
         @Option(help: "The most memories (current versions) it may hold.") var memories: Int?
         @Option(help: "The most bytes of content its current versions may hold.") var bytes: Int?
@@ -105,8 +99,8 @@ struct TenantCommand: AsyncParsableCommand {
                 let tenant = try TenantID(tenant)
                 let quotas = TenantQuotas(
                     maximumMemories: memories, maximumBytes: bytes, requestsPerSecond: requestsPerSecond)
-                return try await options.withStore {
-                    try await $0.setQuotas(quotas, for: tenant, as: access.context(defaultRole: .administrator))
+                return try await options.withInstallation(defaultRole: .administrator) {
+                    try await $0.setQuotas(quotas, for: tenant)
                 }
             } text: {
                 "Tenant \($0.id) quotas: \($0.quotas.summary)"
@@ -119,8 +113,7 @@ struct TenantCommand: AsyncParsableCommand {
             abstract: "Delete a tenant: destroy its keys (all its data, backups included, becomes unreadable) "
                 + "and remove its database.")
 
-        @OptionGroup var options: StoreOptions
-        @OptionGroup var access: AccessOptions
+        @OptionGroup var options: InstallationOptions
         @Argument(help: "The tenant id.") var tenant: String
         @Flag(help: "Confirm: this cannot be undone.") var yes = false
 
@@ -130,9 +123,7 @@ struct TenantCommand: AsyncParsableCommand {
                     throw ValidationError("deleting tenant '\(tenant)' destroys all its memories; add --yes to confirm")
                 }
                 let tenant = try TenantID(tenant)
-                try await options.withStore {
-                    try await $0.deleteTenant(tenant, as: access.context(defaultRole: .administrator))
-                }
+                try await options.withInstallation(defaultRole: .administrator) { try await $0.deleteTenant(tenant) }
                 return Result(tenant: tenant.rawValue)
             } text: {
                 "Deleted tenant \($0.tenant): keys destroyed, database removed."

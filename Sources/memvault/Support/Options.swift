@@ -245,6 +245,61 @@ struct ServerOptions: ParsableArguments {
         }
         return APIClient(base: url, token: token, purpose: purpose)
     }
+
+    /// The tenant's operations for `body`: through the server if one is given, else on the data folder as `context`.
+    func withTenant<T>(
+        _ tenant: String, store: StoreOptions, access: AccessOptions, context: AccessContext,
+        _ body: (any TenantOperations) async throws -> T
+    ) async throws -> T {
+        guard let client = try remote(purpose: context.purpose, access: access) else {
+            return try await store.withTenant(tenant, as: context, body)
+        }
+        return try await body(try await RemoteTenant.connect(client, tenant: tenant))
+    }
+
+    /// The installation's operations for `body`: through the server if one is given, else on the data folder as
+    /// `context`.
+    func withInstallation<T>(
+        store: StoreOptions, access: AccessOptions, context: AccessContext,
+        _ body: (any InstallationOperations) async throws -> T
+    ) async throws -> T {
+        guard let client = try remote(purpose: context.purpose, access: access) else {
+            return try await store.withStore { try await body(LocalInstallation(store: $0, context: context)) }
+        }
+        return try await body(RemoteInstallation(client: client))
+    }
+
+    private func remote(purpose: String?, access: AccessOptions) throws -> APIClient? {
+        guard let client = try client(purpose: purpose) else { return nil }
+        guard access.role == nil, access.actor == nil else {
+            throw ValidationError("with --server the role and actor come from the credential: drop --role and --actor")
+        }
+        return client
+    }
+}
+
+/// The options of commands on the installation (tenants, credentials, keys, audit logs): the store (or a server)
+/// and who is acting.
+struct InstallationOptions: ParsableArguments {
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var access: AccessOptions
+    @OptionGroup var serverOptions: ServerOptions
+
+    var json: Bool { store.json }
+
+    /// The installation for `body`, acting in `defaultRole` unless `--role` says otherwise (on a data folder).
+    func withInstallation<T>(
+        defaultRole: Role, purpose: String? = nil, _ body: (any InstallationOperations) async throws -> T
+    ) async throws -> T {
+        try await serverOptions.withInstallation(
+            store: store, access: access, context: access.context(defaultRole: defaultRole, purpose: purpose), body)
+    }
+
+    func run<Result: Encodable>(_ body: () async throws -> Result, text: (Result) -> String) async throws {
+        try await store.run(body, text: text)
+    }
+
+    func fail(_ error: any Error) throws -> Never { try store.fail(error) }
 }
 
 /// The options of commands on a tenant's subjects, cubes, memories, consent and holds: the store (or a server), who
@@ -261,13 +316,7 @@ struct TenantDataOptions: ParsableArguments {
 
     /// The tenant's operations for `body`: through the server if one is given, else on the data folder.
     func withOperations<T>(_ tenant: String, _ body: (any TenantOperations) async throws -> T) async throws -> T {
-        guard let client = try serverOptions.client(purpose: purposeOptions.purpose) else {
-            return try await store.withTenant(tenant, as: context, body)
-        }
-        guard access.role == nil, access.actor == nil else {
-            throw ValidationError("with --server the role and actor come from the credential: drop --role and --actor")
-        }
-        return try await body(try await RemoteTenant.connect(client, tenant: tenant))
+        try await serverOptions.withTenant(tenant, store: store, access: access, context: context, body)
     }
 
     /// The tenant's store on the data folder, for commands that need one (the indexer, retention sweeps).
