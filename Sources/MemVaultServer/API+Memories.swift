@@ -149,10 +149,27 @@ extension API {
             case (nil, let cubes?): scope = .cubes(try cubes.map { try CubeID($0) })
             default: throw MemVaultError(.invalidArgument, "give exactly one of 'subject' or 'cubes'")
             }
+            guard !body.query.allSatisfy(\.isWhitespace) || body.vector != nil else {
+                throw MemVaultError(.invalidArgument, "give words in 'query', a 'vector', or both")
+            }
+            let filter = SearchFilter(
+                statuses: Set(try body.statuses?.map { try Self.libraryValue($0) } ?? [.active]),
+                types: try body.types.map { Set(try $0.map { try Self.libraryValue($0) }) },
+                categories: body.categories.map(Set.init), occurredFrom: body.occurredFrom.map(StoredTime.init(now:)),
+                occurredUntil: body.occurredUntil.map(StoredTime.init(now:)),
+                validAt: body.validAt.map(StoredTime.init(now:)))
+            let fusion: Fusion =
+                switch (body.fusion, body.vectorWeight) {
+                case (.rrf, nil): .reciprocalRank
+                case (.rrf, _): throw MemVaultError(.invalidArgument, "vectorWeight is for linear fusion, not rrf")
+                case (_, let weight?): .linear(vectorWeight: weight)
+                case (_, nil): .defaultHybrid
+                }
             let results = try await tenantStore(purpose: input.headers.memVaultPurpose).search(
                 SearchQuery(
-                    body.query, in: scope, limit: body.limit ?? 10, tags: body.tags ?? [],
-                    mode: try body.mode.map { try Self.libraryValue($0) }), embedder: embedder)
+                    body.query, in: scope, limit: body.limit ?? 10, tags: body.tags ?? [], filter: filter,
+                    vector: body.vector?.map(Float.init), mode: try body.mode.map { try Self.libraryValue($0) },
+                    fusion: fusion), embedder: embedder)
             return .ok(.init(body: .json(try JSONBridge.convert(results))))
         }
     }

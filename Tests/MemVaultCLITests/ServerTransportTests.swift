@@ -102,6 +102,76 @@ struct ServerTransportTests {
             // A command that acts on a data folder only refuses while a server is given, never acts silently.
             let index = try remote.run(["index", "status", "--tenant", "acme"])
             #expect(index.status != 0 && index.standardError.contains("works on a data folder"))
+            let initialise = try remote.run(["init", "--json"])
+            #expect(
+                initialise.status != 0 && initialise.standardOutput.contains("MEMVAULT_SERVER is set"), "\(initialise)")
+        }
+    }
+
+    @Test("search with filters, fusion and a caller's own vector answers alike on the folder and through the server")
+    func filteredSearch() throws {
+        let (folder, local) = try CommandRunner.installationWithTenant()
+        let token = try local.run(["credential", "create", "--tenant", "acme", "--as", "application", "--json"])
+            .string("token")
+        let vector = { (name: String, values: [Double]) throws -> String in
+            let path = folder.appending(name)
+            try JSONSerialization.data(withJSONObject: values).write(to: URL(filePath: path))
+            return path
+        }
+        try Self.withServe(local) { address in
+            var remote = local
+            remote.environment = ["MEMVAULT_SERVER": address, "MEMVAULT_API_KEY": token]
+            let subject = try remote.run(["subject", "resolve", "--tenant", "acme", "--external-id", "carol", "--json"])
+                .string("id")
+            let cube = try remote.run([
+                "cube", "create", "--tenant", "acme", "--subject", subject, "--name", "notes", "--category",
+                "conversation", "--embedding-dimension", "3", "--json",
+            ]).string("id")
+            let memories: [(text: String, type: String, occurred: String, embedding: [Double])] = [
+                ("tea with Ana in Porto", "episodic", "2026-03-01T10:00:00Z", [1, 0, 0]),
+                ("prefers tea without sugar", "preference", "2026-05-01T10:00:00Z", [0.9, 0.1, 0]),
+                ("tea tasting course in Kyoto", "episodic", "2026-07-01T10:00:00Z", [0, 1, 0]),
+                ("archived tea note", "episodic", "2026-08-01T10:00:00Z", [0, 0, 1]),
+            ]
+            var ids: [String] = []
+            for (index, memory) in memories.enumerated() {
+                ids.append(
+                    try remote.run([
+                        "memory", "add", "--tenant", "acme", "--cube", cube, "--text", memory.text, "--type",
+                        memory.type,
+                        "--occurred-at", memory.occurred, "--embedding", try vector("m\(index).json", memory.embedding),
+                        "--json",
+                    ]).string("id"))
+            }
+            #expect(try remote.run(["memory", "archive", "--tenant", "acme", ids[3]]).status == 0)
+            let query = try vector("query.json", [1, 0, 0])
+            let searches: [[String]] = [
+                ["--query", "tea", "--type", "episodic", "--mode", "lexical"],
+                [
+                    "--query", "tea", "--occurred-from", "2026-04-01T00:00:00Z", "--occurred-until",
+                    "2026-07-31T00:00:00Z",
+                ],
+                ["--query", "tea", "--status", "active", "--status", "archived", "--mode", "lexical"],
+                ["--query", "tea", "--category", "conversation", "--mode", "lexical", "--k", "2"],
+                ["--vector", query, "--mode", "vector"],
+                ["--query", "tea Porto", "--vector", query, "--fusion", "rrf"],
+                ["--query", "tea Porto", "--vector", query, "--vector-weight", "0.9"],
+            ]
+            var found: [Set<String>] = []
+            for search in searches {
+                let command = ["search", "--tenant", "acme", "--subject", subject, "--json"] + search
+                try Self.expectSame(command, remote: remote, local: local)
+                let hits = try remote.run(command).json()["hits"] as? [[String: Any]] ?? []
+                found.append(Set(hits.compactMap { ($0["memory"] as? [String: Any])?["id"] as? String }))
+            }
+            // The filters were applied, not dropped: each search finds what it must and no more.
+            #expect(found[0] == [ids[0], ids[2]])
+            #expect(found[1] == [ids[1], ids[2]])
+            #expect(found[2] == Set(ids))
+            #expect(found[3].count == 2)
+            #expect(found[4].contains(ids[0]) && !found[4].contains(ids[3]))
+            let refused = try remote.run(["search", "--tenant", "acme", "--subject", subject, "--vector", query + "x"])
+            #expect(refused.status != 0)
         }
     }
 

@@ -68,8 +68,9 @@ package struct VectorSet: Sendable {
     }
 
     static func normalised(_ vector: [Float]) -> [Float] {
-        let norm = vector.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
-        return norm > 0 ? vector.map { $0 / norm } : vector
+        // In Double: a Float sum of squares overflows for components past about 1e19, and would zero the vector.
+        let norm = vector.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+        return norm > 0 ? vector.map { Float(Double($0) / norm) } : vector
     }
 
     private static func chunked(_ vector: [Float], chunks: Int) -> [SIMD16<Float>] {

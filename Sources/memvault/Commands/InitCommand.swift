@@ -28,6 +28,7 @@ struct InitCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await options.output.run {
+            try FolderOptions.refuseWhileServing()
             let installation = try Installation.initialise(at: options.dataPath, masterKey: options.masterKeySource)
             defer { try? installation.close() }
             return Result(

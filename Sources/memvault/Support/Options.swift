@@ -34,6 +34,16 @@ struct FolderOptions: ParsableArguments {
     func openInstallation() throws -> Installation {
         try Installation.open(at: dataPath, masterKey: masterKeySource)
     }
+
+    /// Refuses while `MEMVAULT_SERVER` is set: a command that can only act on a data folder must not act on one
+    /// when the user means a server.
+    static func refuseWhileServing() throws {
+        if let server = ProcessInfo.processInfo.environment["MEMVAULT_SERVER"], !server.isEmpty {
+            throw ValidationError(
+                "MEMVAULT_SERVER is set, but this command acts on a data folder only (the server does its work "
+                    + "itself); unset MEMVAULT_SERVER to run it on --data")
+        }
+    }
 }
 
 /// `--json`, for every command.
@@ -105,11 +115,7 @@ struct StoreOptions: ParsableArguments {
     /// The store, open for the duration of `body`, then closed with its installation. With `MEMVAULT_SERVER` set,
     /// a command that can only act on a data folder refuses rather than act on one silently (`serve` excepted).
     func withStore<T>(serving: Bool = false, _ body: (MemoryStore) async throws -> T) async throws -> T {
-        if !serving, let server = ProcessInfo.processInfo.environment["MEMVAULT_SERVER"], !server.isEmpty {
-            throw ValidationError(
-                "MEMVAULT_SERVER is set, but this command acts on a data folder only (over HTTP, use the API: "
-                    + "docs/http-api.md); unset MEMVAULT_SERVER to run it on --data")
-        }
+        if !serving { try FolderOptions.refuseWhileServing() }
         let installation = try folder.openInstallation()
         var sqlite = SQLiteConfiguration()
         sqlite.synchronous = synchronous

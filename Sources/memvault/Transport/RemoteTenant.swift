@@ -117,22 +117,33 @@ struct RemoteTenant: TenantOperations {
         return versions.memories
     }
 
-    /// The server embeds the query with its own embedder; filters and caller-supplied vectors are not part of the
-    /// HTTP API yet, and are refused rather than dropped.
+    /// Without a vector of the caller's, the server embeds the query with its own embedder (`embedder` is this
+    /// process's, and unused here).
     func search(_ query: SearchQuery, embedder: (any Embedder)?) async throws -> SearchResults {
-        guard query.vector == nil, query.filter == SearchFilter() else {
-            throw MemVaultError(
-                .invalidArgument, "search filters and --vector are not available over HTTP yet: search the data folder")
-        }
         var body: [String: JSONValue] = [
             "query": .string(query.text), "limit": .integer(query.limit),
             "tags": .array(query.tags.map(JSONValue.string)),
+            "statuses": .array(query.filter.statuses.map(\.rawValue).sorted().map(JSONValue.string)),
         ]
         switch query.scope {
         case .subject(let subject): body["subject"] = .string(subject.rawValue)
         case .cubes(let cubes): body["cubes"] = .array(cubes.map { .string($0.rawValue) })
         }
         if let mode = query.requestedMode { body["mode"] = .string(mode.rawValue) }
+        let filter = query.filter
+        if let types = filter.types { body["types"] = .array(types.map(\.rawValue).sorted().map(JSONValue.string)) }
+        if let categories = filter.categories { body["categories"] = .array(categories.sorted().map(JSONValue.string)) }
+        for (key, time) in [
+            ("occurredFrom", filter.occurredFrom), ("occurredUntil", filter.occurredUntil), ("validAt", filter.validAt),
+        ] {
+            if let time { body[key] = .string(Timestamps.format(time.date)) }
+        }
+        if let vector = query.vector { body["vector"] = .array(vector.map { .number(Double($0)) }) }
+        switch query.fusion {
+        case .reciprocalRank: body["fusion"] = .string("rrf")
+        case .linear(let weight):
+            if query.fusion != .defaultHybrid { body["vectorWeight"] = .number(weight) }
+        }
         return try await client.send("POST", "v1/search", body: body)
     }
 
