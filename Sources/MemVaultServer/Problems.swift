@@ -23,11 +23,11 @@ enum Problems {
             case .denied: (403, "Denied")
             case .notFound, .unknownTenant: (404, "Not found")
             case .invalidArgument, .policyInvalid: (400, "Invalid request")
-            case .conflict, .tenantExists: (409, "Conflict")
+            case .conflict, .tenantExists, .keyInUse: (409, "Conflict")
             case .limitExceeded: (413, "Too large")
             case .rateLimited, .quotaExceeded: (429, "Too many requests")
             case .integrity: (500, "Integrity failure")
-            case .embedderUnavailable, .storage: (503, "Unavailable")
+            case .embedderUnavailable, .storage, .unavailable: (503, "Unavailable")
             default: (500, "Internal error")
             }
         return (status, make(status, title, error.code.name, error.message))

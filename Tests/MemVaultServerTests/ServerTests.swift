@@ -427,4 +427,23 @@ struct FuzzRegressionTests {
             #expect(malformed.status == 400 && malformed.body["code"] as? String == "invalid_argument")
         }
     }
+
+    @Test("retiring a key version that does not exist is 404, and the primary one 409 key_in_use, never a 500")
+    func keyRetirement() async throws {
+        try await withServer { store, base in
+            try await store.createTenant(TenantID("acme"), policy: "default", as: Self.administrator)
+            let administrator = try await store.createCredential(
+                NewCredential(tenant: nil, role: .administrator), as: Self.administrator
+            ).token
+            let retire = { (version: Int) in
+                try await request(
+                    base.appending(path: "v1/tenants/acme/keys/\(version)/retire"), method: "POST",
+                    token: administrator)
+            }
+            let absent = try await retire(4_294_967_294)
+            #expect(absent.status == 404 && absent.body["code"] as? String == "not_found", "\(absent.body)")
+            let primary = try await retire(1)
+            #expect(primary.status == 409 && primary.body["code"] as? String == "key_in_use", "\(primary.body)")
+        }
+    }
 }

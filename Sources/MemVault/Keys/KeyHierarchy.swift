@@ -424,7 +424,7 @@ public final class KeyHierarchy: Sendable {
         try store.write { transaction in
             var record = try requireTenant(transaction, tenant)
             guard var key = try transaction.tenantKey(tenant, version: version) else {
-                throw MemVaultError(.unknownKey, "tenant '\(tenant)' has no key version \(version)")
+                throw MemVaultError(.notFound, "tenant '\(tenant)' has no key version \(version)")
             }
             guard key.retiredAt == nil else {
                 throw MemVaultError(.invalidArgument, "tenant '\(tenant)' key version \(version) is already retired")
@@ -756,7 +756,7 @@ public final class KeyHierarchy: Sendable {
             try requireTenant(reader, tenant)
             return try reader.tenantKey(tenant, version: version)
         }
-        guard let row else { throw MemVaultError(.unknownKey, "tenant '\(tenant)' has no key version \(version)") }
+        guard let row else { throw MemVaultError(.notFound, "tenant '\(tenant)' has no key version \(version)") }
         guard let wrapped = row.wrapped else {
             throw MemVaultError(.unknownKey, "tenant '\(tenant)' key version \(version) was retired")
         }
