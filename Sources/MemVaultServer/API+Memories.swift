@@ -87,7 +87,7 @@ extension API {
             guard case .json(let body) = input.body else { throw Problems.unsupportedBody }
             let memories = try await tenantStore(purpose: input.headers.memVaultPurpose).addMemories(
                 try body.memories.map(Self.newMemory), to: try CubeID(input.path.cubeId))
-            return .created(.init(body: .json(.init(memories: try memories.map { try JSONBridge.convert($0) }))))
+            return .created(.init(body: .json(.init(memories: try memories.map(Components.Schemas.Memory.init)))))
         }
     }
 
@@ -95,7 +95,7 @@ extension API {
         await answering {
             let memory = try await tenantStore(purpose: input.headers.memVaultPurpose).memory(
                 try MemoryID(input.path.memoryId), version: input.query.version)
-            return .ok(.init(body: .json(try JSONBridge.convert(memory))))
+            return .ok(.init(body: .json(try Components.Schemas.Memory(memory))))
         }
     }
 
@@ -111,7 +111,7 @@ extension API {
                     confidence: body.confidence, occurredAt: body.occurredAt, validFrom: body.validFrom,
                     validUntil: body.validUntil, attributes: body.attributes?.additionalProperties,
                     embedding: body.embedding?.map(Float.init)))
-            return .ok(.init(body: .json(try JSONBridge.convert(memory))))
+            return .ok(.init(body: .json(try Components.Schemas.Memory(memory))))
         }
     }
 
@@ -136,7 +136,7 @@ extension API {
         await answering {
             let memory = try await tenantStore(purpose: input.headers.memVaultPurpose).archiveMemory(
                 try MemoryID(input.path.memoryId))
-            return .ok(.init(body: .json(try JSONBridge.convert(memory))))
+            return .ok(.init(body: .json(try Components.Schemas.Memory(memory))))
         }
     }
 

@@ -299,8 +299,10 @@ extension SQLiteRecords: TenantEntryRecords {
 
     func tenantEntry(_ tenant: TenantID) throws -> TenantEntryRecord? {
         try run("reading the catalog") {
-            try Row.fetchOne(db, sql: "SELECT * FROM tenants WHERE tenant_id = ?", arguments: [tenant.rawValue])
-                .map(Self.entry)
+            // Read by every authenticated request: prepared once.
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM tenants WHERE tenant_id = ?"), arguments: [tenant.rawValue]
+            ).map(Self.entry)
         }
     }
 
