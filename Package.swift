@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "MemVaultSQLite", targets: ["MemVaultSQLite"]),
         .library(name: "MemVaultEmbedding", targets: ["MemVaultEmbedding"]),
         .library(name: "MemVaultServer", targets: ["MemVaultServer"]),
+        .library(name: "MemVaultMCP", targets: ["MemVaultMCP"]),
         .executable(name: "memvault", targets: ["memvault"]),
         .executable(name: "memvault-bench", targets: ["memvault-bench"]),
     ],
@@ -30,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
     ],
     targets: [
         // System OpenSSL (libcrypto). Only MemVaultCrypto imports it.
@@ -112,9 +114,21 @@ let package = Package(
             ],
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
+        // The MCP server: governed memory tools for agents over the Model Context Protocol, the credential deciding
+        // tenant, role and purposes as over HTTP.
+        .target(
+            name: "MemVaultMCP",
+            dependencies: [
+                "MemVault",
+                "MemVaultPolicy",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "memvault",
             dependencies: [
+                "MemVaultMCP",
                 "MemVault",
                 "MemVaultEmbedding",
                 "MemVaultSQLite",
@@ -183,6 +197,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // The MCP server's tools and resources, driven by the swift-sdk's own client.
+        .testTarget(
+            name: "MemVaultMCPTests",
+            dependencies: [
+                "MemVaultMCP", "MemVault", "MemVaultSQLite", "MemVaultPolicy", "MemVaultAudit",
+                .product(name: "MCP", package: "swift-sdk"),
             ]
         ),
         .testTarget(

@@ -17,7 +17,7 @@ struct MemVaultCommand: AsyncParsableCommand {
             CubeCommand.self,
             MemoryCommand.self,
             SearchCommand.self, IndexCommand.self, RetentionCommand.self, ErasureCommand.self, RestrictionCommand.self,
-            ConsentCommand.self, HoldCommand.self, AuditCommand.self,
+            ConsentCommand.self, HoldCommand.self, AuditCommand.self, MCPCommand.self,
             PolicyCommand.self, KeysCommand.self,
         ]
     )

@@ -42,9 +42,10 @@ struct SubjectOptions: ParsableArguments {
         }
     }
 
-    func resolve(in store: any TenantOperations) async throws -> SubjectID {
+    /// The subject's id; an external id is resolved by the tenant (and, with `create`, registered if new).
+    func resolve(in store: any TenantOperations, create: Bool = false) async throws -> SubjectID {
         if let subject { return try SubjectID(subject) }
-        return try await store.resolveSubject(externalID: externalID ?? "", create: false).id
+        return try await store.resolveSubject(externalID: externalID ?? "", create: create).id
     }
 }
 
