@@ -27,6 +27,8 @@ public struct MemorySession: Sendable {
     /// A named cube must be the subject's: another's answers exactly as an unknown cube.
     func cube(named id: CubeID?) async throws -> CubeID {
         if let id = id ?? defaultCube {
+            // A confined store answers another subject's cube as unknown when it is written to.
+            if access.confinement == subject { return id }
             guard try await access.cube(id).owner == .subject(subject) else {
                 throw MemVaultError(.notFound, "no cube \(id)")
             }

@@ -4,6 +4,9 @@ public import MemVault
 /// and the command line's client of a running server both answer them, so an agent's call is decided and audited
 /// by the same operation as its REST equivalent.
 public protocol MemoryToolAccess: Sendable {
+    /// The subject the tenant's side confines these operations to, if it does (`TenantStore.confined(to:)`): then
+    /// it answers other subjects' ids as unknown itself, and a tool call is recorded exactly as its REST equivalent.
+    var confinement: SubjectID? { get }
     func cubes(owner: CubeOwner?, after cursor: String?, limit: Int) async throws -> Page<MemCube>
     func cube(_ id: CubeID) async throws -> MemCube
     func createCube(_ new: NewCube) async throws -> MemCube

@@ -34,7 +34,7 @@ struct MemoryToolsTests {
             for subject in [ana, bob] {
                 try await tenant.setConsent(.given, subject: subject, purpose: "personalisation", evidence: nil)
             }
-            let server = await MemoryServer.make(MemorySession(access: tenant, subject: ana))
+            let server = await MemoryServer.make(MemorySession(access: tenant.confined(to: ana), subject: ana))
             let (clientSide, serverSide) = await InMemoryTransport.createConnectedPair()
             try await server.start(transport: serverSide)
             let client = Client(name: "memvault-tests", version: "1")
@@ -92,8 +92,13 @@ struct MemoryToolsTests {
             let listed = try await Self.call(client, "list")
             #expect((listed.json["items"] as? [[String: Any]])?.count == 2, "\(listed)")
 
+            // One call, one entry, as its REST equivalent (DELETE /v1/memories/{id}) records.
+            let auditor = try await store.tenant(TenantID("acme"), as: AccessContext(actor: "auditor", role: .auditor))
+            let before = try await auditor.auditLog(AuditFilter(actor: "cred_agent")).count
             let forgotten = try await Self.call(client, "forget", ["id": .string(id)])
             #expect(forgotten.json["forgotten"] as? String == id)
+            let forgetEntries = try await auditor.auditLog(AuditFilter(actor: "cred_agent")).dropFirst(before)
+            #expect(forgetEntries.map(\.action.rawValue) == ["delete"] && forgetEntries.first?.memories == [id])
             let gone = try await Self.call(client, "get", ["id": .string(id)])
             #expect(gone.error?.hasPrefix("not_found") == true, "\(gone)")
 

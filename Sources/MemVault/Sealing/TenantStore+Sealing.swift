@@ -8,6 +8,7 @@ extension TenantStore {
     /// The subject, with its pseudonym verified by opening its sealed external id (bound to id, pseudonym and
     /// creation time). A swapped pseudonym is an integrity failure, never a lookup of someone else.
     func verifiedSubject(_ id: SubjectID, in reader: any SubjectReader) throws -> SubjectRecord {
+        if let confinement, id != confinement { throw notFound(subject: id) }
         if let cached = resources.subjects.withLock({ $0.value(forKey: id) }) { return cached }
         guard let record = try reader.subject(id: id) else { throw notFound(subject: id) }
         _ = try openExternalID(record)
@@ -36,14 +37,14 @@ extension TenantStore {
     /// The cube's owner and pseudonym, verified against its sealed metadata (which binds owner, kind, category and
     /// times), and cached: cubes never change owner.
     func cubeContext(_ id: CubeID, in reader: any SubjectReader & CubeReader) throws -> CubeContext {
-        if let cached = cachedCubeContext(id) { return cached }
+        if let cached = cachedCubeContext(id) { return try confine(cached) }
         guard let record = try reader.cube(id) else { throw notFound(cube: id) }
         return try verifiedContext(for: record, in: reader)
     }
 
     /// The cube's context outside a unit of work: from the cache, else read from a snapshot.
     func cubeContext(_ id: CubeID) async throws -> CubeContext {
-        if let cached = cachedCubeContext(id) { return cached }
+        if let cached = cachedCubeContext(id) { return try confine(cached) }
         return try await storage.read { [self] in try cubeContext(id, in: $0) }
     }
 
@@ -51,7 +52,14 @@ extension TenantStore {
         resources.cubeContexts.withLock { $0.value(forKey: id) }
     }
 
+    /// Under confinement, another subject's cube (or a shared one) is an unknown cube.
+    private func confine(_ context: CubeContext) throws -> CubeContext {
+        if let confinement, context.record.subject != confinement { throw notFound(cube: context.record.id) }
+        return context
+    }
+
     func verifiedContext(for record: CubeRecord, in reader: any SubjectReader) throws -> CubeContext {
+        if let confinement, record.subject != confinement { throw notFound(cube: record.id) }
         var context = CubeContext(record: record, pseudonym: try pseudonym(of: record.subject, in: reader))
         let cube = try openCube(context)
         context.analysis = cube.analysis
@@ -92,6 +100,7 @@ extension TenantStore {
 
     /// Opens a stored version: it must have been sealed for exactly this place and these clear fields.
     func openPayload(_ record: MemoryRecord, current: Bool, in reader: any SubjectReader) throws -> MemoryPayload {
+        try confine(record)
         let pseudonym = try pseudonym(of: record.subject, in: reader)
         let plaintext = try openSealed(
             record.payload, owner: record.subject.map(DataKeyOwner.subject) ?? .tenant, keyVersion: record.keyVersion,

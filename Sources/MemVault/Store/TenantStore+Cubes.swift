@@ -85,6 +85,9 @@ extension TenantStore {
     > {
         try limits.check(pageSize: limit)
         let after = try cursor.map { try CubeID($0) }
+        // Confined: every cube is the subject's; the tenant's shared ones are none of its business.
+        if confinement != nil, owner == .tenant { return Page(items: [], nextCursor: nil) }
+        let owner = confinement.map { owner ?? .subject($0) } ?? owner
         let filter: CubeFilter =
             switch owner {
             case .none: .all

@@ -87,6 +87,7 @@ extension TenantStore {
                 guard let stored = try work.transaction.memory(id, version: version) else {
                     throw MemVaultError(.notFound, "memory \(id) has no version \(version)")
                 }
+                try confine(stored.record)
                 found = stored
                 work.detail = "version \(version)"
             } else {
@@ -244,6 +245,7 @@ extension TenantStore {
         try await perform(.readHistory, memories: [id]) { [self] work in
             let versions = try work.transaction.history(id)
             guard let first = versions.first?.record else { throw notFound(memory: id) }
+            try confine(first)
             try checkLineage(versions, of: id)
             work.subject = first.subject
             work.cube = first.cube
@@ -275,6 +277,8 @@ extension TenantStore {
         guard let governed = try work.transaction.governedMemory(id, purpose: work.purpose) else {
             throw notFound(memory: id)
         }
+        // Before its governance is primed: that reads the memory's subject, which must be the confined one.
+        try confine(governed.current)
         return try work.prime(governed)
     }
 

@@ -17,6 +17,7 @@ extension TenantStore {
             return try await perform(admission) { [self] work -> Subject in
                 // Not found: nothing is recorded here; a creation is recorded as such.
                 guard let record = try work.transaction.subject(pseudonym: pseudonym) else { throw SubjectMissing() }
+                if let confinement, record.id != confinement { throw notFoundExternalID() }
                 try verify(record, externalID: externalID)
                 work.subject = record.id
                 work.returned = 1
@@ -24,15 +25,18 @@ extension TenantStore {
                 return Subject(record)
             }
         } catch is SubjectMissing {
-            guard create else {
-                // Never echo the external id: it is personal data.
-                throw MemVaultError(.notFound, "tenant '\(tenant)' has no subject with that external id")
-            }
+            // Confined to one subject, a store makes no others.
+            guard create, confinement == nil else { throw notFoundExternalID() }
             return try await createSubject(externalID: externalID, pseudonym: pseudonym, admission: admission)
         }
     }
 
     private struct SubjectMissing: Error {}
+
+    /// Never echoes the external id: it is personal data.
+    private func notFoundExternalID() -> MemVaultError {
+        MemVaultError(.notFound, "tenant '\(tenant)' has no subject with that external id")
+    }
 
     private func createSubject(externalID: String, pseudonym: String, admission: Admission) async throws -> Subject {
         let id = try SubjectID.random()

@@ -76,14 +76,29 @@ struct CubeContext: Sendable {
 public final class TenantStore: Sendable {
     public let tenant: TenantID
     public let context: AccessContext
+    /// The one subject this store reaches, if it is confined to one (an agent's session, bound to its user):
+    /// another subject's memories, cubes and records, and the tenant's shared cubes, answer exactly as unknown ids,
+    /// before anything of them is read or recorded.
+    public let confinement: SubjectID?
     let resources: TenantResources
     let authorizer: Authorizer
 
-    init(resources: TenantResources, context: AccessContext) {
+    init(resources: TenantResources, context: AccessContext, confinement: SubjectID? = nil) {
         tenant = resources.tenant
         self.resources = resources
         self.context = context
+        self.confinement = confinement
         authorizer = Authorizer(context: context)
+    }
+
+    /// This store confined to `subject`: see `confinement`.
+    public func confined(to subject: SubjectID) -> TenantStore {
+        TenantStore(resources: resources, context: context, confinement: subject)
+    }
+
+    /// Under confinement, a memory of another subject (or a shared one) is an unknown memory.
+    func confine(_ record: MemoryRecord) throws {
+        if let confinement, record.subject != confinement { throw notFound(memory: record.id) }
     }
 
     var storage: any TenantStorage { resources.storage }

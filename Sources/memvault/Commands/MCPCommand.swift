@@ -51,10 +51,11 @@ struct MCPCommand: AsyncParsableCommand {
                 }
                 let access = try await store.tenant(
                     tenant, as: try credential.context(purpose: purposeOptions.purpose))
+                let user = try await subject.resolve(in: access, create: true)
                 try await serve(
                     MemorySession(
-                        access: access, subject: try await subject.resolve(in: access, create: true),
-                        defaultCube: defaultCube, embedder: model.embedder))
+                        access: access.confined(to: user), subject: user, defaultCube: defaultCube,
+                        embedder: model.embedder))
             }
         } catch {
             try store.fail(error)
@@ -70,4 +71,7 @@ struct MCPCommand: AsyncParsableCommand {
     }
 }
 
-extension RemoteTenant: MemoryToolAccess {}
+/// Through a server, the session checks the subject itself (see `MemorySession`).
+extension RemoteTenant: MemoryToolAccess {
+    var confinement: SubjectID? { nil }
+}
