@@ -28,14 +28,17 @@ public struct MemVaultServer: Sendable {
         public var indexInterval: Duration
         /// The purpose the indexer declares when it embeds memories (it must be one the tenant's policy declares).
         public var indexerPurpose: String
+        /// The hosts and browser origins `/mcp` accepts (DNS-rebinding protection); loopback by default.
+        public var mcpOrigins: MCPOrigins
 
         public init(
             host: String = "127.0.0.1", port: Int = 8080, maximumBodyBytes: Int = 2 << 20,
             requestTimeout: Duration = .seconds(60), tls: TLSFiles? = nil,
             retentionInterval: Duration? = .seconds(3_600),
             checkpointInterval: Duration = .seconds(60), indexInterval: Duration = .seconds(2),
-            indexerPurpose: String = "service-delivery"
+            indexerPurpose: String = "service-delivery", mcpOrigins: MCPOrigins = .loopback
         ) {
+            self.mcpOrigins = mcpOrigins
             self.host = host
             self.port = port
             self.maximumBodyBytes = maximumBodyBytes
@@ -46,6 +49,23 @@ public struct MemVaultServer: Sendable {
             self.indexInterval = indexInterval
             self.indexerPurpose = indexerPurpose
         }
+    }
+
+    /// The `Host` values and browser `Origin`s the MCP endpoint accepts: requests naming others are refused (421
+    /// and 403), so a web page cannot reach a local server through DNS rebinding. Patterns may end in `:*` (any
+    /// port). A request without `Origin` (not from a browser) is not refused for it.
+    public struct MCPOrigins: Sendable {
+        public var hosts: [String]
+        public var origins: [String]
+
+        public init(hosts: [String], origins: [String]) {
+            self.hosts = hosts
+            self.origins = origins
+        }
+
+        public static let loopback = MCPOrigins(
+            hosts: ["127.0.0.1:*", "localhost:*", "[::1]:*"],
+            origins: ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"])
     }
 
     /// A PEM certificate chain and its PEM private key.
@@ -119,13 +139,19 @@ public struct MemVaultServer: Sendable {
         router.middlewares.add(BearerTokenMiddleware())
         try API(store: store, embedder: embedder, readiness: readiness, metrics: metrics).registerHandlers(
             on: router, configuration: Configuration.openAPI, middlewares: [RequestProblemMiddleware()])
+        let mcp = MCPEndpoint(store: store, embedder: embedder, origins: configuration.mcpOrigins, logger: logger)
+        for method in [HTTPRequest.Method.post, .get, .delete] {
+            router.on("/mcp", method: method) { [maximumBodyBytes = configuration.maximumBodyBytes] request, _ in
+                await mcp.handle(request, body: try await request.body.collect(upTo: maximumBodyBytes))
+            }
+        }
         return Application(
             router: router,
             server: try configuration.tls.map { try .tls(.http1(), tlsConfiguration: try $0.configuration()) }
                 ?? .http1(),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "MemVault"),
-            services: [ReadinessDrain(readiness: readiness)] + maintenanceServices(),
+            services: [ReadinessDrain(readiness: readiness), MCPSessionsService(endpoint: mcp)] + maintenanceServices(),
             onServerRunning: { channel in
                 readiness.set(true)
                 await onListening(channel.localAddress?.port ?? configuration.port)

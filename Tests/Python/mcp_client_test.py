@@ -17,6 +17,7 @@ import sys
 
 from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
+from mcp.client.streamable_http import create_mcp_http_client, streamable_http_client
 
 ENV = os.environ
 
@@ -102,10 +103,62 @@ async def bad_credential():
     check(done.returncode != 0 and "revoked or expired" in done.stderr, f"a bad credential: {done.returncode} {done.stderr}")
 
 
+def http_headers(key, **extra):
+    return {"Authorization": f"Bearer {key}", "MemVault-Purpose": "personalisation", **extra}
+
+
+async def http_flow():
+    url = ENV["MCP_URL"]
+    headers = http_headers(ENV["APP_KEY"], **{"MemVault-External-Id": "carol"})
+    async with create_mcp_http_client(headers=headers) as http:
+        async with streamable_http_client(url, http_client=http) as (read, write, *_):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                # Carol's consent was withdrawn in the stdio flow: recall is denied over HTTP too, saying why.
+                denied = await session.call_tool("recall", {"query": "allergies"})
+                check(denied.is_error and "consent" in text(denied), f"http: recall after withdrawal: {text(denied)}")
+    # dave of globex, whom globex's credential serves, gave consent: the whole flow over HTTP.
+    headers = http_headers(ENV["OTHER_KEY"], **{"MemVault-External-Id": "dave"})
+    async with create_mcp_http_client(headers=headers) as http:
+        async with streamable_http_client(url, http_client=http) as (read, write, *_):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                stored = await session.call_tool("remember", {"content": "Prefers jasmine tea (http)"})
+                check(not stored.is_error, f"http: remember: {text(stored)}")
+                recalled = await session.call_tool("recall", {"query": "jasmine"})
+                check(not recalled.is_error and json.loads(text(recalled))["hits"], f"http: recall: {text(recalled)}")
+                forgotten = await session.call_tool("forget", {"id": json.loads(text(stored))["id"]})
+                check(not forgotten.is_error, f"http: forget: {text(forgotten)}")
+                # acme's memory from globex's session: unknown.
+                foreign = await session.call_tool("get", {"id": ENV["ACME_MEMORY"]})
+                check(foreign.is_error and text(foreign).startswith("not_found"), f"http: cross-tenant: {text(foreign)}")
+
+
+async def http_refusals():
+    """Without a valid credential, or from a foreign origin, no session opens."""
+    import httpx2
+
+    initialize = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+    accept = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+    async with httpx2.AsyncClient() as http:
+        bad = await http.post(ENV["MCP_URL"], json=initialize, headers={
+            **accept, **http_headers("mvk_cred_00000000000000000000000000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+            "MemVault-External-Id": "carol"})
+        check(bad.status_code == 401, f"http: a bad credential opened a session: {bad.status_code} {bad.text}")
+        foreign = await http.post(ENV["MCP_URL"], json=initialize, headers={
+            **accept, **http_headers(ENV["APP_KEY"]), "MemVault-External-Id": "carol", "Origin": "https://evil.example"})
+        check(foreign.status_code == 403, f"http: a foreign origin: {foreign.status_code} {foreign.text}")
+
+
 async def main():
     await stdio_flow()
     await bad_credential()
-    print("MCP clients: stdio flow, consent withdrawal, bad credential and cross-tenant id passed")
+    print("MCP clients over stdio: the flow, consent withdrawal, a bad credential and a cross-tenant id passed")
+    if "MCP_URL" in ENV:
+        await http_flow()
+        await http_refusals()
+        print("MCP clients over HTTP: the flow, consent, a bad credential, a foreign origin, a cross-tenant id passed")
 
 
 asyncio.run(main())

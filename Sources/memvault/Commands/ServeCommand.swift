@@ -49,6 +49,18 @@ struct ServeCommand: AsyncParsableCommand {
         name: .customLong("indexer-purpose"),
         help: "The purpose the background indexer declares when it embeds memories.")
     var indexerPurpose = "service-delivery"
+    @Option(
+        name: .customLong("mcp-allowed-host"),
+        help: ArgumentHelp(
+            "A Host the MCP endpoint (/mcp) accepts, e.g. memvault.example.com or memvault.example.com:* (repeatable; "
+                + "default: loopback only). Others are refused: DNS-rebinding protection.", valueName: "host"))
+    var mcpAllowedHosts: [String] = []
+    @Option(
+        name: .customLong("mcp-allowed-origin"),
+        help: ArgumentHelp(
+            "A browser Origin the MCP endpoint accepts, e.g. https://app.example.com (repeatable; default: loopback).",
+            valueName: "origin"))
+    var mcpAllowedOrigins: [String] = []
     @Flag(
         name: .customLong("allow-plain-http"),
         help: "Serve plain HTTP on an address other than loopback (bearer tokens then cross the network in clear).")
@@ -70,6 +82,12 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
+    /// Loopback, plus what is given.
+    private var mcpOrigins: MemVaultServer.MCPOrigins {
+        let loopback = MemVaultServer.MCPOrigins.loopback
+        return .init(hosts: loopback.hosts + mcpAllowedHosts, origins: loopback.origins + mcpAllowedOrigins)
+    }
+
     private var tls: MemVaultServer.TLSFiles? {
         guard let tlsCertificate, let tlsKey else { return nil }
         return .init(certificateChain: tlsCertificate, privateKey: tlsKey)
@@ -87,7 +105,8 @@ struct ServeCommand: AsyncParsableCommand {
                         host: host, port: port, maximumBodyBytes: maximumBodyBytes,
                         requestTimeout: .seconds(requestTimeout), tls: tls,
                         retentionInterval: retentionInterval == 0 ? nil : .seconds(retentionInterval),
-                        checkpointInterval: .seconds(checkpointInterval), indexerPurpose: indexerPurpose),
+                        checkpointInterval: .seconds(checkpointInterval), indexerPurpose: indexerPurpose,
+                        mcpOrigins: mcpOrigins),
                     embedder: noEmbedder ? nil : model.embedder, metrics: metrics, logger: options.logger)
                 let scheme = tls == nil ? "http" : "https"
                 try await server.run { port in

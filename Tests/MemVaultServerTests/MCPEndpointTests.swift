@@ -1,0 +1,125 @@
+import Foundation
+import MemVault
+import MemVaultAudit
+import MemVaultPolicy
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// `/mcp` over real HTTP, spoken by hand (JSON-RPC in, server-sent events out) to reach what a well-behaved
+/// client never sends: other credentials, foreign origins, missing subjects. The Python `mcp` client drives the
+/// ordinary flow (scripts/mcp-clients).
+@Suite("HTTP server: the MCP endpoint")
+struct MCPEndpointTests {
+    static let administrator = AccessContext(actor: "test-admin", role: .administrator)
+
+    struct Answer {
+        let status: Int
+        let session: String?
+        /// The JSON-RPC messages of the answer: its JSON body, or each `data:` event of its stream.
+        let messages: [[String: Any]]
+
+        var result: [String: Any]? { messages.first { $0["result"] != nil }?["result"] as? [String: Any] }
+    }
+
+    static func post(
+        _ base: URL, token: String?, session: String? = nil, headers: [String: String] = [:], _ message: [String: Any]
+    ) async throws -> Answer {
+        var request = URLRequest(url: base.appending(path: "mcp"))
+        request.httpMethod = "POST"
+        request.httpBody = try JSONSerialization.data(withJSONObject: message)
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue("application/json, text/event-stream", forHTTPHeaderField: "Accept")
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        if let session { request.setValue(session, forHTTPHeaderField: "Mcp-Session-Id") }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let http = try #require(response as? HTTPURLResponse)
+        let text = String(decoding: data, as: UTF8.self)
+        let bodies =
+            (http.value(forHTTPHeaderField: "Content-Type") ?? "").contains("text/event-stream")
+            ? text.split(separator: "\n").filter { $0.hasPrefix("data:") }.map { $0.dropFirst(5) } : [Substring(text)]
+        let messages = bodies.compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        return Answer(
+            status: http.statusCode, session: http.value(forHTTPHeaderField: "Mcp-Session-Id"), messages: messages)
+    }
+
+    static var initialize: [String: Any] {
+        [
+            "jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": [
+                "protocolVersion": "2025-06-18", "capabilities": [String: Any](),
+                "clientInfo": ["name": "memvault-tests", "version": "1"],
+            ],
+        ]
+    }
+
+    static func call(_ id: Int, _ tool: String, _ arguments: [String: Any]) -> [String: Any] {
+        ["jsonrpc": "2.0", "id": id, "method": "tools/call", "params": ["name": tool, "arguments": arguments]]
+    }
+
+    @Test("a session answers only the credential that opened it, for the subject it names; revocation ends it")
+    func sessions() async throws {
+        try await withServer { store, base in
+            try await store.createTenant(TenantID("acme"), policy: "default", as: Self.administrator)
+            let app = try await store.tenant(
+                TenantID("acme"), as: AccessContext(actor: "setup", role: .application, purpose: "personalisation"))
+            let ana = try await app.resolveSubject(externalID: "ana").id
+            try await app.setConsent(.given, subject: ana, purpose: "personalisation", evidence: nil)
+            let issue = { (tenant: String?, role: Role) in
+                try await store.createCredential(
+                    NewCredential(tenant: try tenant.map(TenantID.init), role: role), as: Self.administrator)
+            }
+            let agent = try await issue("acme", .application)
+            let other = try await issue("acme", .application)
+            let installation = try await issue(nil, .administrator)
+            let headers = ["MemVault-Subject": ana.rawValue, "MemVault-Purpose": "personalisation"]
+
+            let opened = try await Self.post(base, token: agent.token, headers: headers, Self.initialize)
+            let session = try #require(opened.session, "\(opened.status) \(opened.messages)")
+            #expect(
+                opened.status == 200
+                    && (opened.result?["serverInfo"] as? [String: Any])?["name"] as? String == "memvault")
+            _ = try await Self.post(
+                base, token: agent.token, session: session,
+                ["jsonrpc": "2.0", "method": "notifications/initialized"])
+            let stored = try await Self.post(
+                base, token: agent.token, session: session, Self.call(2, "remember", ["content": "Likes chess"]))
+            let result = try #require(stored.result, "\(stored.status) \(stored.messages)")
+            let text = ((result["content"] as? [[String: Any]])?.first?["text"] as? String) ?? ""
+            #expect(result["isError"] as? Bool != true && text.contains("Likes chess"), "\(result)")
+            let log = try await store.tenant(TenantID("acme"), as: AccessContext(actor: "a", role: .auditor))
+                .auditLog(AuditFilter(actor: agent.credential.id))
+            #expect(log.map(\.action.rawValue).contains("write") && log.allSatisfy { $0.subject != ana.rawValue })
+
+            // Another credential, even of the same tenant, does not reach the session: as if it did not exist.
+            let hijack = try await Self.post(
+                base, token: other.token, session: session, Self.call(3, "list", [String: Any]()))
+            #expect(hijack.status == 404, "\(hijack.messages)")
+            let invented = try await Self.post(
+                base, token: agent.token, session: "no-such-session", Self.call(3, "list", [String: Any]()))
+            #expect(invented.status == 404)
+
+            // No session without a credential, a subject, a tenant credential or an allowed origin.
+            #expect(try await Self.post(base, token: nil, headers: headers, Self.initialize).status == 401)
+            #expect(try await Self.post(base, token: agent.token, Self.initialize).status == 400)
+            #expect(
+                try await Self.post(base, token: installation.token, headers: headers, Self.initialize).status == 403)
+            var foreign = headers
+            foreign["Origin"] = "https://evil.example"
+            #expect(try await Self.post(base, token: agent.token, headers: foreign, Self.initialize).status == 403)
+            let again = try await Self.post(base, token: agent.token, session: session, Self.initialize)
+            #expect(again.status >= 400 || again.messages.contains { $0["error"] != nil }, "\(again.messages)")
+
+            // Revoked: the very next request is refused.
+            _ = try await store.revokeCredential(agent.credential.id, as: Self.administrator)
+            let revoked = try await Self.post(
+                base, token: agent.token, session: session, Self.call(4, "list", [String: Any]()))
+            #expect(revoked.status == 401)
+        }
+    }
+}
