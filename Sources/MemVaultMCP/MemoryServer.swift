@@ -20,8 +20,10 @@ public enum MemoryServer {
             capabilities: .init(
                 resources: .init(subscribe: false, listChanged: false), tools: .init(listChanged: false)))
         await server.withMethodHandler(ListTools.self) { _ in ListTools.Result(tools: MemoryTools.all) }
-        await server.withMethodHandler(CallTool.self) { parameters in
-            await MemoryTools.call(parameters, in: session)
+        await server.withMethodHandler(CallTool.self) { [weak server] parameters in
+            // Progress goes to a client that asked for it with a token (the call's `_meta.progressToken`).
+            let progress = Progress(token: parameters._meta?.progressToken, server: server)
+            return await MemoryTools.call(parameters, in: session, progress: progress)
         }
         await server.withMethodHandler(ListResources.self) { parameters in
             try await CubeResources.list(in: session, after: parameters.cursor)
@@ -82,5 +84,21 @@ enum CubeResources {
                 ? MCPError.invalidParams("\(error.code.name): \(error.message)")
                 : MCPError.internalError("\(error.code.name): \(error.message)")
         }
+    }
+}
+
+/// Reports a tool call's steps as `notifications/progress`, if the client gave a progress token; else nothing.
+struct Progress: Sendable {
+    let token: ProgressToken?
+    weak var server: Server?
+
+    static let none = Progress(token: nil, server: nil)
+
+    /// Step `step` of `total`, saying what is being done. A notification that cannot be sent does not fail the call.
+    func report(_ step: Int, of total: Int, _ message: String) async {
+        guard let token, let server else { return }
+        try? await server.notify(
+            ProgressNotification.message(
+                .init(progressToken: token, progress: Double(step), total: Double(total), message: message)))
     }
 }

@@ -7,6 +7,12 @@ extension MemoryTools {
     /// Carries out one tool call for the session's subject. Refusals and bad arguments come back as tool errors
     /// (`isError`) that say why, by the library's own messages: rule ids, consent, never another subject's data.
     public static func call(_ parameters: CallTool.Parameters, in session: MemorySession) async -> CallTool.Result {
+        await call(parameters, in: session, progress: .none)
+    }
+
+    static func call(
+        _ parameters: CallTool.Parameters, in session: MemorySession, progress: Progress
+    ) async -> CallTool.Result {
         do {
             let arguments = parameters.arguments
             switch parameters.name {
@@ -14,7 +20,8 @@ extension MemoryTools {
                 return try answer(
                     try await session.remember(ToolArguments.decode(RememberArguments.self, from: arguments)))
             case recall.name:
-                return try answer(try await session.recall(ToolArguments.decode(RecallArguments.self, from: arguments)))
+                return try answer(
+                    try await session.recall(ToolArguments.decode(RecallArguments.self, from: arguments), progress))
             case get.name:
                 return try answer(try await session.get(ToolArguments.decode(MemoryArguments.self, from: arguments)))
             case list.name:
@@ -90,16 +97,21 @@ extension MemorySession {
         return try await access.addMemories([memory], to: cube)[0]
     }
 
-    func recall(_ arguments: RecallArguments) async throws -> SearchResults {
+    /// Reports its steps: embedding the query (the local model loads on first use, which takes a while), then
+    /// searching.
+    func recall(_ arguments: RecallArguments, _ progress: Progress) async throws -> SearchResults {
+        await progress.report(0, of: 1, embedder == nil ? "searching" : "embedding the query and searching")
         let filter = SearchFilter(
             types: arguments.types.map(Set.init), categories: arguments.categories.map(Set.init),
             occurredFrom: arguments.occurredFrom.map(StoredTime.init(now:)),
             occurredUntil: arguments.occurredUntil.map(StoredTime.init(now:)))
-        return try await access.search(
+        let results = try await access.search(
             SearchQuery(
                 arguments.query, in: .subject(subject), limit: arguments.limit ?? 10, tags: arguments.tags ?? [],
                 filter: filter),
             embedder: embedder)
+        await progress.report(1, of: 1, "found \(results.hits.count)")
+        return results
     }
 
     func get(_ arguments: MemoryArguments) async throws -> Memory {

@@ -5,6 +5,7 @@ import MemVaultAudit
 import MemVaultMCP
 import MemVaultPolicy
 import MemVaultSQLite
+import Synchronization
 import Testing
 
 /// The MCP server in process, driven by the swift-sdk's client over its in-memory transport.
@@ -80,6 +81,16 @@ struct MemoryToolsTests {
             #expect(stored.json["subject"] as? String == subjects.ana.rawValue)
             #expect(stored.json["type"] as? String == "preference")
             _ = try await Self.call(client, "remember", ["content": "Cycles to work in Lisbon"])
+
+            // With a progress token, recall reports its steps.
+            let reports = Mutex<[String]>([])
+            await client.onNotification(ProgressNotification.self) { message in
+                reports.withLock { $0.append("\(Int(message.params.progress))/\(Int(message.params.total ?? 0))") }
+            }
+            _ = try await client.callTool(
+                name: "recall", arguments: ["query": "tea"], meta: Metadata(progressToken: .unique()))
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(reports.withLock { $0 } == ["0/1", "1/1"])
 
             let recalled = try await Self.call(client, "recall", ["query": "what tea does she drink"])
             let hits = try #require(recalled.json["hits"] as? [[String: Any]], "\(recalled)")

@@ -122,4 +122,72 @@ struct MCPEndpointTests {
             #expect(revoked.status == 401)
         }
     }
+
+    @Test("each MCP tool call is recorded in the audit log exactly as its REST equivalent")
+    func auditParity() async throws {
+        try await withServer { store, base in
+            try await store.createTenant(TenantID("acme"), policy: "default", as: Self.administrator)
+            let setup = try await store.tenant(
+                TenantID("acme"), as: AccessContext(actor: "setup", role: .application, purpose: "personalisation"))
+            let ana = try await setup.resolveSubject(externalID: "ana").id
+            try await setup.setConsent(.given, subject: ana, purpose: "personalisation", evidence: nil)
+            let cube = try await setup.createCube(NewCube(owner: .subject(ana), name: "chat")).id
+            let rest = try await store.createCredential(
+                NewCredential(tenant: TenantID("acme"), role: .application), as: Self.administrator)
+            let agent = try await store.createCredential(
+                NewCredential(tenant: TenantID("acme"), role: .application), as: Self.administrator)
+            let purpose = "personalisation"
+
+            // Over REST.
+            let api = { (method: String, path: String, json: Any?) in
+                try await request(
+                    URL(string: path, relativeTo: base)!, method: method, token: rest.token, purpose: purpose,
+                    json: json)
+            }
+            let added = try await api("POST", "v1/cubes/\(cube)/memories", ["memories": [["text": "likes chess"]]])
+            let restID = try #require((added.body["memories"] as? [[String: Any]])?.first?["id"] as? String)
+            _ = try await api("POST", "v1/search", ["query": "chess", "subject": ana.rawValue])
+            _ = try await api("GET", "v1/memories/\(restID)", nil)
+            _ = try await api("PATCH", "v1/memories/\(restID)", ["text": "likes go"])
+            _ = try await api("GET", "v1/subjects/\(ana)/memories?limit=20", nil)
+            _ = try await api("DELETE", "v1/memories/\(restID)", nil)
+            _ = try await api("GET", "v1/subjects/\(ana)/consent", nil)
+
+            // Over MCP, the same operations as tool calls.
+            let headers = ["MemVault-Subject": ana.rawValue, "MemVault-Purpose": purpose]
+            let session = try #require(
+                try await Self.post(base, token: agent.token, headers: headers, Self.initialize).session)
+            let tool = { (id: Int, name: String, arguments: [String: Any]) in
+                try await Self.post(base, token: agent.token, session: session, Self.call(id, name, arguments))
+            }
+            let remembered = try await tool(2, "remember", ["content": "likes chess", "cube": cube.rawValue])
+            let text = ((remembered.result?["content"] as? [[String: Any]])?.first?["text"] as? String) ?? ""
+            let mcpID = try #require(
+                (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["id"] as? String, "\(text)")
+            _ = try await tool(3, "recall", ["query": "chess"])
+            _ = try await tool(4, "get", ["id": mcpID])
+            _ = try await tool(5, "update", ["id": mcpID, "content": "likes go"])
+            _ = try await tool(6, "list", [String: Any]())
+            _ = try await tool(7, "forget", ["id": mcpID])
+            _ = try await tool(8, "consent_status", [String: Any]())
+
+            let auditor = try await store.tenant(TenantID("acme"), as: AccessContext(actor: "a", role: .auditor))
+            /// Everything an entry records but who, when and which memory.
+            func recorded(_ actor: String, _ id: String) async throws -> [String] {
+                try await auditor.auditLog(AuditFilter(actor: actor)).map { entry in
+                    [
+                        entry.role, entry.action.rawValue, entry.purpose, entry.subject ?? "-", entry.cube ?? "-",
+                        "\(entry.memories.count)", entry.effect.rawValue, entry.ruleIDs.joined(separator: ","),
+                        entry.policyRevision, "\(entry.returned)", "\(entry.withheld)",
+                        (entry.detail ?? "-").replacingOccurrences(of: id, with: "ID"),
+                    ].joined(separator: " | ")
+                }
+            }
+            let viaREST = try await recorded(rest.credential.id, restID)
+            let viaMCP = try await recorded(agent.credential.id, mcpID)
+            #expect(viaREST.count == 7, "\(viaREST)")
+            #expect(
+                viaMCP == viaREST, "MCP:\n\(viaMCP.joined(separator: "\n"))\nREST:\n\(viaREST.joined(separator: "\n"))")
+        }
+    }
 }
