@@ -26,6 +26,8 @@ struct BenchCommand: AsyncParsableCommand {
             "The LoCoMo file for the retrieval scenario (CC BY-NC 4.0: read from outside the repository).",
             valueName: "file"))
     var locomo = "../shared/data/locomo/locomo-dev.json"
+    @Option(name: .customLong("mcp-calls"), help: "Calls per tool and transport in the MCP scenario.") var mcpCalls =
+        300
     @Option(name: .customLong("load-tenants"), help: "Tenants in the server load scenario.") var loadTenants = 50
     @Option(name: .customLong("load-memories"), help: "Memories per tenant's subject in the server load scenario.")
     var loadMemories = 10_000
@@ -72,6 +74,7 @@ struct BenchCommand: AsyncParsableCommand {
             EmbeddingScenario(
                 locomo: URL(filePath: locomo), models: URL(filePath: models),
                 referenceFolder: URL(filePath: minilmReference)),
+            MCPLatencyScenario(policies: URL(filePath: policies), calls: mcpCalls),
             ServerLoadScenario(
                 policies: URL(filePath: policies), tenants: loadTenants, memories: loadMemories, seconds: loadSeconds,
                 connections: loadConnections),

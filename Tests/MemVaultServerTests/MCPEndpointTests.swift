@@ -163,7 +163,8 @@ struct MCPEndpointTests {
             let remembered = try await tool(2, "remember", ["content": "likes chess", "cube": cube.rawValue])
             let text = ((remembered.result?["content"] as? [[String: Any]])?.first?["text"] as? String) ?? ""
             let mcpID = try #require(
-                (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["id"] as? String, "\(text)")
+                (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["id"] as? String,
+                "\(text)")
             _ = try await tool(3, "recall", ["query": "chess"])
             _ = try await tool(4, "get", ["id": mcpID])
             _ = try await tool(5, "update", ["id": mcpID, "content": "likes go"])
