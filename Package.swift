@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // System OpenSSL (libcrypto). Only MemVaultCrypto imports it.
@@ -213,7 +214,10 @@ let package = Package(
         .testTarget(
             name: "MemVaultCLITests",
             // Depending on the executable makes `swift test` build it, so the tests can run the real binary.
-            dependencies: ["memvault", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "memvault", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
         ),
     ]
 )
