@@ -50,15 +50,12 @@ extension MemoryTools {
         }
     }
 
-    /// The result as JSON text (what a model reads) and as structured content, in the shapes the HTTP API and the
-    /// command line's `--json` use.
+    /// The result as JSON text, what a model reads, in the shapes the HTTP API and the command line's `--json` use.
+    /// (No `structuredContent`: the tools declare no output schema, and it would send every result twice.)
     static func answer(_ value: some Encodable) throws -> CallTool.Result {
         let data = try encoder.encode(value)
-        // Typed as optional: the non-generic initialiser, which takes the value as it is.
-        let structured: Value? = try JSONDecoder().decode(Value.self, from: data)
         return CallTool.Result(
-            content: [.text(text: String(decoding: data, as: UTF8.self), annotations: nil, _meta: nil)],
-            structuredContent: structured)
+            content: [.text(text: String(decoding: data, as: UTF8.self), annotations: nil, _meta: nil)])
     }
 
     private static let encoder: JSONEncoder = {

@@ -65,7 +65,7 @@ struct MCPCommand: AsyncParsableCommand {
     /// Serves until the agent closes standard input.
     private func serve(_ session: MemorySession) async throws {
         let server = await MemoryServer.make(session)
-        try await server.start(transport: StdioTransport(logger: store.logger))
+        try await server.start(transport: LineTransport(logger: store.logger))
         await server.waitUntilCompleted()
         await server.stop()
     }
