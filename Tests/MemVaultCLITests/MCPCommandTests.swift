@@ -72,4 +72,54 @@ struct MCPCommandTests {
         let refused = try stranger.run(arguments)
         #expect(refused.status != 0 && refused.standardError.contains("revoked or expired"), "\(refused)")
     }
+
+    @Test("through a running server (MEMVAULT_SERVER): the same tools, the subject still fixed by the session")
+    func throughServer() async throws {
+        let (folder, cli) = try CommandRunner.installationWithTenant()
+        _ = folder
+        let token = try cli.run([
+            "credential", "create", "--tenant", "acme", "--as", "application", "--purpose-limit", "service-delivery",
+            "--json",
+        ]).string("token")
+        let bob = try cli.run(["subject", "resolve", "--tenant", "acme", "--external-id", "bob", "--json"]).string("id")
+        let cube = try cli.run(["cube", "create", "--tenant", "acme", "--subject", bob, "--name", "chat", "--json"])
+            .string("id")
+        let bobs = try cli.run(["memory", "add", "--tenant", "acme", "--cube", cube, "--text", "bob's", "--json"])
+            .string("id")
+        let (serve, printed) = try cli.startServer()
+        defer { CommandRunner.stop(serve) }
+        let address = try #require(printed.firstMatch(of: /(http:\/\/127\.0\.0\.1:\d+)\n/).map { String($0.1) })
+
+        var agent = cli
+        agent.environment = ["MEMVAULT_API_KEY": token, "MEMVAULT_SERVER": address]
+        let server = try agent.process(["mcp", "--external-id", "ana"], withData: false)
+        let (toServer, fromServer) = (Pipe(), Pipe())
+        server.standardInput = toServer
+        server.standardOutput = fromServer
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        let client = Client(name: "memvault-cli-tests", version: "1")
+        _ = try await client.connect(
+            transport: StdioTransport(
+                input: FileDescriptor(rawValue: fromServer.fileHandleForReading.fileDescriptor),
+                output: FileDescriptor(rawValue: toServer.fileHandleForWriting.fileDescriptor)))
+        func call(_ tool: String, _ arguments: [String: Value]) async throws -> (text: String, isError: Bool) {
+            let (content, isError) = try await client.callTool(name: tool, arguments: arguments)
+            guard case .text(let text, _, _) = content.first else { return ("", true) }
+            return (text, isError == true)
+        }
+        let stored = try await call("remember", ["content": "Plays the cello"])
+        #expect(!stored.isError, "\(stored.text)")
+        let recalled = try await call("recall", ["query": "cello"])
+        #expect(!recalled.isError && recalled.text.contains("Plays the cello"), "\(recalled.text)")
+        // bob is a subject of the same tenant, but not the session's: his memory is unknown here.
+        for tool in ["get", "forget"] {
+            let answer = try await call(tool, ["id": .string(bobs)])
+            #expect(answer.isError && answer.text.hasPrefix("not_found"), "\(tool): \(answer.text)")
+        }
+        #expect(try cli.run(["memory", "get", "--tenant", "acme", bobs]).status == 0, "bob's memory is untouched")
+        await client.disconnect()
+        try toServer.fileHandleForWriting.close()
+        server.waitUntilExit()
+    }
 }
