@@ -27,10 +27,13 @@ struct API: APIProtocol {
         return credential
     }
 
-    /// The store of the credential's tenant, acting as the credential for `purpose` (one it allows).
+    /// The store of the credential's tenant, acting as the credential for `purpose` (one it allows); confined to
+    /// the subject a `MemVault-Subject` header names, if the request sends one.
     func tenantStore(purpose: String?) async throws -> TenantStore {
         let credential = try await authenticated()
         guard let tenant = credential.tenant else { throw Problems.installationCredential }
-        return try await store.tenant(tenant, as: credential.context(purpose: purpose))
+        let store = try await store.tenant(tenant, as: credential.context(purpose: purpose))
+        guard let scope = SubjectScope.current else { return store }
+        return store.confined(to: try SubjectID(scope))
     }
 }

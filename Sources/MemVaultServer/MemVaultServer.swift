@@ -137,6 +137,7 @@ public struct MemVaultServer: Sendable {
             RequestLimitsMiddleware(
                 maximumBodyBytes: configuration.maximumBodyBytes, timeout: configuration.requestTimeout))
         router.middlewares.add(BearerTokenMiddleware())
+        router.middlewares.add(SubjectScopeMiddleware())
         try API(store: store, embedder: embedder, readiness: readiness, metrics: metrics).registerHandlers(
             on: router, configuration: Configuration.openAPI, middlewares: [RequestProblemMiddleware()])
         let mcp = MCPEndpoint(store: store, embedder: embedder, origins: configuration.mcpOrigins, logger: logger)

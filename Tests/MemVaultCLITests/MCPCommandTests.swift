@@ -77,10 +77,12 @@ struct MCPCommandTests {
     func throughServer() async throws {
         let (folder, cli) = try CommandRunner.installationWithTenant()
         _ = folder
-        let token = try cli.run([
+        let issued = try cli.run([
             "credential", "create", "--tenant", "acme", "--as", "application", "--purpose-limit", "service-delivery",
             "--json",
-        ]).string("token")
+        ])
+        let token = try issued.string("token")
+        let credential = try #require((try issued.json()["credential"] as? [String: Any])?["id"] as? String)
         let bob = try cli.run(["subject", "resolve", "--tenant", "acme", "--external-id", "bob", "--json"]).string("id")
         let cube = try cli.run(["cube", "create", "--tenant", "acme", "--subject", bob, "--name", "chat", "--json"])
             .string("id")
@@ -118,6 +120,18 @@ struct MCPCommandTests {
             #expect(answer.isError && answer.text.hasPrefix("not_found"), "\(tool): \(answer.text)")
         }
         #expect(try cli.run(["memory", "get", "--tenant", "acme", bobs]).status == 0, "bob's memory is untouched")
+
+        // Confined by the server, each call is one entry, as over REST: forget is a delete, with no read before it.
+        let entries = { () throws -> [String] in
+            try cli.run(["audit", "log", "--tenant", "acme", "--by", credential, "--json"]).standardOutput
+                .split(separator: "\n").map(String.init)
+        }
+        let before = try entries().count
+        let id = try #require(
+            (try JSONSerialization.jsonObject(with: Data(stored.text.utf8)) as? [String: Any])?["id"] as? String)
+        #expect(try await call("forget", ["id": .string(id)]).isError == false)
+        let added = try entries().dropFirst(before)
+        #expect(added.count == 1 && added.first?.contains("\"action\":\"delete\"") == true, "\(added)")
         await client.disconnect()
         try toServer.fileHandleForWriting.close()
         server.waitUntilExit()

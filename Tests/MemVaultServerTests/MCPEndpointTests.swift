@@ -191,4 +191,38 @@ struct MCPEndpointTests {
                 viaMCP == viaREST, "MCP:\n\(viaMCP.joined(separator: "\n"))\nREST:\n\(viaREST.joined(separator: "\n"))")
         }
     }
+
+    @Test("a REST request naming its subject (MemVault-Subject) is confined to it: other subjects' ids are unknown")
+    func subjectScope() async throws {
+        try await withServer { store, base in
+            try await store.createTenant(TenantID("acme"), policy: "default", as: Self.administrator)
+            let app = try await store.tenant(
+                TenantID("acme"), as: AccessContext(actor: "setup", role: .application, purpose: "service-delivery"))
+            var held: [(subject: SubjectID, memory: String)] = []
+            for name in ["ana", "bob"] {
+                let subject = try await app.resolveSubject(externalID: name).id
+                let cube = try await app.createCube(NewCube(owner: .subject(subject), name: "chat")).id
+                held.append((subject, try await app.addMemory(NewMemory(content: .text(name)), to: cube).id.rawValue))
+            }
+            let (ana, bob) = (held[0], held[1])
+            let token = try await store.createCredential(
+                NewCredential(tenant: TenantID("acme"), role: .application), as: Self.administrator
+            ).token
+            func get(_ memory: String, scope: String?) async throws -> (status: Int, body: [String: Any]) {
+                var request = URLRequest(url: base.appending(path: "v1/memories/\(memory)"))
+                request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+                request.setValue("service-delivery", forHTTPHeaderField: "MemVault-Purpose")
+                if let scope { request.setValue(scope, forHTTPHeaderField: "MemVault-Subject") }
+                let (data, response) = try await URLSession.shared.data(for: request)
+                let body = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+                return (try #require(response as? HTTPURLResponse).statusCode, body)
+            }
+            #expect(try await get(ana.memory, scope: ana.subject.rawValue).status == 200)
+            let other = try await get(bob.memory, scope: ana.subject.rawValue)
+            #expect(other.status == 404 && other.body["code"] as? String == "not_found", "\(other.body)")
+            #expect(!((other.body["detail"] as? String) ?? "").contains(bob.subject.rawValue))
+            #expect(try await get(bob.memory, scope: nil).status == 200, "without the header, the tenant's view")
+            #expect(try await get(ana.memory, scope: "not-a-subject").status == 400)
+        }
+    }
 }

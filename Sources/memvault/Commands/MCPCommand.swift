@@ -29,15 +29,16 @@ struct MCPCommand: AsyncParsableCommand {
         do {
             let defaultCube = try cube.map { try CubeID($0) }
             if let client = try serverOptions.client(purpose: purposeOptions.purpose) {
-                let tenant = RemoteTenant(client: client)
                 guard try await RemoteInstallation(client: client).credential().tenant != nil else {
                     throw MemVaultError(
                         .denied, "an installation credential has no subjects: use a tenant's credential")
                 }
+                let user = try await subject.resolve(in: RemoteTenant(client: client), create: true)
+                // Every request of the session names its subject: the server confines it, as the folder would.
+                var scoped = client
+                scoped.scope = user
                 try await serve(
-                    MemorySession(
-                        access: tenant, subject: try await subject.resolve(in: tenant, create: true),
-                        defaultCube: defaultCube))
+                    MemorySession(access: RemoteTenant(client: scoped), subject: user, defaultCube: defaultCube))
                 return
             }
             guard let token = ProcessInfo.processInfo.environment["MEMVAULT_API_KEY"], !token.isEmpty else {
@@ -71,7 +72,7 @@ struct MCPCommand: AsyncParsableCommand {
     }
 }
 
-/// Through a server, the session checks the subject itself (see `MemorySession`).
+/// The server confines what the client's scope names (`MemVault-Subject`).
 extension RemoteTenant: MemoryToolAccess {
-    var confinement: SubjectID? { nil }
+    var confinement: SubjectID? { client.scope }
 }

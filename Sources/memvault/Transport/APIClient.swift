@@ -12,6 +12,8 @@ struct APIClient: Sendable {
     let token: String
     /// Sent as `MemVault-Purpose` on every request.
     let purpose: String?
+    /// Sent as `MemVault-Subject`: the server confines the requests to this subject (an agent's session).
+    var scope: SubjectID? = nil
 
     struct Problem: Decodable {
         let code: String
@@ -47,6 +49,7 @@ struct APIClient: Sendable {
         request.httpMethod = method
         request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
         if let purpose { request.setValue(purpose, forHTTPHeaderField: "MemVault-Purpose") }
+        if let scope { request.setValue(scope.rawValue, forHTTPHeaderField: "MemVault-Subject") }
         if let body {
             request.httpBody = try Self.encoder.encode(body)
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
