@@ -89,7 +89,8 @@ struct MemoryToolsTests {
             }
             _ = try await client.callTool(
                 name: "recall", arguments: ["query": "tea"], meta: Metadata(progressToken: .unique()))
-            try await Task.sleep(for: .milliseconds(100))
+            // Notifications are handled beside the call's answer: wait for them (a loaded machine is slow).
+            for _ in 0..<100 where reports.withLock({ $0.count }) < 2 { try await Task.sleep(for: .milliseconds(50)) }
             #expect(reports.withLock { $0 } == ["0/1", "1/1"])
 
             let recalled = try await Self.call(client, "recall", ["query": "what tea does she drink"])
