@@ -62,14 +62,20 @@ struct MCPEndpointTests {
         ["jsonrpc": "2.0", "id": id, "method": "tools/call", "params": ["name": tool, "arguments": arguments]]
     }
 
+    /// Tenant acme, and its subject ana, who consents to personalisation; with the application's store that made them.
+    static func consentingSubject(_ store: MemoryStore) async throws -> (TenantStore, SubjectID) {
+        try await store.createTenant(TenantID("acme"), policy: "default", as: administrator)
+        let app = try await store.tenant(
+            TenantID("acme"), as: AccessContext(actor: "setup", role: .application, purpose: "personalisation"))
+        let ana = try await app.resolveSubject(externalID: "ana").id
+        try await app.setConsent(.given, subject: ana, purpose: "personalisation", evidence: nil)
+        return (app, ana)
+    }
+
     @Test("a session answers only the credential that opened it, for the subject it names; revocation ends it")
     func sessions() async throws {
         try await withServer { store, base in
-            try await store.createTenant(TenantID("acme"), policy: "default", as: Self.administrator)
-            let app = try await store.tenant(
-                TenantID("acme"), as: AccessContext(actor: "setup", role: .application, purpose: "personalisation"))
-            let ana = try await app.resolveSubject(externalID: "ana").id
-            try await app.setConsent(.given, subject: ana, purpose: "personalisation", evidence: nil)
+            let (_, ana) = try await Self.consentingSubject(store)
             let issue = { (tenant: String?, role: Role) in
                 try await store.createCredential(
                     NewCredential(tenant: try tenant.map(TenantID.init), role: role), as: Self.administrator)
@@ -126,11 +132,7 @@ struct MCPEndpointTests {
     @Test("each MCP tool call is recorded in the audit log exactly as its REST equivalent")
     func auditParity() async throws {
         try await withServer { store, base in
-            try await store.createTenant(TenantID("acme"), policy: "default", as: Self.administrator)
-            let setup = try await store.tenant(
-                TenantID("acme"), as: AccessContext(actor: "setup", role: .application, purpose: "personalisation"))
-            let ana = try await setup.resolveSubject(externalID: "ana").id
-            try await setup.setConsent(.given, subject: ana, purpose: "personalisation", evidence: nil)
+            let (setup, ana) = try await Self.consentingSubject(store)
             let cube = try await setup.createCube(NewCube(owner: .subject(ana), name: "chat")).id
             let rest = try await store.createCredential(
                 NewCredential(tenant: TenantID("acme"), role: .application), as: Self.administrator)
