@@ -60,4 +60,9 @@ static inline int COpenSSL_EVP_PKEY_ED25519(void) {
     return EVP_PKEY_ED25519;
 }
 
+// EVP_PKEY_X25519 is a macro alias like EVP_PKEY_ED25519.
+static inline int COpenSSL_EVP_PKEY_X25519(void) {
+    return EVP_PKEY_X25519;
+}
+
 #endif

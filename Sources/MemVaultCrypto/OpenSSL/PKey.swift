@@ -1,6 +1,7 @@
 internal import COpenSSL
 
-/// Owns one `EVP_PKEY` (an Ed25519 public or private key). OpenSSL wipes private key bytes when it is freed.
+/// Owns one `EVP_PKEY` (an Ed25519 or X25519 public or private key). OpenSSL wipes private key bytes when it is
+/// freed.
 final class PKey {
     let pointer: OpaquePointer
 
@@ -9,17 +10,33 @@ final class PKey {
     }
 
     static func ed25519Private(seed: UnsafeRawBufferPointer) throws -> PKey {
+        try privateKey(COpenSSL_EVP_PKEY_ED25519(), seed)
+    }
+
+    static func ed25519Public(_ bytes: UnsafeRawBufferPointer) throws -> PKey {
+        try publicKey(COpenSSL_EVP_PKEY_ED25519(), bytes)
+    }
+
+    static func x25519Private(_ bytes: UnsafeRawBufferPointer) throws -> PKey {
+        try privateKey(COpenSSL_EVP_PKEY_X25519(), bytes)
+    }
+
+    static func x25519Public(_ bytes: UnsafeRawBufferPointer) throws -> PKey {
+        try publicKey(COpenSSL_EVP_PKEY_X25519(), bytes)
+    }
+
+    private static func privateKey(_ type: Int32, _ bytes: UnsafeRawBufferPointer) throws -> PKey {
         guard
             let pointer = EVP_PKEY_new_raw_private_key(
-                COpenSSL_EVP_PKEY_ED25519(), nil, seed.baseAddress?.assumingMemoryBound(to: UInt8.self), seed.count)
+                type, nil, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count)
         else { throw OpenSSLError.failure("EVP_PKEY_new_raw_private_key") }
         return PKey(pointer: pointer)
     }
 
-    static func ed25519Public(_ bytes: UnsafeRawBufferPointer) throws -> PKey {
+    private static func publicKey(_ type: Int32, _ bytes: UnsafeRawBufferPointer) throws -> PKey {
         guard
             let pointer = EVP_PKEY_new_raw_public_key(
-                COpenSSL_EVP_PKEY_ED25519(), nil, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count)
+                type, nil, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count)
         else {
             OpenSSLError.clearQueue()
             throw CryptoError.invalidPublicKey
