@@ -40,6 +40,10 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
     case updateMemory = "memory update"
     case archiveMemory = "memory archive"
     case deleteMemory = "memory delete"
+    // Moving memories across the tenant's boundary (docs/portability.md).
+    case migrateCube = "cube migrate"
+    case exportCube = "cube export"
+    case importCube = "cube import"
     case recordConsent = "consent record"
     case readConsent = "consent list"
     case setHold = "hold set"
@@ -95,6 +99,9 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
         case .createCube, .addMemories, .embedMemories: .policy(.write)
         case .updateMemory, .archiveMemory, .resetEmbeddings: .policy(.update)
         case .deleteCube, .deleteMemory: .policy(.delete)
+        // A sealed bundle never shows its content to whoever moves it; a plaintext export does, so it is an export.
+        case .migrateCube, .importCube: .policy(.migrate)
+        case .exportCube: .policy(.export)
         case .recordConsent, .readConsent: .roles(Self.consentRoles)
         case .setHold, .clearHold, .listHolds, .sweepRetention, .listRestrictions: .roles(Self.holdRoles)
         case .restrictProcessing, .liftRestriction, .requestErasure, .extendErasure:
@@ -144,6 +151,9 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
         case .createCube, .addMemories, .embedMemories: .write
         case .updateMemory, .archiveMemory, .resetEmbeddings: .update
         case .deleteCube, .deleteMemory, .sweepRetention: .delete
+        case .migrateCube: .migrate
+        case .exportCube: .export
+        case .importCube: .import
         case .recordConsent, .readConsent: .consent
         case .setHold, .clearHold, .listHolds: .hold
         case .restrictProcessing, .liftRestriction, .listRestrictions: .restriction
@@ -185,6 +195,9 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
         case .updateMemory: "update memories"
         case .archiveMemory: "archive memories"
         case .deleteMemory: "delete memories"
+        case .migrateCube: "migrate cubes"
+        case .exportCube: "export cubes"
+        case .importCube: "import cubes"
         case .recordConsent: "record consent"
         case .readConsent: "read consent records"
         case .setHold: "set legal holds"

@@ -23,6 +23,10 @@ public struct StoreLimits: Sendable, Equatable {
     public var maximumSearchScan = 2_000
     /// Embedding dimensions a cube may declare.
     public var maximumEmbeddingDimension = 4_096
+    /// One import (a cube from a bundle, a module or another platform's dump) is one unit of work: its memories and
+    /// each memory's versions are bounded so that the unit stays a bounded write.
+    public var maximumImportMemories = 100_000
+    public var maximumImportVersions = 1_000
 
     public init() {}
 

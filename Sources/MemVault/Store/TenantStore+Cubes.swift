@@ -32,19 +32,12 @@ extension TenantStore {
         let key = try keys.encryptionKey(tenant, owner: subject.map(DataKeyOwner.subject) ?? .tenant)
         let id = try CubeID.make()
         let created = StoredTime(now: now())
-        let unsealed = CubeRecord(
-            id: id, subject: subject, kind: kind, defaultCategory: category, schemaVersion: MemCube.schemaVersion,
-            metadata: [], keyVersion: key.version, createdAt: created, updatedAt: created)
-        let record = CubeRecord(
-            id: id, subject: subject, kind: kind, defaultCategory: category, schemaVersion: MemCube.schemaVersion,
-            metadata: try Envelope.seal(
-                PayloadCodec.encode(
-                    CubeMetadata(
-                        name: new.name, provenance: new.provenance, analysis: new.analysis,
-                        embeddingDimension: new.embeddingDimension, embedder: new.embedder)), with: key,
-                associatedData: Bindings.cube(tenant, pseudonym: ownerPseudonym, unsealed)
-            ).bytes,
-            keyVersion: key.version, createdAt: created, updatedAt: created)
+        let record = try sealedCube(
+            id: id, subject: subject, kind: kind, defaultCategory: category,
+            metadata: CubeMetadata(
+                name: new.name, provenance: new.provenance, analysis: new.analysis,
+                embeddingDimension: new.embeddingDimension, embedder: new.embedder),
+            key: key, pseudonym: ownerPseudonym, created: created)
         try await perform(admission, subject: subject) { work in
             if let subject { _ = try self.verifiedSubject(subject, in: work.transaction) }
             // Creating a cube is processing for the purpose, in the cube's default category.
@@ -66,6 +59,25 @@ extension TenantStore {
             schemaVersion: MemCube.schemaVersion,
             createdAt: created.date,
             updatedAt: created.date)
+    }
+
+    /// A new cube's record, its metadata sealed and bound to every clear field.
+    func sealedCube(
+        id: CubeID, subject: SubjectID?, kind: String, defaultCategory: String, metadata: CubeMetadata,
+        key: EnvelopeKey, pseudonym: String?, created: StoredTime
+    ) throws -> CubeRecord {
+        let unsealed = CubeRecord(
+            id: id, subject: subject, kind: kind, defaultCategory: defaultCategory,
+            schemaVersion: MemCube.schemaVersion, metadata: [], keyVersion: key.version, createdAt: created,
+            updatedAt: created)
+        return CubeRecord(
+            id: id, subject: subject, kind: kind, defaultCategory: defaultCategory,
+            schemaVersion: MemCube.schemaVersion,
+            metadata: try Envelope.seal(
+                PayloadCodec.encode(metadata), with: key,
+                associatedData: Bindings.cube(tenant, pseudonym: pseudonym, unsealed)
+            ).bytes,
+            keyVersion: key.version, createdAt: created, updatedAt: created)
     }
 
     public func cube(_ id: CubeID) async throws -> MemCube {

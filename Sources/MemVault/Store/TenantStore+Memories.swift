@@ -290,7 +290,7 @@ extension TenantStore {
     }
 
     /// Versions 1…n without gaps, each superseding the one before, only the last one current.
-    private func checkLineage(_ versions: [MemoryVersion], of id: MemoryID) throws {
+    func checkLineage(_ versions: [MemoryVersion], of id: MemoryID) throws {
         for (index, version) in versions.enumerated() {
             let expected = index + 1
             guard version.record.version == expected, version.record.supersedes == (expected == 1 ? nil : expected - 1),

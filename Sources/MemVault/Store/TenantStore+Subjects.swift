@@ -39,14 +39,8 @@ extension TenantStore {
     }
 
     private func createSubject(externalID: String, pseudonym: String, admission: Admission) async throws -> Subject {
-        let id = try SubjectID.random()
-        try keys.createDataKey(tenant, owner: .subject(id))
-        let key = try keys.encryptionKey(tenant, owner: .subject(id))
-        let unsealed = SubjectRecord(
-            id: id, pseudonym: pseudonym, externalID: [], keyVersion: key.version, createdAt: StoredTime(now: now()))
-        let record = SubjectRecord(
-            id: id, pseudonym: pseudonym, externalID: try sealExternalID(externalID, for: unsealed, key: key),
-            keyVersion: key.version, createdAt: unsealed.createdAt)
+        let record = try newSubject(externalID: externalID, pseudonym: pseudonym)
+        let id = record.id
         let subject = try await perform(admission) { [self] work -> Subject in
             if let winner = try work.transaction.subject(pseudonym: pseudonym) {
                 // Another request created the same subject first: use theirs.
@@ -68,8 +62,21 @@ extension TenantStore {
         return subject
     }
 
+    /// A new subject's record with its own data key (made here, in the key store): the caller inserts it, or
+    /// destroys the key if it does not.
+    func newSubject(externalID: String, pseudonym: String) throws -> SubjectRecord {
+        let id = try SubjectID.random()
+        try keys.createDataKey(tenant, owner: .subject(id))
+        let key = try keys.encryptionKey(tenant, owner: .subject(id))
+        let unsealed = SubjectRecord(
+            id: id, pseudonym: pseudonym, externalID: [], keyVersion: key.version, createdAt: StoredTime(now: now()))
+        return SubjectRecord(
+            id: id, pseudonym: pseudonym, externalID: try sealExternalID(externalID, for: unsealed, key: key),
+            keyVersion: key.version, createdAt: unsealed.createdAt)
+    }
+
     /// The subject's sealed external id must be the one that was asked for.
-    private func verify(_ record: SubjectRecord, externalID: String) throws {
+    func verify(_ record: SubjectRecord, externalID: String) throws {
         guard ConstantTime.equals(Array(try openExternalID(record).utf8), Array(externalID.utf8)) else {
             throw MemVaultError(
                 .integrity,

@@ -47,6 +47,7 @@ enum PolicyRevision {
             "erasure": ["deadline": policy.erasure.deadline.text, "covers": policy.erasure.covers.sorted()],
             "migration": [
                 "formats": policy.migration.formats.sorted(), "destinations": policy.migration.destinations.sorted(),
+                "sources": policy.migration.sources.sorted(),
                 "required_purposes": policy.migration.requiredPurposes.sorted(),
                 "require_consent": policy.migration.requireConsent,
             ],

@@ -314,17 +314,20 @@ private struct PolicyReader {
     private func readMigration(_ top: MappingReader, purposes: [String: Policy.Purpose]) -> Policy.MigrationSettings {
         guard let body = top.mapping("migration", context: "'migration'") else {
             return Policy.MigrationSettings(
-                formats: ["memvault-bundle"], destinations: [], requiredPurposes: [], requireConsent: true)
+                formats: ["memvault-bundle"], destinations: [], sources: [], requiredPurposes: [],
+                requireConsent: true)
         }
-        body.checkKeys(["formats", "destinations", "required_purposes", "require_consent"])
-        let formats = Set(
-            (body.list("formats") ?? [("memvault-bundle", nil)]).compactMap { item in
-                identifier(item.value, "format", item.mark)
-            })
-        let destinations = Set((body.list("destinations") ?? []).map(\.value))
+        body.checkKeys(["formats", "destinations", "sources", "required_purposes", "require_consent"])
+        let formats = vocabulary(
+            body.list("formats") ?? [("memvault-bundle", nil)], StoreVocabulary.transferFormats, "format",
+            context: "'migration'")
+        let destinations = vocabulary(
+            body.list("destinations") ?? [], StoreVocabulary.platforms, "platform", context: "'migration'")
+        let sources = vocabulary(
+            body.list("sources") ?? [], StoreVocabulary.platforms, "platform", context: "'migration'")
         let required = body.list("required_purposes").map { references($0, declared: purposes, kind: "purpose") } ?? []
         return Policy.MigrationSettings(
-            formats: formats, destinations: destinations, requiredPurposes: required,
+            formats: formats, destinations: destinations, sources: sources, requiredPurposes: required,
             requireConsent: body.bool("require_consent") ?? true)
     }
 

@@ -76,10 +76,16 @@ public struct Policy: Sendable, Equatable {
         public let covers: Set<String>
     }
 
+    /// What may move in and out of the tenant (docs/portability.md): the file formats, the platforms memories may
+    /// go to and come from, and the consent an outbound move of a subject's memories needs.
     public struct MigrationSettings: Sendable, Equatable {
+        /// Formats memories may be exported in or imported from (`StoreVocabulary.transferFormats`).
         public let formats: Set<String>
+        /// Platforms memories may go to (`StoreVocabulary.platforms`).
         public let destinations: Set<String>
-        /// Purposes whose consent a migration of a subject's memories needs.
+        /// Platforms memories may come from.
+        public let sources: Set<String>
+        /// Purposes whose consent an outbound migration of a subject's memories needs.
         public let requiredPurposes: Set<String>
         public let requireConsent: Bool
     }

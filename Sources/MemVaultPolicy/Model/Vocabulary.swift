@@ -99,6 +99,10 @@ public enum StoreVocabulary {
         "working", "long-term", "profile", "preference", "episodic", "activation", "parametric",
     ]
     public static let sources: Set<String> = ["conversation", "document", "tool", "import"]
+    /// The file formats memories move in (docs/portability.md).
+    public static let transferFormats: Set<String> = ["memvault-bundle", "memvault-module", "memos-dump", "mem0-json"]
+    /// The platforms memories move between.
+    public static let platforms: Set<String> = ["memvault", "memos", "mem0"]
     /// What an erasure can cover.
     public static let erasureScopes: Set<String> = [
         "memories", "history", "cubes", "subject-keys", "external-id", "consent-evidence", "audit-pseudonyms",

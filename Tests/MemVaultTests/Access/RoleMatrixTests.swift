@@ -107,6 +107,10 @@ struct MatrixWorld {
     let cube: CubeID
     let memory: MemoryID
     let hold: String
+    /// The tenant's shared cube the hold is on, with a memory.
+    let shared: CubeID
+    /// A cube the way another installation exported it.
+    let arriving: PortableCube
     /// A cube that names an embedder, with a memory waiting to be embedded.
     let embedded: CubeID
     /// Alice's profile memories restricted, and a request to erase her, both filed by the officer.
@@ -132,6 +136,18 @@ struct MatrixWorld {
         let cube = try await acme.createCube(NewCube(owner: .subject(alice.id), name: "alice"))
         let memory = try await acme.addMemory(.text("likes tea", category: "conversation"), to: cube.id)
         let held = try await acme.createCube(NewCube(owner: .tenant, name: "held"))
+        _ = try await acme.addMemory(.text("opening hours 9-5"), to: held.id)
+        let day = Date(timeIntervalSince1970: 1_790_000_000)
+        let arriving = PortableCube(
+            name: "faq", createdAt: day, subjectExternalID: nil,
+            memories: [
+                PortableMemory(
+                    id: try MemoryID.make().rawValue,
+                    versions: [
+                        PortableVersion(
+                            version: 1, category: "general", content: .text("faq"), createdAt: day, updatedAt: day)
+                    ])
+            ])
         let hold = try await admin.setHold(on: .cube(held.id), reason: "case 7")
         try await admin.rotateTenantKey()
         let embedded = try await acme.createCube(
@@ -147,7 +163,8 @@ struct MatrixWorld {
             NewCredential(tenant: TenantID("acme"), role: .application),
             as: AccessContext(actor: "matrix-setup", role: .administrator))
         return MatrixWorld(
-            fixture: fixture, alice: alice.id, cube: cube.id, memory: memory.id, hold: hold.id, embedded: embedded.id,
+            fixture: fixture, alice: alice.id, cube: cube.id, memory: memory.id, hold: hold.id, shared: held.id,
+            arriving: arriving, embedded: embedded.id,
             restriction: restriction.id, erasure: erasure.id, credential: credential.credential.id)
     }
 
@@ -197,6 +214,14 @@ struct MatrixWorld {
         case .updateMemory: _ = try await tenant().updateMemory(memory, MemoryChanges(content: .text("green tea")))
         case .archiveMemory: _ = try await tenant().archiveMemory(memory)
         case .deleteMemory: try await tenant().deleteMemory(memory)
+        case .migrateCube:
+            _ = try await tenant().exportCube(
+                shared, as: Transfer(.outbound, format: "memvault-bundle", platform: "memvault"))
+        case .exportCube:
+            _ = try await tenant().exportCube(cube, as: Transfer(.outbound, format: "memos-dump", platform: "memos"))
+        case .importCube:
+            _ = try await tenant().importCube(
+                arriving, as: Transfer(.inbound, format: "memvault-bundle", platform: "memvault"), contentHash: "00")
         case .recordConsent: try await tenant().setConsent(.given, subject: alice, purpose: "personalisation")
         case .readConsent: _ = try await tenant().consentHistory(of: alice)
         case .setHold: _ = try await tenant().setHold(on: .cube(cube), reason: "case 8")
