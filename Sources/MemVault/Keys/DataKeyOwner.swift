@@ -9,6 +9,9 @@ public enum DataKeyOwner: Hashable, Sendable, CustomStringConvertible {
     case pseudonyms
     /// The seed of the tenant's Ed25519 key that signs audit checkpoints. Never seals anything.
     case auditSigning
+    /// The seed of the tenant's portability keys: the X25519 key bundles are sealed to, and the Ed25519 key that
+    /// signs the bundles and modules it sends. Never seals anything itself.
+    case portability
 
     /// The stored form, also the key id written into envelope headers: printable ASCII, no personal data.
     public var keyID: String {
@@ -17,6 +20,7 @@ public enum DataKeyOwner: Hashable, Sendable, CustomStringConvertible {
         case .subject(let subject): "subject:\(subject.rawValue)"
         case .pseudonyms: "pseudonyms"
         case .auditSigning: "audit-signing"
+        case .portability: "portability"
         }
     }
 
@@ -25,6 +29,7 @@ public enum DataKeyOwner: Hashable, Sendable, CustomStringConvertible {
         case "tenant": self = .tenant
         case "pseudonyms": self = .pseudonyms
         case "audit-signing": self = .auditSigning
+        case "portability": self = .portability
         case _ where keyID.hasPrefix("subject:"):
             self = .subject(try SubjectID(String(keyID.dropFirst("subject:".count))))
         default:
@@ -39,6 +44,7 @@ public enum DataKeyOwner: Hashable, Sendable, CustomStringConvertible {
         case .tenant: "the tenant's shared cubes"
         case .pseudonyms: "subject pseudonyms"
         case .auditSigning: "audit checkpoint signing"
+        case .portability: "bundle sealing and signing"
         }
     }
 

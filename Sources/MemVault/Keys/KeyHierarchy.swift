@@ -604,6 +604,24 @@ public final class KeyHierarchy: Sendable {
         try Ed25519.PrivateKey(seed: secret(tenant, owner: .auditSigning, createIfMissing: true))
     }
 
+    /// The tenant's portability keys (made on first use): the X25519 key that bundles are sealed to and the Ed25519
+    /// key that signs what the tenant sends, each derived from one stored seed for its own use.
+    public func portabilityKeys(_ tenant: TenantID) throws -> (
+        recipient: X25519.PrivateKey, signing: Ed25519.PrivateKey
+    ) {
+        let seed = try secret(tenant, owner: .portability, createIfMissing: true)
+        func derive(_ use: String) throws -> SymmetricKey {
+            try HKDFSHA256.deriveKey(
+                from: seed, salt: Array("MemVault portability v1".utf8),
+                info: Array(use.utf8) + [0] + Array(tenant.rawValue.utf8),
+                outputByteCount: 32)
+        }
+        return (
+            try X25519.PrivateKey(rawRepresentation: derive("bundle recipient")),
+            try Ed25519.PrivateKey(seed: derive("bundle signing"))
+        )
+    }
+
     /// The subject's audit pseudonym: an HMAC of its id under a secret derived from its first data key version.
     /// Stable for the subject's lifetime; once erasure destroys the subject's keys, old audit entries can no longer
     /// be linked to it, while the log still verifies.

@@ -27,6 +27,8 @@ public struct StoreLimits: Sendable, Equatable {
     /// each memory's versions are bounded so that the unit stays a bounded write.
     public var maximumImportMemories = 100_000
     public var maximumImportVersions = 1_000
+    /// A bundle or foreign dump is read whole into memory before anything is imported.
+    public var maximumBundleBytes = 256 << 20
 
     public init() {}
 
