@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "MemVaultEmbedding", targets: ["MemVaultEmbedding"]),
         .library(name: "MemVaultServer", targets: ["MemVaultServer"]),
         .library(name: "MemVaultMCP", targets: ["MemVaultMCP"]),
+        .library(name: "MemVaultInterop", targets: ["MemVaultInterop"]),
         .executable(name: "memvault", targets: ["memvault"]),
         .executable(name: "memvault-bench", targets: ["memvault-bench"]),
     ],
@@ -93,6 +94,12 @@ let package = Package(
             name: "MemVaultEmbedding",
             dependencies: ["COpenBLAS", "MemVault", "MemVaultCrypto"]
         ),
+        // Other platforms' formats (MemOS cube dumps, mem0 exports) read into and written from portable cubes.
+        // Data conversion only: nothing is stored or decided here.
+        .target(
+            name: "MemVaultInterop",
+            dependencies: ["MemVault"]
+        ),
         // The command line: thin commands over the MemVault library.
         // The HTTP server: the OpenAPI document beside it is the contract; its routes and types are generated from
         // it, so the two cannot drift. Tenant and role come from the request's credential.
@@ -132,6 +139,7 @@ let package = Package(
         .executableTarget(
             name: "memvault",
             dependencies: [
+                "MemVaultInterop",
                 "MemVaultMCP",
                 "MemVault",
                 "MemVaultEmbedding",
@@ -210,6 +218,11 @@ let package = Package(
                 "MemVaultMCP", "MemVault", "MemVaultSQLite", "MemVaultPolicy", "MemVaultAudit",
                 .product(name: "MCP", package: "swift-sdk"),
             ]
+        ),
+        .testTarget(
+            name: "MemVaultInteropTests",
+            dependencies: ["MemVaultInterop", "MemVault", "MemVaultSQLite", "MemVaultPolicy"],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "MemVaultCLITests",

@@ -53,7 +53,9 @@ struct CommandRunner {
         {
             return context
         }
-        if ["tenant", "keys", "audit", "retention", "erase", "restriction", "credential"].contains(command) {
+        if ["tenant", "keys", "audit", "retention", "erase", "restriction", "credential", "export", "import"].contains(
+            command)
+        {
             return ["--policies", policies]
         }
         return []

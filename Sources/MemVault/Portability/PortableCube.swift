@@ -1,4 +1,5 @@
 public import Foundation
+import MemVaultCrypto
 
 /// A cube with everything it holds, in the clear: what an export produces and an import consumes, whatever the
 /// file it travels in (a sealed bundle, a module, a MemOS dump). Its JSON form is versioned (`formatVersion`) and
@@ -37,6 +38,11 @@ public struct PortableCube: Sendable, Equatable, Codable {
         self.createdAt = createdAt
         self.subjectExternalID = subjectExternalID
         self.memories = memories
+    }
+
+    /// SHA-256 (hex) of the cube's portable JSON: what audit entries record of a transfer.
+    public static func contentHash(_ cube: PortableCube) throws -> String {
+        Hex.encode(try SHA256.hash(Array(PortableJSON.encoder().encode(cube))))
     }
 
     public var versionCount: Int { memories.reduce(0) { $0 + $1.versions.count } }

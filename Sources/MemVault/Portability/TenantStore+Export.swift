@@ -93,7 +93,7 @@ extension TenantStore {
                 createdAt: cube.createdAt,
                 subjectExternalID: try subject.map { try openExternalID(verifiedSubject($0, in: work.transaction)) },
                 memories: memories)
-            let hash = Hex.encode(try SHA256.hash(Array(PortableJSON.encoder().encode(portable))))
+            let hash = try PortableCube.contentHash(portable)
             work.returned = UInt64(memories.count)
             work.withheld = UInt64(withheld.count)
             work.detail = "\(transfer), \(portable.versionCount) versions, sha256:\(hash)"

@@ -8,7 +8,7 @@ struct KeysCommand: AsyncParsableCommand {
         abstract: "Inspect and rotate the key hierarchy.",
         discussion: "These commands act as --role administrator unless told otherwise; each is recorded in the "
             + "installation's audit log, and key events in the tenant's too.",
-        subcommands: [Status.self, Rotate.self, Rewrap.self, Retire.self]
+        subcommands: [Status.self, Rotate.self, Rewrap.self, Retire.self, Recipient.self]
     )
 
     struct Status: AsyncParsableCommand {
@@ -50,6 +50,25 @@ struct KeysCommand: AsyncParsableCommand {
 
         private func pad(_ text: String, _ width: Int) -> String {
             text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+        }
+    }
+
+    struct Recipient: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a tenant's public keys for bundles: the key senders seal to, and the key it signs with.",
+            discussion: "Give the recipient key to whoever exports a bundle for this tenant (`memvault export --to`), "
+                + "and the signer key to whoever imports this tenant's bundles (`memvault import --trusted-sender`).")
+
+        @OptionGroup var options: TenantDataOptions
+        @Option(help: "The tenant.") var tenant: String
+
+        func run() async throws {
+            try await options.run {
+                try await options.withTenant(tenant, defaultRole: .administrator) { try $0.portabilityKeys() }
+            } text: { keys in
+                "tenant \(keys.tenant) of installation \(keys.installation)\nrecipient (X25519): \(keys.recipient)\n"
+                    + "signer (Ed25519):    \(keys.signer)"
+            }
         }
     }
 

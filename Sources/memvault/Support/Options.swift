@@ -325,12 +325,16 @@ struct TenantDataOptions: ParsableArguments {
         try await serverOptions.withTenant(tenant, store: store, access: access, context: context, body)
     }
 
-    /// The tenant's store on the data folder, for commands that need one (the indexer, retention sweeps).
-    func withTenant<T>(_ tenant: String, _ body: (TenantStore) async throws -> T) async throws -> T {
+    /// The tenant's store on the data folder, for commands that need one (the indexer, retention sweeps), acting
+    /// in `defaultRole` unless `--role` says otherwise.
+    func withTenant<T>(
+        _ tenant: String, defaultRole: Role = .application, _ body: (TenantStore) async throws -> T
+    ) async throws -> T {
         if try serverOptions.client(purpose: nil) != nil {
             throw ValidationError("this command works on a data folder; the server does it itself or over its API")
         }
-        return try await store.withTenant(tenant, as: context, body)
+        return try await store.withTenant(
+            tenant, as: access.context(defaultRole: defaultRole, purpose: purposeOptions.purpose), body)
     }
 
     func run<Result: Encodable>(_ body: () async throws -> Result, text: (Result) -> String) async throws {

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import MemVault
+import MemVaultInterop
+import MemVaultPolicy
+
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Export a cube: a bundle sealed to another MemVault tenant, or a MemOS dump.",
+        discussion: """
+            --format bundle (the default) seals the cube, with every memory, version, field and embedding, to the \
+            recipient key that `memvault keys recipient` shows on the receiving side (--to), signed with this \
+            tenant's key; whoever carries the file never sees the content. It is decided as a migration \
+            (default role: administrator). --format memos writes the MemOS dump layout (config.json and \
+            textual_memory.json) into the folder --output names: plaintext, so it is decided as an export (default \
+            role: data-protection-officer). Both need the tenant's policy to allow the format and destination \
+            (its migration section) and are recorded in the tenant's audit log with the content's SHA-256. \
+            Memories the policy keeps back are left out and counted. Nothing is overwritten.
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case bundle, memos
+    }
+
+    @OptionGroup var options: TenantDataOptions
+    @Option(help: "The tenant.") var tenant: String
+    @Option(help: "The cube to export (cube_…).") var cube: String
+    @Option(help: "bundle or memos.") var format: Format = .bundle
+    @Option(help: "The recipient tenant's X25519 key (hex), for a bundle.") var to: String?
+    @Option(help: "The file (bundle) or folder (memos) to write; it must not exist.") var output: String
+
+    struct Result: Encodable {
+        let output: String
+        let format: String
+        let bytes: Int
+        let memories: Int
+        let versions: Int
+        let embeddings: Int
+        let withheld: [Withheld]
+        let contentHash: String
+        let signer: String?
+        let recipient: String?
+    }
+
+    func validate() throws {
+        if format == .bundle, to == nil { throw ValidationError("--format bundle needs --to, the recipient's key") }
+        if format == .memos, to != nil { throw ValidationError("--to is for bundles; a MemOS dump is not sealed") }
+    }
+
+    func run() async throws {
+        try await options.run { () async throws -> Result in
+            guard !FileManager.default.fileExists(atPath: output) else {
+                throw ValidationError("\(output) exists; name a new file or folder")
+            }
+            let cube = try CubeID(cube)
+            let role: Role = format == .bundle ? .administrator : .dataProtectionOfficer
+            return try await options.withTenant(tenant, defaultRole: role) { store -> Result in
+                switch format {
+                case .bundle:
+                    let bundle = try await store.exportBundle(cube, to: to ?? "")
+                    try PrivateFile.write(bundle.bytes, to: output)
+                    let contents = bundle.manifest.contents
+                    return Result(
+                        output: output, format: "memvault-bundle", bytes: bundle.bytes.count,
+                        memories: contents.memories, versions: contents.versions, embeddings: contents.embeddings,
+                        withheld: bundle.withheld, contentHash: bundle.manifest.contentHash,
+                        signer: bundle.manifest.signer, recipient: bundle.manifest.recipient)
+                case .memos:
+                    let export = try await store.exportCube(
+                        cube, as: Transfer(.outbound, format: "memos-dump", platform: "memos"))
+                    let files = try MemOSDump.files(for: export.cube)
+                    try PrivateFile.writeFolder(files, to: output)
+                    return Result(
+                        output: output, format: "memos-dump", bytes: files.values.reduce(0) { $0 + $1.count },
+                        memories: export.cube.memories.count, versions: export.cube.versionCount,
+                        embeddings: export.cube.embeddingCount, withheld: export.withheld,
+                        contentHash: export.contentHash, signer: nil, recipient: nil)
+                }
+            }
+        } text: { (result: Result) in
+            var lines = [
+                "Exported \(result.memories) memories (\(result.versions) versions, \(result.embeddings) embeddings) "
+                    + "to \(result.output) (\(result.format), \(result.bytes) bytes, sha256 \(result.contentHash.prefix(16))…)."
+            ]
+            if let recipient = result.recipient {
+                lines.append("Sealed to \(recipient.prefix(16))…; signed by \(result.signer ?? "")")
+            }
+            for withheld in result.withheld {
+                lines.append(
+                    "Withheld by the policy: \(withheld.count) (\(withheld.ruleIDs.joined(separator: ", "))): \(withheld.reason)"
+                )
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+
+/// `memvault keys recipient`, `export` and `import` between two installations, as an operator would run them.
+@Suite("memvault export and import")
+struct PortabilityCommandTests {
+    @Test("a cube sealed in one installation is imported in another, and a second import is refused")
+    func bundleBetweenInstallations() throws {
+        let (sourceFolder, source) = try CommandRunner.installationWithTenant()
+        let (destinationFolder, destination) = try CommandRunner.installationWithTenant()
+        _ = destinationFolder
+        let subject = try source.run(["subject", "resolve", "--tenant", "acme", "--external-id", "ana", "--json"])
+            .string("id")
+        try source.run(["consent", "grant", "--tenant", "acme", "--subject", subject, "--for", "service-delivery"])
+        let cube = try source.run([
+            "cube", "create", "--tenant", "acme", "--subject", subject, "--name", "Ana", "--category", "profile",
+            "--json",
+        ]).string("id")
+        let added = try source.run([
+            "memory", "add", "--tenant", "acme", "--cube", cube, "--text", "speaks Portuguese", "--json",
+        ]).string("id")
+        let updated = try source.run([
+            "memory", "update", "--tenant", "acme", added, "--text", "speaks Portuguese and Spanish",
+        ])
+        #expect(updated.status == 0, "\(updated.standardError)")
+
+        let keys = try destination.run(["keys", "recipient", "--tenant", "acme", "--json"]).json()
+        let recipient = try #require(keys["recipient"] as? String)
+        let signer = try source.run(["keys", "recipient", "--tenant", "acme", "--json"]).string("signer")
+        let file = sourceFolder.appending("ana.mvbundle")
+        let exported = try source.run([
+            "export", "--tenant", "acme", "--cube", cube, "--to", recipient, "--output", file,
+            "--purpose", "service-delivery", "--json",
+        ])
+        #expect(exported.status == 0, "\(exported.standardOutput)\(exported.standardError)")
+        let summary = try exported.json()
+        #expect(summary["memories"] as? Int == 1 && summary["versions"] as? Int == 2)
+        let bundle = try Data(contentsOf: URL(filePath: file))
+        #expect(!String(decoding: bundle, as: UTF8.self).contains("Portuguese"))
+        let permissions = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
+        #expect(permissions == 0o600)
+        #expect(
+            try source.run([
+                "export", "--tenant", "acme", "--cube", cube, "--to", recipient, "--output", file,
+                "--purpose", "service-delivery",
+            ]).status != 0)
+
+        let imported = try destination.run([
+            "import", "--tenant", "acme", "--from", "memvault", "--trusted-sender", signer, file,
+            "--purpose", "service-delivery", "--json",
+        ])
+        #expect(imported.status == 0, "\(imported.standardOutput)\(imported.standardError)")
+        let cubes = try #require(try imported.json()["imported"] as? [[String: Any]])
+        #expect(cubes.first?["memories"] as? Int == 1 && cubes.first?["versions"] as? Int == 2)
+        let newCube = try #require((cubes.first?["cube"] as? [String: Any])?["id"] as? String)
+        let listed = try destination.run(["memory", "list", "--tenant", "acme", "--cube", newCube, "--json"]).json()
+        let items = try #require(listed["items"] as? [[String: Any]])
+        #expect(((items.first?["content"] as? [String: Any])?["text"] as? String) == "speaks Portuguese and Spanish")
+
+        let again = try destination.run([
+            "import", "--tenant", "acme", "--from", "memvault", file, "--purpose", "service-delivery", "--json",
+        ])
+        #expect(again.status != 0)
+        let error = try #require(try again.json()["error"] as? [String: Any])
+        #expect(error["code"] as? String == "conflict")
+    }
+}
