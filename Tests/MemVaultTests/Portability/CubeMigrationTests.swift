@@ -155,12 +155,15 @@ struct CubeMigrationTests {
         }
         #expect(denied?.code == .denied && denied?.message.contains("memvault:unknown-category") == true)
 
+        // Memories are listed in id order, which within one batch is not the order they were added in.
         var gap = export.cube
-        gap.memories[0].versions[1].version = 3
+        let updated = try #require(gap.memories.firstIndex { $0.versions.count == 3 })
+        gap.memories[updated].versions[1].version = 3
         let invalid = await #expect(throws: MemVaultError.self) {
             try await admin.importCube(gap, as: Self.inbound, contentHash: "x")
         }
-        #expect(invalid?.code == .invalidArgument && invalid?.message.contains("memory 1 of the cube") == true)
+        #expect(
+            invalid?.code == .invalidArgument && invalid?.message.contains("memory \(updated + 1) of the cube") == true)
 
         var wrongDimension = export.cube
         wrongDimension.memories[0].embedding = [1, 2]
