@@ -221,7 +221,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MemVaultInteropTests",
-            dependencies: ["MemVaultInterop", "MemVault", "MemVaultSQLite", "MemVaultPolicy"],
+            dependencies: ["MemVaultInterop", "MemVault", "MemVaultSQLite", "MemVaultPolicy", "MemVaultAudit"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

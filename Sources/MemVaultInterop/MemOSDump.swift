@@ -35,7 +35,7 @@ public enum MemOSDump {
         var cubeID: String?
         var dimension: Int?
         if files.contains("config.json") {
-            let config = try decode(
+            let config = try ForeignFile.json(
                 folder.appending(path: "config.json"), maximumBytes: maximumBytes, what: "config.json")
             guard let object = config.object else { throw InteropError("config.json is not a JSON object") }
             configUser = object["user_id"]?.string
@@ -49,7 +49,7 @@ public enum MemOSDump {
                     ? "\(file): a Python pickle (activation memory); never unpickled, since loading one runs code"
                     : "\(file): not textual memory; not imported")
         }
-        let textual = try decode(
+        let textual = try ForeignFile.json(
             folder.appending(path: "textual_memory.json"), maximumBytes: maximumBytes, what: "textual_memory.json")
         let layout: String
         var items: [(id: String, memory: String, metadata: [String: JSONValue], vector: [Float]?)] = []
@@ -127,8 +127,10 @@ public enum MemOSDump {
     ) throws -> PortableMemory {
         var metadata = metadata
         var attributes: [String: String] = [originalID: id]
-        let created = try time(metadata["created_at"]) ?? time(metadata["updated_at"]) ?? Date(timeIntervalSince1970: 0)
-        let updated = try time(metadata["updated_at"]) ?? created
+        let created =
+            try ForeignFile.time(metadata["created_at"]) ?? ForeignFile.time(metadata["updated_at"])
+            ?? Date(timeIntervalSince1970: 0)
+        let updated = try ForeignFile.time(metadata["updated_at"]) ?? created
         metadata.removeValue(forKey: "created_at")
         metadata.removeValue(forKey: "updated_at")
         let type: MemoryType =
@@ -265,18 +267,6 @@ public enum MemOSDump {
 
     // MARK: - Helpers
 
-    private static func decode(_ url: URL, maximumBytes: Int, what: String) throws -> JSONValue {
-        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
-        guard size <= maximumBytes else {
-            throw InteropError("\(what) is \(size) bytes; at most \(maximumBytes) are read")
-        }
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: url))
-        } catch {
-            throw InteropError("\(what) is not valid JSON")
-        }
-    }
-
     private static func floats(_ value: JSONValue, _ what: String) throws -> [Float] {
         guard let array = value.array else { throw InteropError("\(what) is not a list of numbers") }
         return try array.map {
@@ -284,25 +274,4 @@ public enum MemOSDump {
             return Float(number)
         }
     }
-
-    /// MemOS times: ISO 8601 with up to nanoseconds and an offset, or without a zone (read as UTC).
-    static func time(_ value: JSONValue?) throws -> Date? {
-        guard let text = value?.string else { return nil }
-        if let date = ISO8601Milliseconds.parse(text) { return date }
-        // Trim the fraction to milliseconds, which is what MemVault keeps.
-        var trimmed = text
-        if let dot = text.firstIndex(of: ".") {
-            let fractionEnd = text[dot...].dropFirst().firstIndex { !$0.isNumber } ?? text.endIndex
-            let digits = text[text.index(after: dot)..<fractionEnd].prefix(3)
-            trimmed = String(text[..<dot]) + "." + digits + String(text[fractionEnd...])
-        }
-        if let date = ISO8601Milliseconds.parse(trimmed) ?? ISO8601Milliseconds.parse(trimmed + "Z") { return date }
-        throw InteropError("'\(text.prefix(40))' is not a time MemOS writes")
-    }
-}
-
-/// A foreign file MemVault cannot read, and why.
-public struct InteropError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
 }

@@ -108,7 +108,7 @@ struct MemOSRoundTripTests {
             ("42", "neither a general_text list nor a tree_text graph"),
             (
                 "[{\"id\": \"1\", \"payload\": {\"id\": \"1\", \"memory\": \"m\", \"metadata\": {\"created_at\": \"yesterday\"}}}]",
-                "not a time"
+                "not an ISO 8601 time"
             ),
         ]
         for (text, reason) in cases {

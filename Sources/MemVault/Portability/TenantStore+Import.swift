@@ -16,122 +16,188 @@ public struct ImportedCube: Sendable, Equatable, Codable {
 }
 
 extension TenantStore {
-    /// Stores a cube that came from elsewhere, as a new cube, in one unit of work recorded as one entry: everything
-    /// or nothing. The owning subject is found by its external id, or created. Memories of a MemVault format keep
-    /// their ids (a second import of the same bundle is a conflict); others get new ones. Every version keeps its
-    /// fields, times and lineage; embeddings are sealed as vectors of the cube.
-    ///
-    /// Decided before anything is stored: the policy's `migration` section must allow the format and source, then
-    /// every memory is decided as a `migrate` into the tenant (its category must be one the policy declares, its
-    /// retention not passed, the purpose allowed); one denial refuses the whole import.
+    /// Stores a cube that came from elsewhere as a new cube: see `importCubes`.
     public func importCube(_ cube: PortableCube, as transfer: Transfer, contentHash: String) async throws
         -> ImportedCube
     {
+        try await importCubes([(cube, contentHash)], as: transfer)[0]
+    }
+
+    /// Stores cubes that came from elsewhere (a bundle's, or one per user of another platform's file) as new cubes,
+    /// all in one unit of work: every cube with every memory, or nothing. Each cube is recorded as its own entry
+    /// (its subject, the transfer, its counts and `sha256:<content hash>`). A cube's owning subject is found by its
+    /// external id, or created. Memories of a MemVault format keep their ids (a second import of the same bundle is
+    /// a conflict); others get new ones. Every version keeps its fields, times and lineage; embeddings are sealed as
+    /// vectors of the cube.
+    ///
+    /// Decided before anything is stored: the policy's `migration` section must allow the format and source, then
+    /// every version of every memory is decided as a `migrate` into the tenant (its category must be one the policy
+    /// declares, its retention not passed, the purpose allowed); one denial refuses the whole import.
+    public func importCubes(
+        _ cubes: [(cube: PortableCube, contentHash: String)], as transfer: Transfer
+    ) async throws -> [ImportedCube] {
         guard transfer.direction == .inbound else {
             throw MemVaultError(.invalidArgument, "an import is an inbound transfer")
         }
         guard StoreVocabulary.transferFormats.contains(transfer.format),
             StoreVocabulary.platforms.contains(transfer.platform)
         else { throw MemVaultError(.invalidArgument, "unknown transfer \(transfer)") }
+        guard !cubes.isEmpty else { throw MemVaultError(.invalidArgument, "no cube to import") }
         let keepIDs = transfer.format == "memvault-bundle" || transfer.format == "memvault-module"
-        try validate(cube, keepingIDs: keepIDs)
+        for (index, item) in cubes.enumerated() {
+            do {
+                try validate(item.cube, keepingIDs: keepIDs)
+            } catch let error as MemVaultError where cubes.count > 1 {
+                throw MemVaultError(error.code, "cube \(index + 1) (\(item.cube.name.prefix(64))): \(error.message)")
+            }
+        }
         let admission = try await admit(.importCube)
-        let subject = try await importedSubject(cube.subjectExternalID)
-        let owner = subject.map { DataKeyOwner.subject($0.record.id) } ?? .tenant
+        // One subject per external id, made once even if several cubes name it.
+        var subjects: [String: (record: SubjectRecord, isNew: Bool)] = [:]
         do {
-            let versions = cube.versionCount
-            let key = try keys.encryptionKey(
-                tenant, owner: owner, encryptions: UInt64(2 * versions + cube.embeddingCount + 1))
-            let time = StoredTime(now: now())
-            let cubeID = try CubeID.make()
-            let record = try sealedCube(
-                id: cubeID, subject: subject?.record.id, kind: cube.kind, defaultCategory: cube.defaultCategory,
-                metadata: CubeMetadata(
-                    name: cube.name, provenance: cube.provenance, analysis: cube.analysis,
-                    embeddingDimension: cube.embeddingDimension, embedder: cube.embedder),
-                key: key, pseudonym: subject?.record.pseudonym, created: StoredTime(now: cube.createdAt))
-            let context = CubeContext(
-                record: record, pseudonym: subject?.record.pseudonym, analysis: cube.analysis,
-                embeddingDimension: cube.embeddingDimension, embedder: cube.embedder)
-            let ids =
-                keepIDs
-                ? try cube.memories.map { try MemoryID($0.id) }
-                : try MemoryID.make(count: cube.memories.count, at: time.date)
-            let lineages = try zip(cube.memories, ids).map { memory, id in
-                try sealedLineage(memory, id: id, in: context, key: key)
+            for externalID in Set(cubes.compactMap(\.cube.subjectExternalID)).sorted() {
+                subjects[externalID] = try await importedSubject(externalID)
             }
-            let currents = lineages.map { $0.last!.current }
-            let documents = try indexedDocuments(currents.map(\.record), currents.map(\.payload), in: context)
-            let vectors = try sealedVectors(
-                currents.map(\.record), cube.memories.map(\.embedding), in: context, key: key)
-            let bytes = currents.reduce(0) { $0 + $1.record.fields.contentSize }
-            let imported = try await perform(admission, subject: subject?.record.id) { [self] work in
-                work.detail =
-                    "\(transfer), \(cube.memories.count) memories, \(versions) versions, sha256:\(contentHash)"
+            let prepared = try cubes.map { item in
+                try prepareImport(
+                    item.cube, subject: item.cube.subjectExternalID.flatMap { subjects[$0] }, keepIDs: keepIDs)
+            }
+            let newSubjects = subjects.values.filter(\.isNew).map(\.record)
+            let existingSubjects = subjects.values.filter { !$0.isNew }.map(\.record.id)
+            let imported = try await perform(admission) { [self] work in
                 if let denial = work.engine.transferDenial(transfer) { try work.require(denial) }
-                if let subject {
-                    if subject.isNew {
-                        try work.transaction.insertSubject(subject.record)
-                    } else {
-                        _ = try verifiedSubject(subject.record.id, in: work.transaction)
+                for subject in newSubjects { try work.transaction.insertSubject(subject) }
+                for subject in existingSubjects { _ = try verifiedSubject(subject, in: work.transaction) }
+                var results: [ImportedCube] = []
+                for (index, (item, cube)) in zip(cubes, prepared).enumerated() {
+                    let subject = cube.context.record.subject
+                    work.subject = subject
+                    work.cube = nil
+                    let decision = try decideImport(cube, in: work)
+                    try checkQuotas(adding: cube.currents.count, bytes: cube.bytes, in: work.transaction)
+                    try work.transaction.insertCube(cube.context.record)
+                    do {
+                        try work.transaction.insertMemories(cube.lineages.map { $0[0].current.record })
+                    } catch let error as MemVaultError where error.code == .conflict {
+                        throw MemVaultError(
+                            .conflict,
+                            "a memory of this cube already exists in tenant '\(tenant)': it was imported before; "
+                                + "nothing was imported")
                     }
-                }
-                work.subject = subject?.record.id
-                let governance = try work.governance(subject: subject?.record.id, cubes: [])
-                var rules: Set<String> = []
-                // Every version is decided, not only the current one: the history arrives too, and a category the
-                // policy does not declare has no place in it.
-                for (index, lineage) in lineages.enumerated() {
-                    for version in lineage {
-                        let record = version.current.record
-                        let decision = work.decide(.migrate, record, governance: governance)
-                        guard decision.isPermitted else {
-                            throw Denial(
-                                decision: AuditDecision(decision), subject: subject?.record.id, cube: nil,
-                                message: "denied by policy '\(work.engine.policy.name)' "
-                                    + "(\(decision.ruleIDs.joined(separator: ", "))) for version \(record.version) of "
-                                    + "memory \(index + 1) of the cube (category '\(record.fields.category)'): "
-                                    + "\(decision.reason); nothing was imported")
+                    for lineage in cube.lineages {
+                        for (previous, next) in zip(lineage, lineage.dropFirst()) {
+                            guard
+                                try work.transaction.replaceCurrent(
+                                    with: next.current.record, superseded: previous.superseded!)
+                            else { throw MemVaultError(.conflict, "a memory changed during its import") }
                         }
-                        rules.formUnion(decision.ruleIDs)
                     }
-                }
-                work.decision = AuditDecision(
-                    effect: .permit, ruleIDs: rules.sorted(), policyRevision: work.engine.revision)
-                try checkQuotas(adding: currents.count, bytes: bytes, in: work.transaction)
-                try work.transaction.insertCube(record)
-                work.cube = cubeID
-                do {
-                    try work.transaction.insertMemories(lineages.map { $0[0].current.record })
-                } catch let error as MemVaultError where error.code == .conflict {
-                    throw MemVaultError(
-                        .conflict,
-                        "a memory of this cube already exists in tenant '\(tenant)': it was imported before; "
-                            + "nothing was imported")
-                }
-                for lineage in lineages {
-                    for (previous, next) in zip(lineage, lineage.dropFirst()) {
-                        guard
-                            try work.transaction.replaceCurrent(
-                                with: next.current.record, superseded: previous.superseded!)
-                        else { throw MemVaultError(.conflict, "a memory changed during its import") }
+                    let id = cube.context.record.id
+                    if item.cube.embedder != nil {
+                        try work.transaction.countAwaitingEmbedding(cube.currents.count, in: id)
                     }
+                    try work.transaction.indexAdded(cube.documents)
+                    try work.transaction.storeVectors(cube.vectors)
+                    let detail =
+                        "\(transfer), \(cube.currents.count) memories, \(item.cube.versionCount) versions, "
+                        + "sha256:\(item.contentHash)"
+                    let returned = UInt64(cube.currents.count)
+                    if index < cubes.count - 1 {
+                        // Each cube its own entry; the unit's own entry (below, by `perform`) is the last cube's.
+                        try work.transaction.appendAudit(
+                            try entry(
+                                operation: .importCube, purpose: work.purpose, subject: subject, cube: id,
+                                memories: [], decision: decision, returned: returned, withheld: 0, detail: detail,
+                                at: work.now))
+                    } else {
+                        work.cube = id
+                        work.decision = decision
+                        work.returned = returned
+                        work.detail = detail
+                    }
+                    results.append(
+                        ImportedCube(
+                            cube: try openCube(cube.context), memories: cube.currents.count,
+                            versions: item.cube.versionCount, embeddings: cube.vectors.count, subject: subject,
+                            createdSubject: subject.map { id in newSubjects.contains { $0.id == id } } ?? false))
                 }
-                if cube.embedder != nil { try work.transaction.countAwaitingEmbedding(currents.count, in: cubeID) }
-                try work.transaction.indexAdded(documents)
-                try work.transaction.storeVectors(vectors)
-                work.returned = UInt64(currents.count)
-                return ImportedCube(
-                    cube: try openCube(context), memories: currents.count, versions: versions,
-                    embeddings: vectors.count, subject: subject?.record.id, createdSubject: subject?.isNew ?? false)
+                return results
             }
-            resources.cubeContexts.withLock { $0.insert(context, forKey: cubeID) }
+            for cube in prepared {
+                resources.cubeContexts.withLock { $0.insert(cube.context, forKey: cube.context.record.id) }
+            }
             return imported
         } catch {
-            // A subject made for this import protects nothing once the import is refused.
-            if let subject, subject.isNew { _ = try? keys.destroyDataKeys(tenant, owner: .subject(subject.record.id)) }
+            // Subjects made for this import protect nothing once it is refused.
+            for subject in subjects.values where subject.isNew {
+                _ = try? keys.destroyDataKeys(tenant, owner: .subject(subject.record.id))
+            }
             throw error
         }
+    }
+
+    /// A cube sealed and indexed for its import, before its unit of work.
+    private struct PreparedImport {
+        let context: CubeContext
+        let lineages: [[SealedVersion]]
+        var currents: [(record: MemoryRecord, payload: MemoryPayload)] { lineages.map { $0.last!.current } }
+        let documents: [IndexedDocument]
+        let vectors: [VectorRecord]
+        let bytes: Int
+    }
+
+    private func prepareImport(
+        _ cube: PortableCube, subject: (record: SubjectRecord, isNew: Bool)?, keepIDs: Bool
+    ) throws -> PreparedImport {
+        let owner = subject.map { DataKeyOwner.subject($0.record.id) } ?? .tenant
+        let key = try keys.encryptionKey(
+            tenant, owner: owner, encryptions: UInt64(2 * cube.versionCount + cube.embeddingCount + 1))
+        let record = try sealedCube(
+            id: try CubeID.make(), subject: subject?.record.id, kind: cube.kind, defaultCategory: cube.defaultCategory,
+            metadata: CubeMetadata(
+                name: cube.name, provenance: cube.provenance, analysis: cube.analysis,
+                embeddingDimension: cube.embeddingDimension, embedder: cube.embedder),
+            key: key, pseudonym: subject?.record.pseudonym, created: StoredTime(now: cube.createdAt))
+        let context = CubeContext(
+            record: record, pseudonym: subject?.record.pseudonym, analysis: cube.analysis,
+            embeddingDimension: cube.embeddingDimension, embedder: cube.embedder)
+        let ids =
+            keepIDs
+            ? try cube.memories.map { try MemoryID($0.id) }
+            : try MemoryID.make(count: cube.memories.count, at: now())
+        let lineages = try zip(cube.memories, ids).map { memory, id in
+            try sealedLineage(memory, id: id, in: context, key: key)
+        }
+        let currents = lineages.map { $0.last!.current }
+        return PreparedImport(
+            context: context, lineages: lineages,
+            documents: try indexedDocuments(currents.map(\.record), currents.map(\.payload), in: context),
+            vectors: try sealedVectors(currents.map(\.record), cube.memories.map(\.embedding), in: context, key: key),
+            bytes: currents.reduce(0) { $0 + $1.record.fields.contentSize })
+    }
+
+    /// Every version is decided, not only the current one: the history arrives too, and a category the policy does
+    /// not declare has no place in it. The first denial refuses the import.
+    private func decideImport(_ cube: PreparedImport, in work: TenantWork) throws -> AuditDecision {
+        let subject = cube.context.record.subject
+        let governance = try work.governance(subject: subject, cubes: [])
+        var rules: Set<String> = []
+        for (index, lineage) in cube.lineages.enumerated() {
+            for version in lineage {
+                let record = version.current.record
+                let decision = work.decide(.migrate, record, governance: governance)
+                guard decision.isPermitted else {
+                    throw Denial(
+                        decision: AuditDecision(decision), subject: subject, cube: nil,
+                        message: "denied by policy '\(work.engine.policy.name)' "
+                            + "(\(decision.ruleIDs.joined(separator: ", "))) for version \(record.version) of "
+                            + "memory \(index + 1) of the cube (category '\(record.fields.category)'): "
+                            + "\(decision.reason); nothing was imported")
+                }
+                rules.formUnion(decision.ruleIDs)
+            }
+        }
+        return AuditDecision(effect: .permit, ruleIDs: rules.sorted(), policyRevision: work.engine.revision)
     }
 
     /// The subject that will own the imported cube: found by its external id, or a new record (with its data key)
@@ -152,7 +218,7 @@ extension TenantStore {
         return (try newSubject(externalID: externalID, pseudonym: pseudonym), true)
     }
 
-    private struct SealedVersion {
+    fileprivate struct SealedVersion {
         /// Sealed as the current version.
         let current: (record: MemoryRecord, payload: MemoryPayload)
         /// Sealed for the history (nil for the last version, which stays current).

@@ -12,26 +12,29 @@ struct ImportCommand: AsyncParsableCommand {
             --from memvault reads a bundle sealed to this tenant (see `memvault keys recipient`): its signature, \
             recipient and content are checked before anything is stored, and --trusted-sender limits the signers \
             accepted. --from memos reads a MemOS cube dump folder (config.json and textual_memory.json, general_text \
-            or tree_text; pickles are never loaded). Each cube is imported in one unit of work, decided as a \
-            migration into the tenant (default role: administrator) and recorded with its content's SHA-256: every \
-            memory is stored, or none. The owning subject is found by the cube's user id, or created.
+            or tree_text; pickles are never loaded). --from mem0 reads the JSON of mem0's get_all, with --history \
+            the history of its memories (a list of entries, or entries per memory id): one cube per user_id. \
+            All cubes of a file are imported in one unit of work, \
+            decided as a migration into the tenant (default role: administrator), each recorded with its content's \
+            SHA-256: every memory of every cube is stored, or none. The owning subject is found by the cube's user id, or created.
             """)
 
     enum Source: String, ExpressibleByArgument, CaseIterable {
-        case memvault, memos
+        case memvault, memos, mem0
     }
 
     @OptionGroup var options: TenantDataOptions
     @Option(help: "The tenant.") var tenant: String
-    @Option(help: "Where the file comes from: memvault or memos.") var from: Source
+    @Option(help: "Where the file comes from: memvault, memos or mem0.") var from: Source
     @Option(
         name: .customLong("trusted-sender"),
         help: "A sender's Ed25519 key (hex) to accept; repeat for several (memvault bundles).")
     var trustedSenders: [String] = []
-    @Option(help: "The category the imported memories get (memos).") var category = "general"
+    @Option(help: "The category the imported memories get (memos, mem0).") var category = "general"
+    @Option(help: "mem0's history of the memories, as JSON (mem0).") var history: String?
     @Option(
         name: .customLong("external-id"),
-        help: "The subject for memories whose dump names no user (memos).")
+        help: "The subject for memories whose file names no user (memos, mem0).")
     var externalID: String?
     @Argument(help: "The bundle file, or the dump folder.") var path: String
 
@@ -54,14 +57,18 @@ struct ImportCommand: AsyncParsableCommand {
                     let reading = try MemOSDump.read(
                         folder: URL(filePath: path), category: category, subject: externalID,
                         maximumBytes: StoreLimits().maximumBundleBytes)
-                    var imported: [ImportedCube] = []
-                    for cube in reading.cubes {
-                        imported.append(
-                            try await store.importCube(
-                                cube, as: Transfer(.inbound, format: "memos-dump", platform: "memos"),
-                                contentHash: PortableCube.contentHash(cube)))
-                    }
+                    let imported = try await store.importCubes(
+                        reading.cubes.map { ($0, try PortableCube.contentHash($0)) },
+                        as: Transfer(.inbound, format: "memos-dump", platform: "memos"))
                     return Result(imported: imported, skipped: reading.skipped)
+                case .mem0:
+                    let cubes = try Mem0Export.read(
+                        memories: URL(filePath: path), history: history.map { URL(filePath: $0) }, category: category,
+                        subject: externalID, maximumBytes: StoreLimits().maximumBundleBytes)
+                    let imported = try await store.importCubes(
+                        cubes.map { ($0, try PortableCube.contentHash($0)) },
+                        as: Transfer(.inbound, format: "mem0-json", platform: "mem0"))
+                    return Result(imported: imported, skipped: [])
                 }
             }
         } text: { result in
