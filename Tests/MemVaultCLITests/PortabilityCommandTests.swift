@@ -64,4 +64,57 @@ struct PortabilityCommandTests {
         let error = try #require(try again.json()["error"] as? [String: Any])
         #expect(error["code"] as? String == "conflict")
     }
+
+    static let fixtures = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appending(path: "MemVaultInteropTests/Fixtures")
+
+    @Test("MemOS and mem0 files in, a MemOS dump and a subject's export out")
+    func foreignFormats() throws {
+        let (folder, cli) = try CommandRunner.installationWithTenant()
+        let memos = try cli.run([
+            "import", "--tenant", "acme", "--from", "memos", "--category", "profile",
+            Self.fixtures.appending(path: "memos/mem_cube_tree").path, "--purpose", "service-delivery", "--json",
+        ])
+        #expect(memos.status == 0, "\(memos.standardOutput)\(memos.standardError)")
+        let memosCubes = try #require(try memos.json()["imported"] as? [[String: Any]])
+        #expect(
+            memosCubes.count == 1 && memosCubes[0]["memories"] as? Int == 4 && memosCubes[0]["embeddings"] as? Int == 4)
+        let mem0 = try cli.run([
+            "import", "--tenant", "acme", "--from", "mem0", "--category", "profile",
+            "--history", Self.fixtures.appending(path: "mem0/history.json").path,
+            Self.fixtures.appending(path: "mem0/get_all.json").path, "--purpose", "service-delivery", "--json",
+        ])
+        #expect(mem0.status == 0, "\(mem0.standardOutput)\(mem0.standardError)")
+        let mem0Cubes = try #require(try mem0.json()["imported"] as? [[String: Any]])
+        #expect(mem0Cubes.map { $0["versions"] as? Int } == [3, 1])
+
+        let cube = try #require((memosCubes[0]["cube"] as? [String: Any])?["id"] as? String)
+        let dump = folder.appending("back")
+        let exported = try cli.run([
+            "export", "--tenant", "acme", "--cube", cube, "--format", "memos", "--output", dump,
+            "--purpose", "data-subject-rights", "--json",
+        ])
+        #expect(exported.status == 0, "\(exported.standardOutput)\(exported.standardError)")
+        let textual = try String(contentsOfFile: dump + "/textual_memory.json", encoding: .utf8)
+        #expect(textual.contains("c1e2bfb3-4dd7-40f9-a347-a25a72223b2c") && textual.contains("\"nodes\""))
+        // The administrator may not take plaintext out.
+        let refused = try cli.run([
+            "export", "--tenant", "acme", "--cube", cube, "--format", "memos", "--output", folder.appending("no"),
+            "--role", "administrator", "--purpose", "service-delivery", "--json",
+        ])
+        #expect(refused.status != 0 && !FileManager.default.fileExists(atPath: folder.appending("no")))
+
+        let subject = try #require(mem0Cubes[0]["subject"] as? String)
+        let file = folder.appending("alex.json")
+        let access = try cli.run([
+            "export", "--tenant", "acme", "--format", "subject", "--subject", subject, "--output", file,
+            "--purpose", "data-subject-rights", "--json",
+        ])
+        #expect(access.status == 0, "\(access.standardOutput)\(access.standardError)")
+        let document = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(filePath: file))) as? [String: Any])
+        #expect(document["externalID"] as? String == "alex")
+        #expect((document["cubes"] as? [[String: Any]])?.count == 1)
+        #expect((document["auditCheckpoint"] as? String)?.isEmpty == false)
+    }
 }

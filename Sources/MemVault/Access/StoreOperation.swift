@@ -44,6 +44,7 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
     case migrateCube = "cube migrate"
     case exportCube = "cube export"
     case importCube = "cube import"
+    case exportSubject = "subject export"
     case recordConsent = "consent record"
     case readConsent = "consent list"
     case setHold = "hold set"
@@ -101,7 +102,7 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
         case .deleteCube, .deleteMemory: .policy(.delete)
         // A sealed bundle never shows its content to whoever moves it; a plaintext export does, so it is an export.
         case .migrateCube, .importCube: .policy(.migrate)
-        case .exportCube: .policy(.export)
+        case .exportCube, .exportSubject: .policy(.export)
         case .recordConsent, .readConsent: .roles(Self.consentRoles)
         case .setHold, .clearHold, .listHolds, .sweepRetention, .listRestrictions: .roles(Self.holdRoles)
         case .restrictProcessing, .liftRestriction, .requestErasure, .extendErasure:
@@ -152,7 +153,7 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
         case .updateMemory, .archiveMemory, .resetEmbeddings: .update
         case .deleteCube, .deleteMemory, .sweepRetention: .delete
         case .migrateCube: .migrate
-        case .exportCube: .export
+        case .exportCube, .exportSubject: .export
         case .importCube: .import
         case .recordConsent, .readConsent: .consent
         case .setHold, .clearHold, .listHolds: .hold
@@ -198,6 +199,7 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
         case .migrateCube: "migrate cubes"
         case .exportCube: "export cubes"
         case .importCube: "import cubes"
+        case .exportSubject: "export a subject's data"
         case .recordConsent: "record consent"
         case .readConsent: "read consent records"
         case .setHold: "set legal holds"

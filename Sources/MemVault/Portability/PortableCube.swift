@@ -42,8 +42,10 @@ public struct PortableCube: Sendable, Equatable, Codable {
 
     /// SHA-256 (hex) of the cube's portable JSON: what audit entries record of a transfer.
     public static func contentHash(_ cube: PortableCube) throws -> String {
-        Hex.encode(try SHA256.hash(Array(PortableJSON.encoder().encode(cube))))
+        try contentHash(bytes: Array(PortableJSON.encoder().encode(cube)))
     }
+
+    static func contentHash(bytes: [UInt8]) throws -> String { Hex.encode(try SHA256.hash(bytes)) }
 
     public var versionCount: Int { memories.reduce(0) { $0 + $1.versions.count } }
     public var embeddingCount: Int { memories.count { $0.embedding != nil } }

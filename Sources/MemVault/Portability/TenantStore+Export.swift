@@ -61,39 +61,9 @@ extension TenantStore {
                 try work.require(denial)
             }
             let cubeDecision = try work.require(action, subject: subject, cube: id)
-            let cube = try openCube(context)
-            var memories: [PortableMemory] = []
-            var withheld = WithheldTally()
-            var after: MemoryID?
-            while true {
-                let page = try work.transaction.memories(.cube(id), statuses: nil, after: after, limit: 500)
-                for record in page {
-                    let decision = work.decide(action, record, governance: try work.governance(for: record))
-                    // Verified before it is decided on or withheld: an edited row fails the export, never hides.
-                    let versions = try work.transaction.history(record.id)
-                    try checkLineage(versions, of: record.id)
-                    let opened = try versions.map {
-                        try open($0.record, current: $0.isCurrent, in: work.transaction)
-                    }
-                    guard decision.isPermitted else {
-                        withheld.add(decision)
-                        continue
-                    }
-                    let embedding = try work.transaction.vector(of: record.id).map { try openVector($0, in: context) }
-                    memories.append(
-                        PortableMemory(
-                            id: record.id.rawValue, versions: opened.map(PortableVersion.init), embedding: embedding))
-                }
-                guard page.count == 500 else { break }
-                after = page.last?.id
-            }
-            let portable = PortableCube(
-                name: cube.name, kind: cube.kind, defaultCategory: cube.defaultCategory, provenance: cube.provenance,
-                analysis: cube.analysis, embeddingDimension: cube.embeddingDimension, embedder: cube.embedder,
-                createdAt: cube.createdAt,
-                subjectExternalID: try subject.map { try openExternalID(verifiedSubject($0, in: work.transaction)) },
-                memories: memories)
+            let (portable, withheld) = try portableCube(context, action: action, in: work)
             let hash = try PortableCube.contentHash(portable)
+            let memories = portable.memories
             work.returned = UInt64(memories.count)
             work.withheld = UInt64(withheld.count)
             work.detail = "\(transfer), \(portable.versionCount) versions, sha256:\(hash)"
@@ -102,5 +72,45 @@ extension TenantStore {
                 cube: portable, source: id, tenant: tenant, transfer: transfer, withheld: withheld.summary,
                 policyRevision: cubeDecision.policyRevision, exportedAt: work.now, contentHash: hash)
         }
+    }
+
+    /// The cube with every memory the unit's decision on `action` lets go, each with all its versions (verified
+    /// before it is decided on or withheld: an edited row fails the whole export, never hides) and its embedding.
+    func portableCube(
+        _ context: CubeContext, action: Action, in work: TenantWork
+    ) throws -> (PortableCube, WithheldTally) {
+        let id = context.record.id
+        let cube = try openCube(context)
+        var memories: [PortableMemory] = []
+        var withheld = WithheldTally()
+        var after: MemoryID?
+        while true {
+            let page = try work.transaction.memories(.cube(id), statuses: nil, after: after, limit: 500)
+            for record in page {
+                let decision = work.decide(action, record, governance: try work.governance(for: record))
+                let versions = try work.transaction.history(record.id)
+                try checkLineage(versions, of: record.id)
+                let opened = try versions.map { try open($0.record, current: $0.isCurrent, in: work.transaction) }
+                guard decision.isPermitted else {
+                    withheld.add(decision)
+                    continue
+                }
+                let embedding = try work.transaction.vector(of: record.id).map { try openVector($0, in: context) }
+                memories.append(
+                    PortableMemory(
+                        id: record.id.rawValue, versions: opened.map(PortableVersion.init), embedding: embedding))
+            }
+            guard page.count == 500 else { break }
+            after = page.last?.id
+        }
+        let portable = PortableCube(
+            name: cube.name, kind: cube.kind, defaultCategory: cube.defaultCategory, provenance: cube.provenance,
+            analysis: cube.analysis, embeddingDimension: cube.embeddingDimension, embedder: cube.embedder,
+            createdAt: cube.createdAt,
+            subjectExternalID: try context.record.subject.map {
+                try openExternalID(verifiedSubject($0, in: work.transaction))
+            },
+            memories: memories)
+        return (portable, withheld)
     }
 }

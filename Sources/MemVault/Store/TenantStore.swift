@@ -153,6 +153,12 @@ struct WithheldTally {
 
     var count: Int { groups.values.reduce(0) { $0 + $1.count } }
 
+    mutating func merge(_ other: WithheldTally) {
+        for (rules, group) in other.groups {
+            groups[rules, default: (0, group.reason)].count += group.count
+        }
+    }
+
     /// For a listing that withheld everything, the decision that withheld it (the largest group).
     var auditDecision: AuditDecision {
         let top = groups.max { $0.value.count < $1.value.count }

@@ -16,17 +16,22 @@ struct ExportCommand: AsyncParsableCommand {
             textual_memory.json) into the folder --output names: plaintext, so it is decided as an export (default \
             role: data-protection-officer). Both need the tenant's policy to allow the format and destination \
             (its migration section) and are recorded in the tenant's audit log with the content's SHA-256. \
-            Memories the policy keeps back are left out and counted. Nothing is overwritten.
+            --format subject writes everything held about one subject (--subject) as JSON: the subject's access \
+            and portability export (GDPR Art. 15, 20) with its cubes, memories and versions, consent history, \
+            restrictions, holds, erasure requests, the policy's processing information and a signed audit \
+            checkpoint (default role: data-protection-officer). Memories the policy keeps back are left out and \
+            counted. Nothing is overwritten.
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case bundle, memos
+        case bundle, memos, subject
     }
 
     @OptionGroup var options: TenantDataOptions
     @Option(help: "The tenant.") var tenant: String
-    @Option(help: "The cube to export (cube_…).") var cube: String
-    @Option(help: "bundle or memos.") var format: Format = .bundle
+    @Option(help: "The cube to export (cube_…), for a bundle or a MemOS dump.") var cube: String?
+    @Option(help: "The subject to export (sub_…), for --format subject.") var subject: String?
+    @Option(help: "bundle, memos or subject.") var format: Format = .bundle
     @Option(help: "The recipient tenant's X25519 key (hex), for a bundle.") var to: String?
     @Option(help: "The file (bundle) or folder (memos) to write; it must not exist.") var output: String
 
@@ -45,7 +50,13 @@ struct ExportCommand: AsyncParsableCommand {
 
     func validate() throws {
         if format == .bundle, to == nil { throw ValidationError("--format bundle needs --to, the recipient's key") }
-        if format == .memos, to != nil { throw ValidationError("--to is for bundles; a MemOS dump is not sealed") }
+        if format != .bundle, to != nil { throw ValidationError("--to is for bundles; other formats are not sealed") }
+        if format == .subject, subject == nil || cube != nil {
+            throw ValidationError("--format subject exports one --subject, with all its cubes")
+        }
+        if format != .subject, cube == nil || subject != nil {
+            throw ValidationError("give --cube, the cube to export")
+        }
     }
 
     func run() async throws {
@@ -53,12 +64,21 @@ struct ExportCommand: AsyncParsableCommand {
             guard !FileManager.default.fileExists(atPath: output) else {
                 throw ValidationError("\(output) exists; name a new file or folder")
             }
-            let cube = try CubeID(cube)
             let role: Role = format == .bundle ? .administrator : .dataProtectionOfficer
             return try await options.withTenant(tenant, defaultRole: role) { store -> Result in
                 switch format {
+                case .subject:
+                    let export = try await store.exportSubject(SubjectID(subject ?? ""))
+                    let bytes = Array(try PortableJSON.encoder(pretty: true).encode(export))
+                    try PrivateFile.write(bytes, to: output)
+                    let memories = export.cubes.flatMap(\.memories)
+                    return Result(
+                        output: output, format: "subject-export", bytes: bytes.count, memories: memories.count,
+                        versions: memories.reduce(0) { $0 + $1.versions.count },
+                        embeddings: memories.count { $0.embedding != nil }, withheld: export.withheld,
+                        contentHash: export.contentHash, signer: nil, recipient: nil)
                 case .bundle:
-                    let bundle = try await store.exportBundle(cube, to: to ?? "")
+                    let bundle = try await store.exportBundle(try CubeID(cube ?? ""), to: to ?? "")
                     try PrivateFile.write(bundle.bytes, to: output)
                     let contents = bundle.manifest.contents
                     return Result(
@@ -68,7 +88,7 @@ struct ExportCommand: AsyncParsableCommand {
                         signer: bundle.manifest.signer, recipient: bundle.manifest.recipient)
                 case .memos:
                     let export = try await store.exportCube(
-                        cube, as: Transfer(.outbound, format: "memos-dump", platform: "memos"))
+                        try CubeID(cube ?? ""), as: Transfer(.outbound, format: "memos-dump", platform: "memos"))
                     let files = try MemOSDump.files(for: export.cube)
                     try PrivateFile.writeFolder(files, to: output)
                     return Result(

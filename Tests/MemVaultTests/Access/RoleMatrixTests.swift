@@ -219,6 +219,7 @@ struct MatrixWorld {
                 shared, as: Transfer(.outbound, format: "memvault-bundle", platform: "memvault"))
         case .exportCube:
             _ = try await tenant().exportCube(cube, as: Transfer(.outbound, format: "memos-dump", platform: "memos"))
+        case .exportSubject: _ = try await tenant().exportSubject(alice)
         case .importCube:
             _ = try await tenant().importCube(
                 arriving, as: Transfer(.inbound, format: "memvault-bundle", platform: "memvault"), contentHash: "00")
