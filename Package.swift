@@ -156,6 +156,7 @@ let package = Package(
         .executableTarget(
             name: "memvault-bench",
             dependencies: [
+                "MemVaultInterop",
                 "MemVault",
                 "MemVaultEmbedding",
                 "MemVaultSQLite",

@@ -28,6 +28,8 @@ struct BenchCommand: AsyncParsableCommand {
     var locomo = "../shared/data/locomo/locomo-dev.json"
     @Option(name: .customLong("mcp-calls"), help: "Calls per tool and transport in the MCP scenario.") var mcpCalls =
         300
+    @Option(name: .customLong("portability-memories"), help: "Memories in the portability scenario's cube.")
+    var portabilityMemories = 10_000
     @Option(name: .customLong("load-tenants"), help: "Tenants in the server load scenario.") var loadTenants = 50
     @Option(name: .customLong("load-memories"), help: "Memories per tenant's subject in the server load scenario.")
     var loadMemories = 10_000
@@ -75,6 +77,7 @@ struct BenchCommand: AsyncParsableCommand {
                 locomo: URL(filePath: locomo), models: URL(filePath: models),
                 referenceFolder: URL(filePath: minilmReference)),
             MCPLatencyScenario(policies: URL(filePath: policies), calls: mcpCalls),
+            PortabilityScenario(policies: URL(filePath: policies), memories: portabilityMemories, rounds: rounds),
             ServerLoadScenario(
                 policies: URL(filePath: policies), tenants: loadTenants, memories: loadMemories, seconds: loadSeconds,
                 connections: loadConnections),

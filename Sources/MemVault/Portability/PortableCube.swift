@@ -70,6 +70,50 @@ public struct PortableMemory: Sendable, Equatable, Codable {
         self.versions = versions
         self.embedding = embedding
     }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, versions, embedding
+    }
+
+    // The embedding travels as base64 of its little-endian float32s: exact to the bit, and a quarter of the size
+    // (and a fraction of the coding time) of decimal numbers.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        versions = try container.decode([PortableVersion].self, forKey: .versions)
+        guard let text = try container.decodeIfPresent(String.self, forKey: .embedding) else {
+            embedding = nil
+            return
+        }
+        guard let data = Data(base64Encoded: text), data.count % 4 == 0 else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .embedding, in: container, debugDescription: "not base64 of little-endian float32 values")
+        }
+        let bytes = Array(data)
+        embedding = stride(from: 0, to: bytes.count, by: 4).map { offset in
+            Float(
+                bitPattern: UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16
+                    | UInt32(bytes[offset + 3]) << 24)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(versions, forKey: .versions)
+        if let embedding {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(embedding.count * 4)
+            for value in embedding {
+                let bits = value.bitPattern
+                bytes += [
+                    UInt8(truncatingIfNeeded: bits), UInt8(truncatingIfNeeded: bits >> 8),
+                    UInt8(truncatingIfNeeded: bits >> 16), UInt8(truncatingIfNeeded: bits >> 24),
+                ]
+            }
+            try container.encode(Data(bytes).base64EncodedString(), forKey: .embedding)
+        }
+    }
 }
 
 /// One version of a memory: every field a `Memory` carries except where it lives.

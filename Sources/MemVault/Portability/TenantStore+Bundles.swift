@@ -46,10 +46,7 @@ extension TenantStore {
     func bundle(
         _ export: CubeExport, kind: BundleManifest.Kind, recipient: X25519.PublicKey?, module: BundleManifest.Module?
     ) throws -> ExportedBundle {
-        let content = Array(try PortableJSON.encoder().encode(export.cube))
-        guard Hex.encode(try SHA256.hash(content)) == export.contentHash else {
-            throw MemVaultError(.internalError, "the exported cube encoded differently from what was recorded")
-        }
+        let content = export.content
         let keys = try keys.portabilityKeys(tenant)
         let manifest = BundleManifest(
             formatVersion: BundleManifest.formatVersion, kind: kind, createdAt: export.exportedAt,

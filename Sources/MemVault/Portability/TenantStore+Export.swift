@@ -16,6 +16,8 @@ public struct CubeExport: Sendable {
     /// SHA-256 of the cube's portable JSON (hex): recorded in the audit entry, so the two sides of a migration can
     /// be matched by it.
     public let contentHash: String
+    /// The cube's portable JSON, the bytes the hash is of.
+    public let content: [UInt8]
 }
 
 extension TenantStore {
@@ -62,7 +64,8 @@ extension TenantStore {
             }
             let cubeDecision = try work.require(action, subject: subject, cube: id)
             let (portable, withheld) = try portableCube(context, action: action, in: work)
-            let hash = try PortableCube.contentHash(portable)
+            let content = Array(try PortableJSON.encoder().encode(portable))
+            let hash = try PortableCube.contentHash(bytes: content)
             let memories = portable.memories
             work.returned = UInt64(memories.count)
             work.withheld = UInt64(withheld.count)
@@ -70,7 +73,8 @@ extension TenantStore {
             if memories.isEmpty, withheld.count > 0 { work.decision = withheld.auditDecision }
             return CubeExport(
                 cube: portable, source: id, tenant: tenant, transfer: transfer, withheld: withheld.summary,
-                policyRevision: cubeDecision.policyRevision, exportedAt: work.now, contentHash: hash)
+                policyRevision: cubeDecision.policyRevision, exportedAt: work.now, contentHash: hash,
+                content: content)
         }
     }
 
@@ -84,6 +88,9 @@ extension TenantStore {
         var memories: [PortableMemory] = []
         var withheld = WithheldTally()
         var after: MemoryID?
+        // The cube's embeddings in one read, rather than one per memory.
+        let vectors = Dictionary(
+            try work.transaction.vectors(in: id).map { ($0.memory, $0) }, uniquingKeysWith: { first, _ in first })
         while true {
             let page = try work.transaction.memories(.cube(id), statuses: nil, after: after, limit: 500)
             for record in page {
@@ -95,7 +102,7 @@ extension TenantStore {
                     withheld.add(decision)
                     continue
                 }
-                let embedding = try work.transaction.vector(of: record.id).map { try openVector($0, in: context) }
+                let embedding = try vectors[record.id].map { try openVector($0, in: context) }
                 memories.append(
                     PortableMemory(
                         id: record.id.rawValue, versions: opened.map(PortableVersion.init), embedding: embedding))
