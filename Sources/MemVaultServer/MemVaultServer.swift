@@ -135,7 +135,8 @@ public struct MemVaultServer: Sendable {
         router.middlewares.add(MetricsMiddleware())
         router.middlewares.add(
             RequestLimitsMiddleware(
-                maximumBodyBytes: configuration.maximumBodyBytes, timeout: configuration.requestTimeout))
+                maximumBodyBytes: configuration.maximumBodyBytes, maximumBundleBytes: store.limits.maximumBundleBytes,
+                timeout: configuration.requestTimeout))
         router.middlewares.add(BearerTokenMiddleware())
         router.middlewares.add(SubjectScopeMiddleware())
         try API(store: store, embedder: embedder, readiness: readiness, metrics: metrics).registerHandlers(

@@ -65,6 +65,10 @@ func answering<Output: ProblemAnswer>(_ body: () async throws -> Output) async -
 }
 
 extension Operations.GetKeyStatus.Output: ProblemAnswer {}
+extension Operations.GetPortabilityKeys.Output: ProblemAnswer {}
+extension Operations.ExportBundle.Output: ProblemAnswer {}
+extension Operations.ImportBundle.Output: ProblemAnswer {}
+extension Operations.ExportSubject.Output: ProblemAnswer {}
 extension Operations.RotateTenantKey.Output: ProblemAnswer {}
 extension Operations.RewrapDataKeys.Output: ProblemAnswer {}
 extension Operations.RetireTenantKey.Output: ProblemAnswer {}

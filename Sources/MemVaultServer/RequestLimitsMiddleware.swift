@@ -3,16 +3,19 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// Bounds each request: its body is read up to `maximumBodyBytes` (413 beyond, before the rest is read), and the
+/// Bounds each request: its body is read up to `maximumBodyBytes` (`maximumBundleBytes` for a bundle being imported;
+/// 413 beyond, before the rest is read), and the
 /// whole request, body and handling, gets `timeout` (503 `request_timeout` past it: the handler is cancelled, and
 /// the store's units of work not yet started are abandoned).
 struct RequestLimitsMiddleware<Context: RequestContext>: RouterMiddleware {
     let maximumBodyBytes: Int
+    let maximumBundleBytes: Int
     let timeout: Duration
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
+        let maximumBodyBytes = request.uri.path == "/v1/bundles" ? maximumBundleBytes : maximumBodyBytes
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maximumBodyBytes {
             return Self.tooLarge(maximumBodyBytes)
         }

@@ -28,6 +28,9 @@ struct RouteRoleMatrixTests {
         let spareTenant: String
         /// A tenant key version of acme no data key depends on any more (made only for the route that retires one).
         let retirableKeyVersion: UInt32
+        /// acme's recipient key, and a bundle sealed to acme by another tenant (made only for the import route).
+        let recipient: String
+        let bundle: Data
     }
 
     /// A route: the store operation it performs (nil: any authenticated credential of the tenant), and the request.
@@ -129,6 +132,10 @@ struct RouteRoleMatrixTests {
         Route("consistency proof", .proveAuditLog) { f in
             ("POST", "v1/audit/proofs/consistency", ["checkpoint": f.checkpoint])
         },
+        Route("portability keys", nil) { _ in ("GET", "v1/portability/keys", nil) },
+        Route("export bundle", .migrateCube) { f in ("POST", "v1/cubes/\(f.cube)/bundle", ["recipient": f.recipient]) },
+        Route("import bundle", .importCube) { f in ("POST", "v1/bundles", f.bundle) },
+        Route("export subject", .exportSubject) { f in ("GET", "v1/subjects/\(f.subject)/export", nil) },
         Route("processing records", nil) { _ in ("GET", "v1/policy/records", nil) },
         Route("explain", nil) { _ in
             ("POST", "v1/policy/explain", ["action": "read", "purpose": "personalisation", "consent": "given"])
@@ -177,6 +184,8 @@ struct RouteRoleMatrixTests {
         let cube = try await app.createCube(
             NewCube(owner: .subject(subject.id), name: "chat", defaultCategory: "conversation"))
         let memory = try await app.addMemory(NewMemory(content: .text("prefers green tea")), to: cube.id)
+        // A sealed migration of the subject's cube needs its consent for the policy's required purposes.
+        try await officer.setConsent(.given, subject: subject.id, purpose: "service-delivery")
         let hold = try await store.tenant(acme, as: operator_).setHold(on: .cube(cube.id), reason: "case 7")
         // The hold is cleared again so deleting the cube or memory is not refused for it.
         _ = try await store.tenant(acme, as: operator_).clearHold(hold.id)
@@ -198,11 +207,21 @@ struct RouteRoleMatrixTests {
             try await keys.rotateTenantKey()
             try await keys.rewrapDataKeys()
         }
+        let recipient = try await store.tenant(acme, as: administrator).portabilityKeys().recipient
+        var bundle = Data()
+        if route.operation == .importCube {
+            let author = try await store.tenant(
+                spare, as: AccessContext(actor: "matrix-app", role: .application, purpose: "service-delivery"))
+            let shared = try await author.createCube(NewCube(owner: .tenant, name: "faq"))
+            _ = try await author.addMemories(
+                [NewMemory(content: .text("opening hours"), category: "general")], to: shared.id)
+            bundle = Data(try await store.tenant(spare, as: operator_).exportBundle(shared.id, to: recipient).bytes)
+        }
         return Fixture(
             subject: subject.id.rawValue, cube: cube.id.rawValue, memory: memory.id.rawValue, hold: held.id,
             restriction: restriction.id, erasure: erasure.id, completedErasure: completedErasure,
             credential: credential.credential.id, checkpoint: checkpoint,
-            spareTenant: spare.rawValue, retirableKeyVersion: retirable)
+            spareTenant: spare.rawValue, retirableKeyVersion: retirable, recipient: recipient, bundle: bundle)
     }
 
     /// An erasure carried out to its receipt, once per test (each run cleans the files, which takes a while).

@@ -71,7 +71,11 @@ func exchange(
     request.httpMethod = method
     if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
     if let purpose { request.setValue(purpose, forHTTPHeaderField: "MemVault-Purpose") }
-    if let body = try raw ?? json.map({ try JSONSerialization.data(withJSONObject: $0) }) {
+    if let bytes = json as? Data {
+        // Binary bodies (bundles) go as they are.
+        request.httpBody = bytes
+        request.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type")
+    } else if let body = try raw ?? json.map({ try JSONSerialization.data(withJSONObject: $0) }) {
         request.httpBody = body
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
     }

@@ -1,0 +1,88 @@
+import Foundation
+import MemVault
+import MemVaultAudit
+import MemVaultPolicy
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// Bundles and the subject's export over HTTP, between two tenants of one server, each acting through its own
+/// credentials.
+@Suite("HTTP API: portability")
+struct PortabilityAPITests {
+    @Test("a bundle exported by one tenant's operator imports into another's; a changed or repeated one is refused")
+    func bundleBetweenTenants() async throws {
+        try await withServer { store, base in
+            let administrator = AccessContext(actor: "setup", role: .administrator)
+            for tenant in ["acme", "globex"] { try await store.createTenant(TenantID(tenant), as: administrator) }
+            var tokens: [String: String] = [:]
+            for (tenant, role) in [
+                ("globex", Role.administrator), ("acme", .administrator), ("acme", .application),
+                ("acme", .dataProtectionOfficer),
+            ] {
+                let issued = try await store.createCredential(
+                    NewCredential(tenant: TenantID(tenant), role: role), as: administrator)
+                tokens["\(tenant) \(role.rawValue)"] = issued.token
+            }
+            func token(_ tenant: String, _ role: Role) -> String { tokens["\(tenant) \(role.rawValue)"]! }
+            let app = try await store.tenant(
+                TenantID("acme"), as: AccessContext(actor: "app", role: .application, purpose: "service-delivery"))
+            let subject = try await app.resolveSubject(externalID: "ana")
+            try await app.setConsent(.given, subject: subject.id, purpose: "service-delivery")
+            let cube = try await app.createCube(
+                NewCube(owner: .subject(subject.id), name: "ana", defaultCategory: "profile"))
+            let memory = try await app.addMemory(NewMemory(content: .text("speaks Portuguese")), to: cube.id)
+            _ = try await app.updateMemory(memory.id, MemoryChanges(content: .text("speaks Portuguese and Spanish")))
+
+            let globexOperator = token("globex", .administrator)
+            let keys = try await request(
+                URL(string: "v1/portability/keys", relativeTo: base)!, token: globexOperator)
+            #expect(keys.status == 200)
+            let recipient = try #require(keys.body["recipient"] as? String)
+
+            let acmeOperator = token("acme", .administrator)
+            let exported = try await exchange(
+                URL(string: "v1/cubes/\(cube.id)/bundle", relativeTo: base)!, method: "POST", token: acmeOperator,
+                purpose: "service-delivery", json: ["recipient": recipient])
+            #expect(exported.response.statusCode == 200)
+            #expect(exported.response.value(forHTTPHeaderField: "Content-Type") == "application/octet-stream")
+            let hash = try #require(exported.response.value(forHTTPHeaderField: "MemVault-Content-Hash"))
+            #expect(!String(decoding: exported.data, as: UTF8.self).contains("Portuguese"))
+
+            let url = URL(string: "v1/bundles", relativeTo: base)!
+            var tampered = exported.data
+            tampered[tampered.count / 2] ^= 1
+            let refused = try await request(
+                url, method: "POST", token: globexOperator, purpose: "service-delivery", json: tampered)
+            #expect(refused.status == 400 && refused.body["code"] as? String == "invalid_argument")
+            let imported = try await request(
+                url, method: "POST", token: globexOperator, purpose: "service-delivery", json: exported.data)
+            #expect(imported.status == 201, "\(imported.body)")
+            let cubes = try #require(imported.body["imported"] as? [[String: Any]])
+            #expect(cubes.first?["memories"] as? Int == 1 && cubes.first?["versions"] as? Int == 2)
+            let again = try await request(
+                url, method: "POST", token: globexOperator, purpose: "service-delivery", json: exported.data)
+            #expect(again.status == 409)
+            // Acme's application may not migrate; its bundle route answers 403.
+            let denied = try await request(
+                URL(string: "v1/cubes/\(cube.id)/bundle", relativeTo: base)!, method: "POST",
+                token: token("acme", .application), purpose: "service-delivery",
+                json: ["recipient": recipient])
+            #expect(denied.status == 403)
+
+            let log = try await store.tenant(TenantID("globex"), as: AccessContext(actor: "a", role: .auditor))
+                .auditLog()
+            #expect(log.contains { $0.action == "import" && $0.detail?.hasSuffix("sha256:\(hash)") == true })
+
+            // The officer's access export of Ana.
+            let export = try await request(
+                URL(string: "v1/subjects/\(subject.id)/export", relativeTo: base)!,
+                token: token("acme", .dataProtectionOfficer), purpose: "data-subject-rights")
+            #expect(export.status == 200, "\(export.body)")
+            #expect(export.body["externalID"] as? String == "ana")
+            #expect((export.body["cubes"] as? [[String: Any]])?.count == 1)
+        }
+    }
+}
