@@ -23,7 +23,7 @@ enum Problems {
             case .denied: (403, "Denied")
             case .notFound, .unknownTenant: (404, "Not found")
             case .invalidArgument, .policyInvalid: (400, "Invalid request")
-            case .conflict, .tenantExists, .keyInUse: (409, "Conflict")
+            case .conflict, .tenantExists, .keyInUse, .readOnly: (409, "Conflict")
             case .limitExceeded: (413, "Too large")
             case .rateLimited, .quotaExceeded: (429, "Too many requests")
             case .integrity: (500, "Integrity failure")

@@ -18,7 +18,7 @@ struct MemVaultCommand: AsyncParsableCommand {
             MemoryCommand.self,
             SearchCommand.self, IndexCommand.self, RetentionCommand.self, ErasureCommand.self, RestrictionCommand.self,
             ConsentCommand.self, HoldCommand.self, AuditCommand.self, MCPCommand.self,
-            PolicyCommand.self, KeysCommand.self, ExportCommand.self, ImportCommand.self,
+            PolicyCommand.self, KeysCommand.self, ExportCommand.self, ImportCommand.self, ModuleCommand.self,
         ]
     )
 

@@ -8,7 +8,7 @@ struct PortabilityCommandTests {
     func bundleBetweenInstallations() throws {
         let (sourceFolder, source) = try CommandRunner.installationWithTenant()
         let (destinationFolder, destination) = try CommandRunner.installationWithTenant()
-        _ = destinationFolder
+        defer { withExtendedLifetime(destinationFolder) {} }
         let subject = try source.run(["subject", "resolve", "--tenant", "acme", "--external-id", "ana", "--json"])
             .string("id")
         try source.run(["consent", "grant", "--tenant", "acme", "--subject", subject, "--for", "service-delivery"])
@@ -116,5 +116,60 @@ struct PortabilityCommandTests {
         #expect(document["externalID"] as? String == "alex")
         #expect((document["cubes"] as? [[String: Any]])?.count == 1)
         #expect((document["auditCheckpoint"] as? String)?.isEmpty == false)
+    }
+
+    @Test("a module packed in one installation, trusted and installed in another, read-only, upgraded, uninstalled")
+    func modules() throws {
+        let (publisherFolder, publisher) = try CommandRunner.installationWithTenant()
+        let (consumerFolder, consumer) = try CommandRunner.installationWithTenant()
+        // The folder is removed when released: keep it until the end.
+        defer { withExtendedLifetime(consumerFolder) {} }
+        let cube = try publisher.run(["cube", "create", "--tenant", "acme", "--shared", "--name", "faq", "--json"])
+            .string("id")
+        try publisher.run(["memory", "add", "--tenant", "acme", "--cube", cube, "--text", "returns are free"])
+        let file = publisherFolder.appending("faq-1.0.0.mvmodule")
+        let packed = try publisher.run([
+            "module", "pack", "--tenant", "acme", "--cube", cube, "--name", "faq", "--version", "1.0.0",
+            "--license", "CC-BY-4.0", "--output", file, "--purpose", "service-delivery", "--json",
+        ])
+        #expect(packed.status == 0, "\(packed.standardOutput)\(packed.standardError)")
+        let signer = try packed.string("signer")
+
+        let refused = try consumer.run([
+            "module", "install", "--tenant", "acme", file, "--purpose", "service-delivery", "--json",
+        ])
+        #expect(refused.status != 0)
+        #expect(
+            try consumer.run([
+                "module", "trust", "--tenant", "acme", "--publisher", signer, "--name", "the publisher", "--json",
+            ]).status == 0)
+        let installed = try consumer.run([
+            "module", "install", "--tenant", "acme", file, "--purpose", "service-delivery", "--json",
+        ])
+        #expect(installed.status == 0, "\(installed.standardOutput)\(installed.standardError)")
+        let installedCube = try #require((try installed.json()["cube"] as? [String: Any])?["id"] as? String)
+        let write = try consumer.run([
+            "memory", "add", "--tenant", "acme", "--cube", installedCube, "--text", "everything is free", "--json",
+        ])
+        let error = try #require(try write.json()["error"] as? [String: Any])
+        #expect(error["code"] as? String == "read_only")
+
+        try publisher.run(["memory", "add", "--tenant", "acme", "--cube", cube, "--text", "support answers in a day"])
+        let next = publisherFolder.appending("faq-1.1.0.mvmodule")
+        try publisher.run([
+            "module", "pack", "--tenant", "acme", "--cube", cube, "--name", "faq", "--version", "1.1.0",
+            "--license", "CC-BY-4.0", "--output", next, "--purpose", "service-delivery",
+        ])
+        let upgraded = try consumer.run([
+            "module", "upgrade", "--tenant", "acme", next, "--purpose", "service-delivery", "--json",
+        ])
+        #expect(upgraded.status == 0, "\(upgraded.standardOutput)\(upgraded.standardError)")
+        #expect(try upgraded.json()["memories"] as? Int == 2)
+        let listed = try consumer.run(["module", "list", "--tenant", "acme", "--json"]).json()
+        let modules = try #require(listed["modules"] as? [[String: Any]])
+        #expect(modules.compactMap { ($0["module"] as? [String: Any])?["version"] as? String } == ["1.1.0"])
+        #expect(try consumer.run(["module", "uninstall", "--tenant", "acme", "faq", "--json"]).status == 0)
+        let empty = try consumer.run(["module", "list", "--tenant", "acme", "--json"]).json()
+        #expect((empty["modules"] as? [[String: Any]])?.isEmpty == true)
     }
 }

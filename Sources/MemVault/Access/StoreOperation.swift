@@ -45,6 +45,12 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
     case exportCube = "cube export"
     case importCube = "cube import"
     case exportSubject = "subject export"
+    // Memory modules: signed, read-only shared cubes from trusted publishers.
+    case trustPublisher = "module trust"
+    case signModule = "module sign"
+    case installModule = "module install"
+    case uninstallModule = "module uninstall"
+    case listModules = "module list"
     case recordConsent = "consent record"
     case readConsent = "consent list"
     case setHold = "hold set"
@@ -103,6 +109,8 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
         // A sealed bundle never shows its content to whoever moves it; a plaintext export does, so it is an export.
         case .migrateCube, .importCube: .policy(.migrate)
         case .exportCube, .exportSubject: .policy(.export)
+        case .trustPublisher, .signModule, .installModule, .uninstallModule: .roles([.administrator])
+        case .listModules: .roles(Set(Role.allCases))
         case .recordConsent, .readConsent: .roles(Self.consentRoles)
         case .setHold, .clearHold, .listHolds, .sweepRetention, .listRestrictions: .roles(Self.holdRoles)
         case .restrictProcessing, .liftRestriction, .requestErasure, .extendErasure:
@@ -123,7 +131,8 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
             .listCredentials, .revokeCredential, .rotateTenantKey,
             .rewrapDataKeys, .retireTenantKey, .readAuditLog, .verifyAuditLog, .proveAuditLog, .signAuditCheckpoint,
             .readVerifierKey, .sweepRetention, .restrictProcessing, .liftRestriction, .listRestrictions,
-            .requestErasure, .extendErasure, .readErasure:
+            .requestErasure, .extendErasure, .readErasure, .trustPublisher, .signModule, .uninstallModule,
+            .listModules:
             false
         default: true
         }
@@ -154,6 +163,7 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
         case .deleteCube, .deleteMemory, .sweepRetention: .delete
         case .migrateCube: .migrate
         case .exportCube, .exportSubject: .export
+        case .trustPublisher, .signModule, .installModule, .uninstallModule, .listModules: .module
         case .importCube: .import
         case .recordConsent, .readConsent: .consent
         case .setHold, .clearHold, .listHolds: .hold
@@ -200,6 +210,11 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
         case .exportCube: "export cubes"
         case .importCube: "import cubes"
         case .exportSubject: "export a subject's data"
+        case .trustPublisher: "trust module publishers"
+        case .signModule: "sign modules"
+        case .installModule: "install modules"
+        case .uninstallModule: "uninstall modules"
+        case .listModules: "list modules"
         case .recordConsent: "record consent"
         case .readConsent: "read consent records"
         case .setHold: "set legal holds"

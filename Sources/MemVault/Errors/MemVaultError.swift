@@ -53,6 +53,8 @@ public struct MemVaultError: Error, Sendable, Equatable, CustomStringConvertible
         public static let unavailable = Code("unavailable")
         /// Something failed that is not the caller's doing; the detail stays in the server's own logs.
         public static let internalError = Code("internal_error")
+        /// A write to an installed memory module, which is read-only: upgrade or uninstall it instead.
+        public static let readOnly = Code("read_only")
         public static let crypto = Code("crypto_failure")
         /// A local embedder cannot run: its model files are missing, altered or malformed. The message says how to
         /// fetch them; lexical search works without them.

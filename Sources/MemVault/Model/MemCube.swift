@@ -72,6 +72,8 @@ public struct MemCube: Sendable, Equatable, Codable {
     public let schemaVersion: Int
     public let createdAt: Date
     public let updatedAt: Date
+    /// Set for an installed memory module: the cube is read-only.
+    public private(set) var module: ModuleIdentity? = nil
 
     public var owner: CubeOwner { subject.map(CubeOwner.subject) ?? .tenant }
 }

@@ -36,6 +36,22 @@ extension TenantStore {
     public func importCubes(
         _ cubes: [(cube: PortableCube, contentHash: String)], as transfer: Transfer
     ) async throws -> [ImportedCube] {
+        try await importCubes(cubes, as: transfer, operation: .importCube, module: nil)
+    }
+
+    /// What a module's installation changes besides adding its cube.
+    enum ModuleChange: Sendable {
+        /// No module of the name may be installed.
+        case install
+        /// A module of the name must be installed, at another version: it is removed in the same unit of work.
+        case upgrade
+    }
+
+    /// The import, for cubes or (with `module`) for one module being installed or upgraded.
+    func importCubes(
+        _ cubes: [(cube: PortableCube, contentHash: String)], as transfer: Transfer, operation: StoreOperation,
+        module: (identity: ModuleIdentity, change: ModuleChange)?
+    ) async throws -> [ImportedCube] {
         guard transfer.direction == .inbound else {
             throw MemVaultError(.invalidArgument, "an import is an inbound transfer")
         }
@@ -43,7 +59,8 @@ extension TenantStore {
             StoreVocabulary.platforms.contains(transfer.platform)
         else { throw MemVaultError(.invalidArgument, "unknown transfer \(transfer)") }
         guard !cubes.isEmpty else { throw MemVaultError(.invalidArgument, "no cube to import") }
-        let keepIDs = transfer.format == "memvault-bundle" || transfer.format == "memvault-module"
+        // Modules get fresh ids: an upgrade's memories sit beside the old version's until the switch.
+        let keepIDs = transfer.format == "memvault-bundle"
         for (index, item) in cubes.enumerated() {
             do {
                 try validate(item.cube, keepingIDs: keepIDs)
@@ -51,7 +68,7 @@ extension TenantStore {
                 throw MemVaultError(error.code, "cube \(index + 1) (\(item.cube.name.prefix(64))): \(error.message)")
             }
         }
-        let admission = try await admit(.importCube)
+        let admission = try await admit(operation)
         // One subject per external id, made once even if several cubes name it.
         var subjects: [String: (record: SubjectRecord, isNew: Bool)] = [:]
         do {
@@ -60,7 +77,8 @@ extension TenantStore {
             }
             let prepared = try cubes.map { item in
                 try prepareImport(
-                    item.cube, subject: item.cube.subjectExternalID.flatMap { subjects[$0] }, keepIDs: keepIDs)
+                    item.cube, subject: item.cube.subjectExternalID.flatMap { subjects[$0] }, keepIDs: keepIDs,
+                    module: module?.identity)
             }
             let newSubjects = subjects.values.filter(\.isNew).map(\.record)
             let existingSubjects = subjects.values.filter { !$0.isNew }.map(\.record.id)
@@ -68,6 +86,7 @@ extension TenantStore {
                 if let denial = work.engine.transferDenial(transfer) { try work.require(denial) }
                 for subject in newSubjects { try work.transaction.insertSubject(subject) }
                 for subject in existingSubjects { _ = try verifiedSubject(subject, in: work.transaction) }
+                let replaced = try module.flatMap { try moduleToReplace($0.identity, $0.change, in: work) }
                 var results: [ImportedCube] = []
                 for (index, (item, cube)) in zip(cubes, prepared).enumerated() {
                     let subject = cube.context.record.subject
@@ -98,9 +117,20 @@ extension TenantStore {
                     }
                     try work.transaction.indexAdded(cube.documents)
                     try work.transaction.storeVectors(cube.vectors)
+                    // An upgrade switches in this unit: the old version goes as the new one arrives.
+                    if let replaced {
+                        guard try work.transaction.deleteCube(replaced.record.id) else {
+                            throw MemVaultError(.conflict, "the installed version changed during the upgrade")
+                        }
+                    }
+                    let moduleText = module.map {
+                        "module \($0.identity.name) \($0.identity.version)"
+                            + (replaced?.module.map { " replacing \($0.version) (\(replaced!.record.id))" } ?? "")
+                            + ", "
+                    }
                     let detail =
-                        "\(transfer), \(cube.currents.count) memories, \(item.cube.versionCount) versions, "
-                        + "sha256:\(item.contentHash)"
+                        "\(moduleText ?? "")\(transfer), \(cube.currents.count) memories, "
+                        + "\(item.cube.versionCount) versions, sha256:\(item.contentHash)"
                     let returned = UInt64(cube.currents.count)
                     if index < cubes.count - 1 {
                         // Each cube its own entry; the unit's own entry (below, by `perform`) is the last cube's.
@@ -126,6 +156,10 @@ extension TenantStore {
             for cube in prepared {
                 resources.cubeContexts.withLock { $0.insert(cube.context, forKey: cube.context.record.id) }
             }
+            if module?.change == .upgrade {
+                // The old version's cube is gone: leave nothing of it in the files.
+                try await storage.purgeDeleted()
+            }
             return imported
         } catch {
             // Subjects made for this import protect nothing once it is refused.
@@ -147,7 +181,7 @@ extension TenantStore {
     }
 
     private func prepareImport(
-        _ cube: PortableCube, subject: (record: SubjectRecord, isNew: Bool)?, keepIDs: Bool
+        _ cube: PortableCube, subject: (record: SubjectRecord, isNew: Bool)?, keepIDs: Bool, module: ModuleIdentity?
     ) throws -> PreparedImport {
         let owner = subject.map { DataKeyOwner.subject($0.record.id) } ?? .tenant
         let key = try keys.encryptionKey(
@@ -156,11 +190,11 @@ extension TenantStore {
             id: try CubeID.make(), subject: subject?.record.id, kind: cube.kind, defaultCategory: cube.defaultCategory,
             metadata: CubeMetadata(
                 name: cube.name, provenance: cube.provenance, analysis: cube.analysis,
-                embeddingDimension: cube.embeddingDimension, embedder: cube.embedder),
+                embeddingDimension: cube.embeddingDimension, embedder: cube.embedder, module: module),
             key: key, pseudonym: subject?.record.pseudonym, created: StoredTime(now: cube.createdAt))
         let context = CubeContext(
             record: record, pseudonym: subject?.record.pseudonym, analysis: cube.analysis,
-            embeddingDimension: cube.embeddingDimension, embedder: cube.embedder)
+            embeddingDimension: cube.embeddingDimension, embedder: cube.embedder, module: module)
         let ids =
             keepIDs
             ? try cube.memories.map { try MemoryID($0.id) }

@@ -113,6 +113,12 @@ enum Bindings {
         return context.bytes
     }
 
+    static func trustedPublisher(_ tenant: TenantID, _ record: TrustedPublisherRecord) -> BindingContext {
+        BindingContext(domain: "memvault.seal.trusted-publisher.v1").with("tenant", tenant.rawValue)
+            .with("key", record.key).with("name", record.name).with("trusted-by", record.trustedBy)
+            .with("trusted-at", String(record.trustedAt)).with("revoked-at", record.revokedAt.map(String.init) ?? "-")
+    }
+
     static func restriction(_ tenant: TenantID, _ record: RestrictionRecord) -> BindingContext {
         BindingContext(domain: "memvault.seal.restriction.v1").with("tenant", tenant.rawValue)
             .with("restriction", record.id).with("subject", record.subject.rawValue)

@@ -20,13 +20,15 @@ struct CubeMetadata: Sendable, Equatable {
     var embeddingDimension: Int?
     /// The model that embeds its memories (format 4; none before).
     var embedder: String?
+    /// Set for an installed memory module, which is read-only (format 5; none before).
+    var module: ModuleIdentity?
 }
 
 /// A compact, versioned binary encoding for sealed plaintexts: length-prefixed fields, big-endian integers.
 /// Cheaper than JSON on the write path, and strict on the read path: any trailing or missing byte is an error.
 enum PayloadCodec {
     private static let memoryFormat: UInt8 = 1
-    private static let cubeFormat: UInt8 = 4
+    private static let cubeFormat: UInt8 = 5
 
     static func encode(_ payload: MemoryPayload) -> [UInt8] {
         var writer = ByteWriter(capacity: payload.content.byteCount + 64)
@@ -96,6 +98,14 @@ enum PayloadCodec {
         writer.byte((analysis.stemming ? 1 : 0) | (analysis.stopWords ? 2 : 0) | (analysis.indexed ? 0 : 4))
         writer.count(metadata.embeddingDimension ?? 0)
         writer.optionalString(metadata.embedder)
+        if let module = metadata.module {
+            writer.byte(1)
+            for field in [module.name, module.version, module.license, module.publisher, module.contentHash] {
+                writer.string(field)
+            }
+        } else {
+            writer.byte(0)
+        }
         return writer.output
     }
 
@@ -115,10 +125,21 @@ enum PayloadCodec {
         }
         let dimension = format >= 3 ? try reader.count() : 0
         let embedder = format >= 4 ? try reader.optionalString() : nil
+        var module: ModuleIdentity?
+        if format >= 5 {
+            switch try reader.byte() {
+            case 0: break
+            case 1:
+                module = ModuleIdentity(
+                    name: try reader.string(), version: try reader.string(), license: try reader.string(),
+                    publisher: try reader.string(), contentHash: try reader.string())
+            default: throw reader.malformed("unknown module marker")
+            }
+        }
         try reader.finish()
         return CubeMetadata(
             name: name, provenance: provenance, analysis: analysis,
-            embeddingDimension: dimension == 0 ? nil : dimension, embedder: embedder)
+            embeddingDimension: dimension == 0 ? nil : dimension, embedder: embedder, module: module)
     }
 }
 

@@ -65,6 +65,7 @@ extension TenantStore {
         context.analysis = cube.analysis
         context.embeddingDimension = cube.embeddingDimension
         context.embedder = cube.embedder
+        context.module = cube.module
         resources.cubeContexts.withLock { $0.insert(context, forKey: record.id) }
         return context
     }
@@ -80,7 +81,8 @@ extension TenantStore {
             id: record.id, subject: record.subject, name: metadata.name, kind: record.kind,
             defaultCategory: record.defaultCategory, provenance: metadata.provenance, analysis: metadata.analysis,
             embeddingDimension: metadata.embeddingDimension, embedder: metadata.embedder,
-            schemaVersion: record.schemaVersion, createdAt: record.createdAt.date, updatedAt: record.updatedAt.date)
+            schemaVersion: record.schemaVersion, createdAt: record.createdAt.date, updatedAt: record.updatedAt.date,
+            module: metadata.module)
     }
 
     // MARK: - Memories

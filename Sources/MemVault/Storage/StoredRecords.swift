@@ -463,3 +463,26 @@ public struct CredentialRecord: Sendable, Equatable {
         self.seal = seal
     }
 }
+
+/// A publisher whose memory modules the tenant installs: its Ed25519 key (hex), a name for people, who trusted it
+/// and when, and when the trust was revoked. Sealed with the tenant's integrity key: a row forged or edited in the
+/// files is an integrity failure, never trusted.
+public struct TrustedPublisherRecord: Sendable, Equatable {
+    public let key: String
+    public let name: String
+    public let trustedBy: String
+    public let trustedAt: StoredTime
+    public let revokedAt: StoredTime?
+    public let seal: [UInt8]
+
+    public init(
+        key: String, name: String, trustedBy: String, trustedAt: StoredTime, revokedAt: StoredTime?, seal: [UInt8]
+    ) {
+        self.key = key
+        self.name = name
+        self.trustedBy = trustedBy
+        self.trustedAt = trustedAt
+        self.revokedAt = revokedAt
+        self.seal = seal
+    }
+}

@@ -4,10 +4,11 @@ public import MemVaultAudit
 /// inside the unit's transaction.
 public typealias TenantTransaction = SubjectRecords & CubeRecords & MemoryRecords & ConsentRecords & HoldRecords
     & GovernedMemoryReader & AuditLogRecords & SearchIndexRecords & VectorRecords & ErasureRequestRecords
+    & PublisherRecords
 
 /// What a read-only snapshot of a tenant's records offers.
 public typealias TenantReader = SubjectReader & CubeReader & MemoryReader & HoldReader & AuditLogReader
-    & SearchIndexReader & VectorReader & ErasureRequestReader
+    & SearchIndexReader & VectorReader & ErasureRequestReader & PublisherReader
 
 public protocol SubjectReader {
     func subject(pseudonym: String) throws -> SubjectRecord?
@@ -101,6 +102,16 @@ public protocol ErasureRequestRecords: ErasureRequestReader {
     func insertErasureRequest(_ record: ErasureRequestRecord) throws
     /// Replaces a stored request. False if it does not exist.
     func updateErasureRequest(_ record: ErasureRequestRecord) throws -> Bool
+}
+
+public protocol PublisherReader {
+    /// Every publisher the tenant trusts or once trusted, by key.
+    func trustedPublishers() throws -> [TrustedPublisherRecord]
+}
+
+public protocol PublisherRecords: PublisherReader {
+    /// Inserts or replaces the publisher's record (trusting it, or revoking the trust).
+    func saveTrustedPublisher(_ record: TrustedPublisherRecord) throws
 }
 
 public protocol HoldReader {

@@ -142,6 +142,7 @@ extension TenantStore {
         try await perform(.deleteCube, cube: id) { [self] work in
             let context = try cubeContext(id, in: work.transaction)
             work.subject = context.record.subject
+            try requireWritable(context)
             try work.require(.delete, subject: context.record.subject, cube: id)
             var after: MemoryID?
             while true {

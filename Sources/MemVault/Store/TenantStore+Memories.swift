@@ -18,6 +18,7 @@ extension TenantStore {
         for memory in memories { try limits.check(memory) }
         let admission = try await admit(.addMemories, cube: cubeID)
         let cube = try await cubeContext(cubeID)
+        try requireWritable(cube)
         for (index, memory) in memories.enumerated() {
             guard let embedding = memory.embedding else { continue }
             try limits.check(
@@ -170,11 +171,12 @@ extension TenantStore {
             let payload = try openPayload(record, current: true, in: work.transaction)
             let (fields, nextPayload) = changes.applied(to: record.fields, payload, at: StoredTime(now: work.now))
             try limits.check(validFrom: fields.validFrom?.date, validUntil: fields.validUntil?.date)
+            let context = try cubeContext(record.cube, in: work.transaction)
+            try requireWritable(context)
             let decision = work.decide(.update, record, governance: try work.governance(for: record), fields: fields)
             try work.require(decision)
             work.decision = AuditDecision(decision)
             try checkQuotas(adding: 0, bytes: fields.contentSize - record.fields.contentSize, in: work.transaction)
-            let context = try cubeContext(record.cube, in: work.transaction)
             if let embedding = changes.embedding {
                 try limits.check(embedding: embedding, dimension: context.embeddingDimension, what: "the embedding")
             }
@@ -209,12 +211,13 @@ extension TenantStore {
             work.subject = record.subject
             work.cube = record.cube
             let payload = try openPayload(record, current: true, in: work.transaction)
+            let context = try cubeContext(record.cube, in: work.transaction)
+            try requireWritable(context)
             let decision = work.decide(.update, record, governance: try work.governance(for: record))
             try work.require(decision)
             work.decision = AuditDecision(decision)
             record.fields.status = .archived
             record.fields.updatedAt = StoredTime(now: work.now)
-            let context = try cubeContext(record.cube, in: work.transaction)
             let key = try keys.encryptionKey(tenant, owner: context.owner)
             let archived = try sealed(record, payload, key: key, pseudonym: context.pseudonym, current: true)
             guard try work.transaction.updateCurrent(archived) else { throw notFound(memory: id) }
@@ -231,6 +234,7 @@ extension TenantStore {
             work.subject = record.subject
             work.cube = record.cube
             _ = try openPayload(record, current: true, in: work.transaction)
+            try requireWritable(try cubeContext(record.cube, in: work.transaction))
             let decision = work.decide(.delete, record, governance: try work.governance(for: record))
             try work.require(decision)
             work.decision = AuditDecision(decision)
@@ -313,6 +317,15 @@ private struct WriteKind: Hashable, Sendable {
 }
 
 extension TenantStore {
+    /// Refuses a change to an installed memory module's memories (`read_only`): a module changes only by upgrade.
+    func requireWritable(_ cube: CubeContext) throws {
+        guard let module = cube.module else { return }
+        throw MemVaultError(
+            .readOnly,
+            "cube \(cube.record.id) is the memory module '\(module.name)' \(module.version), which is read-only: "
+                + "upgrade it to a new version, or uninstall it")
+    }
+
     /// Refuses a write that would take the tenant past its quotas of memories or content bytes (`quota_exceeded`).
     /// Read in the write's unit of work, so concurrent writes cannot pass a quota together.
     func checkQuotas(adding memories: Int, bytes: Int, in transaction: any TenantTransaction) throws {

@@ -63,6 +63,8 @@ struct CubeContext: Sendable {
     var analysis: TextAnalysis = .standard
     var embeddingDimension: Int?
     var embedder: String?
+    /// Set for an installed memory module, whose memories are read-only.
+    var module: ModuleIdentity?
     var owner: DataKeyOwner { record.subject.map(DataKeyOwner.subject) ?? .tenant }
 }
 

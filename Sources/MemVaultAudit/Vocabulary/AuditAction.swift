@@ -42,6 +42,7 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, Codable, Compar
     public static let tenant = AuditAction(rawValue: "tenant")
     public static let credential = AuditAction(rawValue: "credential")
     public static let policy = AuditAction(rawValue: "policy")
+    public static let module = AuditAction(rawValue: "module")
 }
 
 extension AuditAction: ExpressibleByStringLiteral {

@@ -301,6 +301,20 @@ package enum TenantSchema {
                     END;
                     """)
         }
+        // Publishers whose memory modules the tenant installs (docs/portability.md).
+        migrator.registerMigration("v11: trusted publishers") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE trusted_publishers (
+                        publisher_key TEXT PRIMARY KEY NOT NULL,
+                        name TEXT NOT NULL,
+                        trusted_by TEXT NOT NULL,
+                        trusted_at INTEGER NOT NULL,
+                        revoked_at INTEGER,
+                        seal BLOB NOT NULL
+                    ) STRICT;
+                    """)
+        }
         return migrator
     }
 }

@@ -111,6 +111,8 @@ struct MatrixWorld {
     let shared: CubeID
     /// A cube the way another installation exported it.
     let arriving: PortableCube
+    /// A module ("guide") packed by acme, whose own signing key acme trusts; and the module "faq", installed.
+    let module: [UInt8]
     /// A cube that names an embedder, with a memory waiting to be embedded.
     let embedded: CubeID
     /// Alice's profile memories restricted, and a request to erase her, both filed by the officer.
@@ -162,9 +164,14 @@ struct MatrixWorld {
         let credential = try await fixture.store.createCredential(
             NewCredential(tenant: TenantID("acme"), role: .application),
             as: AccessContext(actor: "matrix-setup", role: .administrator))
+        let publisher = try await fixture.tenant(as: .administrator)
+        _ = try await publisher.trustPublisher(key: try publisher.portabilityKeys().signer, name: "acme itself")
+        let faq = try await publisher.packModule(held.id, name: "faq", version: "1.0.0", license: "CC0-1.0")
+        _ = try await publisher.installModule(faq.bytes)
+        let guide = try await publisher.packModule(held.id, name: "guide", version: "1.0.0", license: "CC0-1.0")
         return MatrixWorld(
             fixture: fixture, alice: alice.id, cube: cube.id, memory: memory.id, hold: hold.id, shared: held.id,
-            arriving: arriving, embedded: embedded.id,
+            arriving: arriving, module: guide.bytes, embedded: embedded.id,
             restriction: restriction.id, erasure: erasure.id, credential: credential.credential.id)
     }
 
@@ -220,6 +227,12 @@ struct MatrixWorld {
         case .exportCube:
             _ = try await tenant().exportCube(cube, as: Transfer(.outbound, format: "memos-dump", platform: "memos"))
         case .exportSubject: _ = try await tenant().exportSubject(alice)
+        case .trustPublisher:
+            _ = try await tenant().trustPublisher(key: String(repeating: "ab", count: 32), name: "vendor")
+        case .signModule: _ = try await tenant().signModule(module)
+        case .installModule: _ = try await tenant().installModule(module)
+        case .uninstallModule: _ = try await tenant().uninstallModule("faq")
+        case .listModules: _ = try await tenant().modules()
         case .importCube:
             _ = try await tenant().importCube(
                 arriving, as: Transfer(.inbound, format: "memvault-bundle", platform: "memvault"), contentHash: "00")

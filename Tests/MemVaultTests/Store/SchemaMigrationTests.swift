@@ -24,6 +24,7 @@ struct SchemaMigrationTests {
         try fixture.tamper { db in
             try db.execute(
                 sql: """
+                    DROP TABLE trusted_publishers;
                     DROP TRIGGER memories_usage_resized;
                     DROP TRIGGER memories_usage_removed;
                     DROP TABLE tenant_usage;
@@ -49,7 +50,7 @@ struct SchemaMigrationTests {
                     DROP TABLE memory_history;
                     ALTER TABLE memories DROP COLUMN supersedes;
                     DELETE FROM grdb_migrations WHERE identifier IN ('v2', 'v3', 'v4', 'v5', 'v6: search index', 'v7: embeddings',
-                        'v8: embedding backlog', 'v9: erasure requests', 'v10: tenant usage');
+                        'v8: embedding backlog', 'v9: erasure requests', 'v10: tenant usage', 'v11: trusted publishers');
                     """)
         }
         let reference = try DatabaseQueue()
