@@ -120,6 +120,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 "MemVaultMCP",
+                "MemVaultInterop",
                 "MemVaultCrypto",
                 .product(name: "MCP", package: "swift-sdk"),
             ],

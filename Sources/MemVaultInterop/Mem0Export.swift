@@ -14,11 +14,21 @@ public enum Mem0Export {
         memories url: URL, history historyURL: URL?, category: String, subject: String?, maximumBytes: Int
     ) throws -> [PortableCube] {
         let root = try ForeignFile.json(url, maximumBytes: maximumBytes, what: url.lastPathComponent)
+        let history = try historyURL.map {
+            try ForeignFile.json($0, maximumBytes: maximumBytes, what: $0.lastPathComponent)
+        }
+        return try read(memories: root, history: history, category: category, subject: subject)
+    }
+
+    /// Reads `get_all`'s answer and the history, already parsed (as the HTTP API receives them).
+    public static func read(
+        memories root: JSONValue, history: JSONValue?, category: String, subject: String?
+    ) throws -> [PortableCube] {
         // `get_all` answers {"results": [...]} (v1.1); older versions answered the list itself.
         guard let results = root.object?["results"]?.array ?? root.array else {
-            throw InteropError("\(url.lastPathComponent) is not mem0's get_all output: no \"results\" list")
+            throw InteropError("the memories are not mem0's get_all output: no \"results\" list")
         }
-        let histories = try historyURL.map { try readHistories($0, maximumBytes: maximumBytes) } ?? [:]
+        let histories = try history.map { try readHistories($0) } ?? [:]
         var cubes: [String: PortableCube] = [:]
         var order: [String] = []
         for (index, result) in results.enumerated() {
@@ -81,16 +91,14 @@ public enum Mem0Export {
         let time: Date?
     }
 
-    private static func readHistories(_ url: URL, maximumBytes: Int) throws -> [String: [HistoryEntry]] {
-        let root = try ForeignFile.json(url, maximumBytes: maximumBytes, what: url.lastPathComponent)
+    private static func readHistories(_ root: JSONValue) throws -> [String: [HistoryEntry]] {
         let entries: [JSONValue]
         if let list = root.array {
             entries = list
         } else if let keyed = root.object {
             entries = keyed.keys.sorted().flatMap { keyed[$0]?.array ?? [] }
         } else {
-            throw InteropError(
-                "\(url.lastPathComponent) is not a mem0 history: a list of entries, or one per memory id")
+            throw InteropError("the history is not mem0's: a list of entries, or entries per memory id")
         }
         var histories: [String: [(Date, HistoryEntry)]] = [:]
         for (index, entry) in entries.enumerated() {

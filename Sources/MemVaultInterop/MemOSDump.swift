@@ -26,31 +26,41 @@ public enum MemOSDump {
     /// Reads the dump folder. `category` is the MemVault category the memories get (the destination policy's
     /// decision); `subject` names the owner when the dump names none.
     public static func read(folder: URL, category: String, subject: String?, maximumBytes: Int) throws -> Reading {
-        var skipped: [String] = []
         let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         guard files.contains("textual_memory.json") else {
             throw InteropError("\(folder.path) has no textual_memory.json: not a MemOS cube dump")
         }
+        let config =
+            try files.contains("config.json")
+            ? ForeignFile.json(folder.appending(path: "config.json"), maximumBytes: maximumBytes, what: "config.json")
+            : nil
+        let textual = try ForeignFile.json(
+            folder.appending(path: "textual_memory.json"), maximumBytes: maximumBytes, what: "textual_memory.json")
+        var reading = try read(config: config, textual: textual, category: category, subject: subject)
+        for file in files.sorted() where !["config.json", "textual_memory.json", "README.md"].contains(file) {
+            reading.skipped.append(
+                file.hasSuffix(".pickle")
+                    ? "\(file): a Python pickle (activation memory); never unpickled, since loading one runs code"
+                    : "\(file): not textual memory; not imported")
+        }
+        return reading
+    }
+
+    /// Reads a dump's two JSON documents, already parsed (as the HTTP API receives them).
+    public static func read(config: JSONValue?, textual: JSONValue, category: String, subject: String?) throws
+        -> Reading
+    {
+        var skipped: [String] = []
         var configUser: String?
         var cubeID: String?
         var dimension: Int?
-        if files.contains("config.json") {
-            let config = try ForeignFile.json(
-                folder.appending(path: "config.json"), maximumBytes: maximumBytes, what: "config.json")
+        if let config {
             guard let object = config.object else { throw InteropError("config.json is not a JSON object") }
             configUser = object["user_id"]?.string
             cubeID = object["cube_id"]?.string
             let vectorConfig = object["text_mem"]?.object?["config"]?.object?["vector_db"]?.object?["config"]?.object
             dimension = vectorConfig?["vector_dimension"]?.number.map { Int($0) }
         }
-        for file in files.sorted() where !["config.json", "textual_memory.json", "README.md"].contains(file) {
-            skipped.append(
-                file.hasSuffix(".pickle")
-                    ? "\(file): a Python pickle (activation memory); never unpickled, since loading one runs code"
-                    : "\(file): not textual memory; not imported")
-        }
-        let textual = try ForeignFile.json(
-            folder.appending(path: "textual_memory.json"), maximumBytes: maximumBytes, what: "textual_memory.json")
         let layout: String
         var items: [(id: String, memory: String, metadata: [String: JSONValue], vector: [Float]?)] = []
         if let points = textual.array {

@@ -1,6 +1,8 @@
 import Foundation
 import HTTPTypes
 import MemVault
+import MemVaultInterop
+import MemVaultPolicy
 import OpenAPIRuntime
 
 /// Moving cubes across the tenant's boundary: public keys, sealed bundles out and in, and the subject's access
@@ -43,6 +45,143 @@ extension API {
             let export = try await tenantStore(purpose: input.headers.memVaultPurpose).exportSubject(
                 try SubjectID(input.path.subjectId))
             return .ok(.init(body: .json(try JSONBridge.convert(export))))
+        }
+    }
+}
+
+/// Other platforms' formats over HTTP: MemOS dumps in and out, mem0 exports in. The documents travel as JSON values
+/// and are read by the same code as the command line's files.
+extension API {
+    func importMemOSDump(_ input: Operations.ImportMemOSDump.Input) async throws -> Operations.ImportMemOSDump.Output {
+        await answering {
+            guard case .json(let body) = input.body else { throw Problems.unsupportedBody }
+            let reading = try Self.interop {
+                try MemOSDump.read(
+                    config: try body.config.map { try JSONBridge.convert($0) },
+                    textual: try JSONBridge.convert(body.textualMemory), category: body.category ?? "general",
+                    subject: body.externalId)
+            }
+            let imported = try await tenantStore(purpose: input.headers.memVaultPurpose).importCubes(
+                reading.cubes.map { ($0, try PortableCube.contentHash($0)) },
+                as: Transfer(.inbound, format: "memos-dump", platform: "memos"))
+            return .created(
+                .init(
+                    body: .json(
+                        .init(imported: try imported.map { try JSONBridge.convert($0) }, skipped: reading.skipped))))
+        }
+    }
+
+    func importMem0Export(_ input: Operations.ImportMem0Export.Input) async throws
+        -> Operations.ImportMem0Export.Output
+    {
+        await answering {
+            guard case .json(let body) = input.body else { throw Problems.unsupportedBody }
+            let cubes = try Self.interop {
+                try Mem0Export.read(
+                    memories: try JSONBridge.convert(body.memories),
+                    history: try body.history.map { try JSONBridge.convert($0) }, category: body.category ?? "general",
+                    subject: body.externalId)
+            }
+            let imported = try await tenantStore(purpose: input.headers.memVaultPurpose).importCubes(
+                cubes.map { ($0, try PortableCube.contentHash($0)) },
+                as: Transfer(.inbound, format: "mem0-json", platform: "mem0"))
+            return .created(
+                .init(body: .json(.init(imported: try imported.map { try JSONBridge.convert($0) }, skipped: []))))
+        }
+    }
+
+    func exportMemOSDump(_ input: Operations.ExportMemOSDump.Input) async throws -> Operations.ExportMemOSDump.Output {
+        await answering {
+            let export = try await tenantStore(purpose: input.headers.memVaultPurpose).exportCube(
+                try CubeID(input.path.cubeId), as: Transfer(.outbound, format: "memos-dump", platform: "memos"))
+            let files = try Self.interop { try MemOSDump.files(for: export.cube) }
+            let decode = { (name: String) throws -> Data in Data(files[name] ?? []) }
+            return .ok(
+                .init(
+                    body: .json(
+                        .init(
+                            config: try JSONDecoder().decode(OpenAPIObjectContainer.self, from: decode("config.json")),
+                            textualMemory: try JSONDecoder().decode(
+                                OpenAPIValueContainer.self, from: decode("textual_memory.json")),
+                            contentHash: export.contentHash))))
+        }
+    }
+
+    /// A foreign document MemVault cannot read is the caller's mistake: 400 with the reason.
+    private static func interop<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as InteropError {
+            throw MemVaultError(.invalidArgument, "\(error.description); nothing was imported")
+        }
+    }
+}
+
+/// Memory modules over HTTP: pack, sign, trust, install, upgrade, uninstall, list (docs/portability.md).
+extension API {
+    func packModule(_ input: Operations.PackModule.Input) async throws -> Operations.PackModule.Output {
+        await answering {
+            guard case .json(let body) = input.body else { throw Problems.unsupportedBody }
+            let module = try await tenantStore(purpose: input.headers.memVaultPurpose).packModule(
+                try CubeID(input.path.cubeId), name: body.name, version: body.version, license: body.license)
+            return .ok(.init(body: .binary(HTTPBody(module.bytes))))
+        }
+    }
+
+    func signModule(_ input: Operations.SignModule.Input) async throws -> Operations.SignModule.Output {
+        await answering {
+            guard case .binary(let body) = input.body else { throw Problems.unsupportedBody }
+            let bytes = try await [UInt8](collecting: body, upTo: store.limits.maximumBundleBytes)
+            let signed = try await tenantStore(purpose: nil).signModule(bytes)
+            return .ok(.init(body: .binary(HTTPBody(signed.bytes))))
+        }
+    }
+
+    func trustPublisher(_ input: Operations.TrustPublisher.Input) async throws -> Operations.TrustPublisher.Output {
+        await answering {
+            guard case .json(let body) = input.body else { throw Problems.unsupportedBody }
+            let publisher = try await tenantStore(purpose: nil).trustPublisher(
+                key: body.key, name: body.name, revoke: body.revoke ?? false)
+            return .ok(.init(body: .json(try JSONBridge.convert(publisher))))
+        }
+    }
+
+    func installModule(_ input: Operations.InstallModule.Input) async throws -> Operations.InstallModule.Output {
+        await answering {
+            guard case .binary(let body) = input.body else { throw Problems.unsupportedBody }
+            let bytes = try await [UInt8](collecting: body, upTo: store.limits.maximumBundleBytes)
+            let installed = try await tenantStore(purpose: input.headers.memVaultPurpose).installModule(bytes)
+            return .created(.init(body: .json(try JSONBridge.convert(installed))))
+        }
+    }
+
+    func upgradeModule(_ input: Operations.UpgradeModule.Input) async throws -> Operations.UpgradeModule.Output {
+        await answering {
+            guard case .binary(let body) = input.body else { throw Problems.unsupportedBody }
+            let bytes = try await [UInt8](collecting: body, upTo: store.limits.maximumBundleBytes)
+            let upgraded = try await tenantStore(purpose: input.headers.memVaultPurpose).upgradeModule(bytes)
+            return .ok(.init(body: .json(try JSONBridge.convert(upgraded))))
+        }
+    }
+
+    func uninstallModule(_ input: Operations.UninstallModule.Input) async throws -> Operations.UninstallModule.Output {
+        await answering {
+            let removed = try await tenantStore(purpose: nil).uninstallModule(input.path.moduleName)
+            return .ok(.init(body: .json(try JSONBridge.convert(removed))))
+        }
+    }
+
+    func listModules(_ input: Operations.ListModules.Input) async throws -> Operations.ListModules.Output {
+        await answering {
+            let store = try await tenantStore(purpose: nil)
+            let modules = try await store.modules()
+            let publishers = try await store.trustedPublishers()
+            return .ok(
+                .init(
+                    body: .json(
+                        .init(
+                            modules: try modules.map { try JSONBridge.convert($0) },
+                            publishers: try publishers.map { try JSONBridge.convert($0) }))))
         }
     }
 }

@@ -69,6 +69,16 @@ extension Operations.GetPortabilityKeys.Output: ProblemAnswer {}
 extension Operations.ExportBundle.Output: ProblemAnswer {}
 extension Operations.ImportBundle.Output: ProblemAnswer {}
 extension Operations.ExportSubject.Output: ProblemAnswer {}
+extension Operations.ImportMemOSDump.Output: ProblemAnswer {}
+extension Operations.ImportMem0Export.Output: ProblemAnswer {}
+extension Operations.ExportMemOSDump.Output: ProblemAnswer {}
+extension Operations.PackModule.Output: ProblemAnswer {}
+extension Operations.SignModule.Output: ProblemAnswer {}
+extension Operations.TrustPublisher.Output: ProblemAnswer {}
+extension Operations.InstallModule.Output: ProblemAnswer {}
+extension Operations.UpgradeModule.Output: ProblemAnswer {}
+extension Operations.UninstallModule.Output: ProblemAnswer {}
+extension Operations.ListModules.Output: ProblemAnswer {}
 extension Operations.RotateTenantKey.Output: ProblemAnswer {}
 extension Operations.RewrapDataKeys.Output: ProblemAnswer {}
 extension Operations.RetireTenantKey.Output: ProblemAnswer {}

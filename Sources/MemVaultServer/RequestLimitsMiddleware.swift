@@ -3,7 +3,8 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// Bounds each request: its body is read up to `maximumBodyBytes` (`maximumBundleBytes` for a bundle being imported;
+/// Bounds each request: its body is read up to `maximumBodyBytes` (`maximumBundleBytes` for bundles, modules and
+/// foreign dumps;
 /// 413 beyond, before the rest is read), and the
 /// whole request, body and handling, gets `timeout` (503 `request_timeout` past it: the handler is cancelled, and
 /// the store's units of work not yet started are abandoned).
@@ -15,7 +16,7 @@ struct RequestLimitsMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        let maximumBodyBytes = request.uri.path == "/v1/bundles" ? maximumBundleBytes : maximumBodyBytes
+        let maximumBodyBytes = Self.carriesBundle(request.uri.path) ? maximumBundleBytes : maximumBodyBytes
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maximumBodyBytes {
             return Self.tooLarge(maximumBodyBytes)
         }
@@ -46,6 +47,12 @@ struct RequestLimitsMiddleware<Context: RequestContext>: RouterMiddleware {
                 return response
             }
         }
+    }
+
+    /// Routes whose body is a bundle, a module or another platform's dump: bounded by the store's bundle limit.
+    private static func carriesBundle(_ path: String) -> Bool {
+        path == "/v1/bundles" || path.hasPrefix("/v1/imports/")
+            || ["/v1/modules/install", "/v1/modules/upgrade", "/v1/modules/sign"].contains(path)
     }
 
     private static func tooLarge(_ limit: Int) -> Response {

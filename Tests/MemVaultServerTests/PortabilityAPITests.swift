@@ -85,4 +85,95 @@ struct PortabilityAPITests {
             #expect((export.body["cubes"] as? [[String: Any]])?.count == 1)
         }
     }
+
+    @Test("MemOS and mem0 documents in, a MemOS dump out, and a module's life, over HTTP")
+    func foreignFormatsAndModules() async throws {
+        try await withServer { store, base in
+            let administrator = AccessContext(actor: "setup", role: .administrator)
+            for tenant in ["acme", "vendor"] { try await store.createTenant(TenantID(tenant), as: administrator) }
+            var tokens: [String: String] = [:]
+            for (tenant, role) in [
+                ("acme", Role.administrator), ("acme", .dataProtectionOfficer), ("vendor", .administrator),
+            ] {
+                tokens["\(tenant) \(role.rawValue)"] =
+                    try await store.createCredential(
+                        NewCredential(tenant: TenantID(tenant), role: role), as: administrator
+                    )
+                    .token
+            }
+            let acme = tokens["acme administrator"]!
+            let now = ISO8601Milliseconds.format(Date())
+            let memos = try await request(
+                URL(string: "v1/imports/memos", relativeTo: base)!, method: "POST", token: acme,
+                purpose: "service-delivery",
+                json: [
+                    "category": "profile",
+                    "config": ["user_id": "ana", "cube_id": "ana/cube"],
+                    "textualMemory": [
+                        "nodes": [
+                            ["id": "n1", "memory": "plays the cello", "metadata": ["created_at": now, "key": "music"]]
+                        ],
+                        "edges": [],
+                    ],
+                ])
+            #expect(memos.status == 201, "\(memos.body)")
+            let imported = try #require(memos.body["imported"] as? [[String: Any]])
+            let cube = try #require((imported.first?["cube"] as? [String: Any])?["id"] as? String)
+            let broken = try await request(
+                URL(string: "v1/imports/memos", relativeTo: base)!, method: "POST", token: acme,
+                purpose: "service-delivery", json: ["textualMemory": 42])
+            #expect(broken.status == 400 && (broken.body["detail"] as? String)?.contains("neither") == true)
+            let mem0 = try await request(
+                URL(string: "v1/imports/mem0", relativeTo: base)!, method: "POST", token: acme,
+                purpose: "service-delivery",
+                json: [
+                    "category": "profile",
+                    "memories": [
+                        "results": [["id": "a", "memory": "lives in Braga", "user_id": "rui", "created_at": now]]
+                    ],
+                ])
+            #expect(mem0.status == 201, "\(mem0.body)")
+
+            let dump = try await request(
+                URL(string: "v1/cubes/\(cube)/memos-dump", relativeTo: base)!, method: "POST",
+                token: tokens["acme data-protection-officer"], purpose: "data-subject-rights")
+            #expect(dump.status == 200, "\(dump.body)")
+            let nodes = try #require((dump.body["textualMemory"] as? [String: Any])?["nodes"] as? [[String: Any]])
+            #expect(nodes.first?["id"] as? String == "n1" && nodes.first?["memory"] as? String == "plays the cello")
+            #expect(((nodes.first?["metadata"] as? [String: Any])?["key"] as? String) == "music")
+
+            // A module: packed by vendor, trusted and installed by acme, read-only, uninstalled.
+            let app = try await store.tenant(
+                TenantID("vendor"), as: AccessContext(actor: "app", role: .application, purpose: "service-delivery"))
+            let faq = try await app.createCube(NewCube(owner: .tenant, name: "faq"))
+            _ = try await app.addMemory(NewMemory(content: .text("returns are free"), category: "general"), to: faq.id)
+            let packed = try await exchange(
+                URL(string: "v1/cubes/\(faq.id)/module", relativeTo: base)!, method: "POST",
+                token: tokens["vendor administrator"], purpose: "service-delivery",
+                json: ["name": "faq", "version": "1.0.0", "license": "CC0-1.0"])
+            #expect(packed.response.statusCode == 200)
+            let vendorKeys = try await request(
+                URL(string: "v1/portability/keys", relativeTo: base)!, token: tokens["vendor administrator"])
+            let trust = try await request(
+                URL(string: "v1/modules/publishers", relativeTo: base)!, method: "POST", token: acme,
+                json: ["key": vendorKeys.body["signer"] as? String ?? "", "name": "vendor"])
+            #expect(trust.status == 200, "\(trust.body)")
+            let installed = try await request(
+                URL(string: "v1/modules/install", relativeTo: base)!, method: "POST", token: acme,
+                purpose: "service-delivery", json: packed.data)
+            #expect(installed.status == 201, "\(installed.body)")
+            let moduleCube = try #require((installed.body["cube"] as? [String: Any])?["id"] as? String)
+            let write = try await request(
+                URL(string: "v1/cubes/\(moduleCube)/memories", relativeTo: base)!, method: "POST",
+                token: try await store.createCredential(
+                    NewCredential(tenant: TenantID("acme"), role: .application), as: administrator
+                ).token, purpose: "service-delivery", json: ["memories": [["text": "everything is free"]]])
+            #expect(write.status == 409 && write.body["code"] as? String == "read_only")
+            let listed = try await request(URL(string: "v1/modules", relativeTo: base)!, token: acme)
+            #expect((listed.body["modules"] as? [[String: Any]])?.count == 1)
+            let removed = try await request(
+                URL(string: "v1/modules/faq", relativeTo: base)!, method: "DELETE", token: acme)
+            #expect(removed.status == 200)
+        }
+    }
 }

@@ -31,6 +31,13 @@ struct RouteRoleMatrixTests {
         /// acme's recipient key, and a bundle sealed to acme by another tenant (made only for the import route).
         let recipient: String
         let bundle: Data
+        /// A tenant-shared cube of acme; and modules by spare, whose signer acme trusts: "faq" installed at 1.0.0
+        /// with its 1.1.0 beside it, and "guide", not installed (made only for the module routes).
+        let sharedCube: String
+        let upgrade: Data
+        let guide: Data
+        /// The installed module's name (each fixture's own: they share one store).
+        let moduleName: String
     }
 
     /// A route: the store operation it performs (nil: any authenticated credential of the tenant), and the request.
@@ -136,6 +143,51 @@ struct RouteRoleMatrixTests {
         Route("export bundle", .migrateCube) { f in ("POST", "v1/cubes/\(f.cube)/bundle", ["recipient": f.recipient]) },
         Route("import bundle", .importCube) { f in ("POST", "v1/bundles", f.bundle) },
         Route("export subject", .exportSubject) { f in ("GET", "v1/subjects/\(f.subject)/export", nil) },
+        Route("import MemOS dump", .importCube) { _ in
+            (
+                "POST", "v1/imports/memos",
+                [
+                    "category": "conversation", "externalId": "memos-user",
+                    "textualMemory": [
+                        [
+                            "id": "m1",
+                            "payload": [
+                                "id": "m1", "memory": "likes jazz",
+                                "metadata": ["created_at": ISO8601Milliseconds.format(Date())],
+                            ],
+                        ]
+                    ],
+                ]
+            )
+        },
+        Route("import mem0 export", .importCube) { _ in
+            (
+                "POST", "v1/imports/mem0",
+                [
+                    "category": "conversation",
+                    "memories": [
+                        "results": [
+                            [
+                                "id": "x1", "memory": "likes chess", "user_id": "mem0-user",
+                                "created_at": ISO8601Milliseconds.format(Date()),
+                            ]
+                        ]
+                    ],
+                ]
+            )
+        },
+        Route("export MemOS dump", .exportCube) { f in ("POST", "v1/cubes/\(f.cube)/memos-dump", nil) },
+        Route("pack module", .migrateCube) { f in
+            ("POST", "v1/cubes/\(f.sharedCube)/module", ["name": "notes", "version": "1.0.0", "license": "CC0-1.0"])
+        },
+        Route("list modules", .listModules) { _ in ("GET", "v1/modules", nil) },
+        Route("trust publisher", .trustPublisher) { _ in
+            ("POST", "v1/modules/publishers", ["key": String(repeating: "ef", count: 32), "name": "someone"])
+        },
+        Route("install module", .installModule) { f in ("POST", "v1/modules/install", f.guide) },
+        Route("upgrade module", .installModule) { f in ("POST", "v1/modules/upgrade", f.upgrade) },
+        Route("sign module", .signModule) { f in ("POST", "v1/modules/sign", f.guide) },
+        Route("uninstall module", .uninstallModule) { f in ("DELETE", "v1/modules/\(f.moduleName)", nil) },
         Route("processing records", nil) { _ in ("GET", "v1/policy/records", nil) },
         Route("explain", nil) { _ in
             ("POST", "v1/policy/explain", ["action": "read", "purpose": "personalisation", "consent": "given"])
@@ -217,11 +269,35 @@ struct RouteRoleMatrixTests {
                 [NewMemory(content: .text("opening hours"), category: "general")], to: shared.id)
             bundle = Data(try await store.tenant(spare, as: operator_).exportBundle(shared.id, to: recipient).bytes)
         }
+        let shared = try await app.createCube(NewCube(owner: .tenant, name: "notes", defaultCategory: "conversation"))
+        _ = try await app.addMemory(NewMemory(content: .text("office opens at nine")), to: shared.id)
+        var (upgrade, guide) = (Data(), Data())
+        let moduleName = "faq-\(UInt32.random(in: 0...UInt32.max))"
+        if route.name.hasSuffix(" module") {
+            let author = try await store.tenant(
+                spare, as: AccessContext(actor: "matrix-app", role: .application, purpose: "service-delivery"))
+            let publisher = try await store.tenant(spare, as: operator_)
+            let faq = try await author.createCube(NewCube(owner: .tenant, name: "faq"))
+            _ = try await author.addMemory(
+                NewMemory(content: .text("returns are free"), category: "general"), to: faq.id)
+            let acmeOperator = try await store.tenant(acme, as: operator_)
+            _ = try await acmeOperator.trustPublisher(key: try publisher.portabilityKeys().signer, name: "spare")
+            let first = try await publisher.packModule(faq.id, name: moduleName, version: "1.0.0", license: "CC0-1.0")
+            if route.name != "pack module" { _ = try await acmeOperator.installModule(first.bytes) }
+            upgrade = Data(
+                try await publisher.packModule(faq.id, name: moduleName, version: "1.1.0", license: "CC0-1.0").bytes)
+            guide = Data(
+                try await publisher.packModule(
+                    faq.id, name: "\(moduleName)-guide", version: "1.0.0", license: "CC0-1.0"
+                )
+                .bytes)
+        }
         return Fixture(
             subject: subject.id.rawValue, cube: cube.id.rawValue, memory: memory.id.rawValue, hold: held.id,
             restriction: restriction.id, erasure: erasure.id, completedErasure: completedErasure,
             credential: credential.credential.id, checkpoint: checkpoint,
-            spareTenant: spare.rawValue, retirableKeyVersion: retirable, recipient: recipient, bundle: bundle)
+            spareTenant: spare.rawValue, retirableKeyVersion: retirable, recipient: recipient, bundle: bundle,
+            sharedCube: shared.id.rawValue, upgrade: upgrade, guide: guide, moduleName: moduleName)
     }
 
     /// An erasure carried out to its receipt, once per test (each run cleans the files, which takes a while).
