@@ -149,19 +149,27 @@ extension API {
     func installModule(_ input: Operations.InstallModule.Input) async throws -> Operations.InstallModule.Output {
         await answering {
             guard case .binary(let body) = input.body else { throw Problems.unsupportedBody }
-            let bytes = try await [UInt8](collecting: body, upTo: store.limits.maximumBundleBytes)
-            let installed = try await tenantStore(purpose: input.headers.memVaultPurpose).installModule(bytes)
-            return .created(.init(body: .json(try JSONBridge.convert(installed))))
+            let installed = try await installing(body, purpose: input.headers.memVaultPurpose, upgrade: false)
+            return .created(.init(body: .json(installed)))
         }
     }
 
     func upgradeModule(_ input: Operations.UpgradeModule.Input) async throws -> Operations.UpgradeModule.Output {
         await answering {
             guard case .binary(let body) = input.body else { throw Problems.unsupportedBody }
-            let bytes = try await [UInt8](collecting: body, upTo: store.limits.maximumBundleBytes)
-            let upgraded = try await tenantStore(purpose: input.headers.memVaultPurpose).upgradeModule(bytes)
-            return .ok(.init(body: .json(try JSONBridge.convert(upgraded))))
+            return .ok(
+                .init(body: .json(try await installing(body, purpose: input.headers.memVaultPurpose, upgrade: true))))
         }
+    }
+
+    /// Installs, or upgrades to, the module in `body`.
+    private func installing(
+        _ body: HTTPBody, purpose: String?, upgrade: Bool
+    ) async throws -> Components.Schemas.ImportedCube {
+        let bytes = try await [UInt8](collecting: body, upTo: store.limits.maximumBundleBytes)
+        let store = try await tenantStore(purpose: purpose)
+        return try JSONBridge.convert(
+            upgrade ? try await store.upgradeModule(bytes) : try await store.installModule(bytes))
     }
 
     func uninstallModule(_ input: Operations.UninstallModule.Input) async throws -> Operations.UninstallModule.Output {

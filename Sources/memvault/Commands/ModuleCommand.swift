@@ -110,6 +110,20 @@ struct ModuleCommand: AsyncParsableCommand {
         }
     }
 
+    /// Installs, or upgrades to, the module in `path`: the two commands differ only in that.
+    static func install(
+        _ options: TenantDataOptions, tenant: String, path: String, upgrade: Bool
+    ) async throws {
+        try await options.run {
+            let bytes = try PrivateFile.read(path, maximumBytes: StoreLimits().maximumBundleBytes)
+            return try await options.withTenant(tenant, defaultRole: .administrator) {
+                upgrade ? try await $0.upgradeModule(bytes) : try await $0.installModule(bytes)
+            }
+        } text: {
+            "\(upgrade ? "Upgraded to" : "Installed") \(describe($0.cube)): \($0.memories) memories"
+        }
+    }
+
     struct Install: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Install a module from a trusted publisher as a read-only shared cube.")
@@ -118,16 +132,7 @@ struct ModuleCommand: AsyncParsableCommand {
         @Option(help: "The tenant.") var tenant: String
         @Argument(help: "The module file.") var path: String
 
-        func run() async throws {
-            try await options.run {
-                let bytes = try PrivateFile.read(path, maximumBytes: StoreLimits().maximumBundleBytes)
-                return try await options.withTenant(tenant, defaultRole: .administrator) {
-                    try await $0.installModule(bytes)
-                }
-            } text: {
-                "Installed \(ModuleCommand.describe($0.cube)): \($0.memories) memories"
-            }
-        }
+        func run() async throws { try await ModuleCommand.install(options, tenant: tenant, path: path, upgrade: false) }
     }
 
     struct Upgrade: AsyncParsableCommand {
@@ -138,16 +143,7 @@ struct ModuleCommand: AsyncParsableCommand {
         @Option(help: "The tenant.") var tenant: String
         @Argument(help: "The module file.") var path: String
 
-        func run() async throws {
-            try await options.run {
-                let bytes = try PrivateFile.read(path, maximumBytes: StoreLimits().maximumBundleBytes)
-                return try await options.withTenant(tenant, defaultRole: .administrator) {
-                    try await $0.upgradeModule(bytes)
-                }
-            } text: {
-                "Upgraded to \(ModuleCommand.describe($0.cube)): \($0.memories) memories"
-            }
-        }
+        func run() async throws { try await ModuleCommand.install(options, tenant: tenant, path: path, upgrade: true) }
     }
 
     struct Uninstall: AsyncParsableCommand {
