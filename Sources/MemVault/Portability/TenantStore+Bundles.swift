@@ -68,17 +68,17 @@ extension TenantStore {
     /// Verifies a migration bundle (format, signature, sealed to this tenant, content hash, counts) and imports its
     /// cube. `trustedSenders` (hex Ed25519 keys), if given, are the only signers accepted.
     public func importBundle(_ bytes: [UInt8], trustedSenders: Set<String>? = nil) async throws -> ImportedCube {
-        let (manifest, cube) = try openBundle(bytes, kind: .migration, trustedSenders: trustedSenders)
+        let (manifest, cube, _) = try openBundle(bytes, kind: .migration, trustedSenders: trustedSenders)
         return try await importCube(
             cube, as: Transfer(.inbound, format: "memvault-bundle", platform: "memvault"),
             contentHash: manifest.contentHash)
     }
 
-    /// A bundle verified and its cube decoded, checked against the manifest's counts; `BundleError`s become
-    /// `invalid_argument` errors that say what was wrong.
+    /// A bundle verified and its cube decoded, checked against the manifest's counts, with the content's bytes;
+    /// `BundleError`s become `invalid_argument` errors that say what was wrong.
     func openBundle(
         _ bytes: [UInt8], kind: BundleManifest.Kind, trustedSenders: Set<String>?
-    ) throws -> (BundleManifest, PortableCube) {
+    ) throws -> (manifest: BundleManifest, cube: PortableCube, content: [UInt8]) {
         do {
             let opened = try BundleContainer.open(
                 bytes, recipient: kind == .migration ? keys.portabilityKeys(tenant).recipient : nil,
@@ -96,7 +96,7 @@ extension TenantStore {
             guard cube.memories.count == contents.memories, cube.versionCount == contents.versions,
                 cube.embeddingCount == contents.embeddings, cube.categories.sorted() == contents.categories
             else { throw BundleError.contentMismatch("its counts or categories differ from the manifest's") }
-            return (opened.manifest, cube)
+            return (opened.manifest, cube, opened.content)
         } catch let error as BundleError {
             throw MemVaultError(.invalidArgument, "\(error); nothing was imported")
         }

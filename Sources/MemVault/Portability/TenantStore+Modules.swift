@@ -36,16 +36,18 @@ extension TenantStore {
     /// Signs a module (verified first) with this tenant's key instead of its current signer's: how a publisher
     /// vouches for a module another tenant packed.
     public func signModule(_ bytes: [UInt8]) async throws -> ExportedBundle {
-        let (manifest, _) = try openBundle(bytes, kind: .module, trustedSenders: nil)
-        let opened = try BundleContainer.open(
-            bytes, recipient: nil, trustedSigners: nil, maximumBytes: limits.maximumBundleBytes)
+        let (manifest, _, content) = try openBundle(bytes, kind: .module, trustedSenders: nil)
+        // The name and version come from the file: checked before they are recorded (no free text in the log).
+        guard let info = manifest.module else {
+            throw MemVaultError(.invalidArgument, "the module names no module; nothing was signed")
+        }
+        _ = try Self.moduleInfo(name: info.name, version: info.version, license: info.license)
         let signer = try keys.portabilityKeys(tenant).signing
         var signed = manifest
         signed.signer = Hex.encode(signer.publicKey.rawRepresentation)
-        let output = try BundleContainer.make(manifest: signed, content: opened.content, signer: signer, recipient: nil)
+        let output = try BundleContainer.make(manifest: signed, content: content, signer: signer, recipient: nil)
         try await perform(.signModule) { work in
-            work.detail =
-                "module \(manifest.module?.name ?? "") \(manifest.module?.version ?? ""), sha256:\(manifest.contentHash)"
+            work.detail = "module \(info.name) \(info.version), sha256:\(manifest.contentHash)"
         }
         return ExportedBundle(bytes: output, manifest: signed, withheld: [])
     }
@@ -139,7 +141,7 @@ extension TenantStore {
                 "tenant '\(tenant)' trusts no module publisher yet: trust one with `memvault module trust` first; "
                     + "nothing was installed")
         }
-        let (manifest, cube) = try openBundle(bytes, kind: .module, trustedSenders: Set(trusted))
+        let (manifest, cube, _) = try openBundle(bytes, kind: .module, trustedSenders: Set(trusted))
         guard let info = manifest.module, cube.subjectExternalID == nil else {
             throw MemVaultError(
                 .invalidArgument, "the module names no module, or belongs to a subject; nothing was installed")

@@ -108,6 +108,20 @@ struct ModuleTests {
         // A tenant vouches for a module by signing it with its own key.
         let resigned = try await world.fixture.tenant("acme", as: .administrator).signModule(second.bytes)
         #expect(resigned.manifest.signer != second.manifest.signer)
+        #expect(resigned.manifest.contentHash == second.manifest.contentHash)
+        // A module whose name is free text is refused before anything is recorded.
+        var odd = second.manifest
+        odd.module = .init(name: "Free Text: anything at all", version: "1", license: "x")
+        let key = try Ed25519.PrivateKey()
+        odd.signer = Hex.encode(key.publicKey.rawRepresentation)
+        let content = try BundleContainer.open(
+            second.bytes, recipient: nil, trustedSigners: nil, maximumBytes: 1 << 24
+        ).content
+        let forged = try BundleContainer.make(manifest: odd, content: content, signer: key, recipient: nil)
+        let refused = await #expect(throws: MemVaultError.self) {
+            try await world.fixture.tenant("acme", as: .administrator).signModule(forged)
+        }
+        #expect(refused?.code == .invalidArgument)
 
         let removed = try await world.acme.uninstallModule("faq")
         #expect(removed.id == new.cube.id)
