@@ -85,16 +85,11 @@ public struct PortableMemory: Sendable, Equatable, Codable {
             embedding = nil
             return
         }
-        guard let data = Data(base64Encoded: text), data.count % 4 == 0 else {
+        guard let data = Data(base64Encoded: text), let vector = VectorCodec.decode(Array(data)) else {
             throw DecodingError.dataCorruptedError(
                 forKey: .embedding, in: container, debugDescription: "not base64 of little-endian float32 values")
         }
-        let bytes = Array(data)
-        embedding = stride(from: 0, to: bytes.count, by: 4).map { offset in
-            Float(
-                bitPattern: UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16
-                    | UInt32(bytes[offset + 3]) << 24)
-        }
+        embedding = vector
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -102,16 +97,7 @@ public struct PortableMemory: Sendable, Equatable, Codable {
         try container.encode(id, forKey: .id)
         try container.encode(versions, forKey: .versions)
         if let embedding {
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(embedding.count * 4)
-            for value in embedding {
-                let bits = value.bitPattern
-                bytes += [
-                    UInt8(truncatingIfNeeded: bits), UInt8(truncatingIfNeeded: bits >> 8),
-                    UInt8(truncatingIfNeeded: bits >> 16), UInt8(truncatingIfNeeded: bits >> 24),
-                ]
-            }
-            try container.encode(Data(bytes).base64EncodedString(), forKey: .embedding)
+            try container.encode(Data(VectorCodec.encode(embedding)).base64EncodedString(), forKey: .embedding)
         }
     }
 }
