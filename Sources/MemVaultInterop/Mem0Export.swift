@@ -13,11 +13,19 @@ public enum Mem0Export {
     public static func read(
         memories url: URL, history historyURL: URL?, category: String, subject: String?, maximumBytes: Int
     ) throws -> [PortableCube] {
+        let documents = try documents(memories: url, history: historyURL, maximumBytes: maximumBytes)
+        return try read(memories: documents.memories, history: documents.history, category: category, subject: subject)
+    }
+
+    /// The export's files parsed, each at most `maximumBytes`.
+    public static func documents(
+        memories url: URL, history historyURL: URL?, maximumBytes: Int
+    ) throws -> (memories: JSONValue, history: JSONValue?) {
         let root = try ForeignFile.json(url, maximumBytes: maximumBytes, what: url.lastPathComponent)
         let history = try historyURL.map {
             try ForeignFile.json($0, maximumBytes: maximumBytes, what: $0.lastPathComponent)
         }
-        return try read(memories: root, history: history, category: category, subject: subject)
+        return (root, history)
     }
 
     /// Reads `get_all`'s answer and the history, already parsed (as the HTTP API receives them).

@@ -23,9 +23,26 @@ public enum MemOSDump {
 
     // MARK: - Reading
 
+    /// A dump folder's two JSON documents, parsed, and the files in it that are not read (with why).
+    public struct Documents: Sendable {
+        public var config: JSONValue?
+        public var textual: JSONValue
+        public var skipped: [String]
+    }
+
     /// Reads the dump folder. `category` is the MemVault category the memories get (the destination policy's
     /// decision); `subject` names the owner when the dump names none.
     public static func read(folder: URL, category: String, subject: String?, maximumBytes: Int) throws -> Reading {
+        let documents = try documents(in: folder, maximumBytes: maximumBytes)
+        var reading = try read(
+            config: documents.config, textual: documents.textual, category: category, subject: subject)
+        reading.skipped += documents.skipped
+        return reading
+    }
+
+    /// The dump folder's `config.json` (optional) and `textual_memory.json`, each at most `maximumBytes`; every other
+    /// file is listed as skipped, never opened.
+    public static func documents(in folder: URL, maximumBytes: Int) throws -> Documents {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         guard files.contains("textual_memory.json") else {
             throw InteropError("\(folder.path) has no textual_memory.json: not a MemOS cube dump")
@@ -36,14 +53,12 @@ public enum MemOSDump {
             : nil
         let textual = try ForeignFile.json(
             folder.appending(path: "textual_memory.json"), maximumBytes: maximumBytes, what: "textual_memory.json")
-        var reading = try read(config: config, textual: textual, category: category, subject: subject)
-        for file in files.sorted() where !["config.json", "textual_memory.json", "README.md"].contains(file) {
-            reading.skipped.append(
-                file.hasSuffix(".pickle")
-                    ? "\(file): a Python pickle (activation memory); never unpickled, since loading one runs code"
-                    : "\(file): not textual memory; not imported")
+        let skipped = files.sorted().filter { !["config.json", "textual_memory.json", "README.md"].contains($0) }.map {
+            $0.hasSuffix(".pickle")
+                ? "\($0): a Python pickle (activation memory); never unpickled, since loading one runs code"
+                : "\($0): not textual memory; not imported"
         }
-        return reading
+        return Documents(config: config, textual: textual, skipped: skipped)
     }
 
     /// Reads a dump's two JSON documents, already parsed (as the HTTP API receives them).
@@ -184,8 +199,24 @@ public enum MemOSDump {
 
     // MARK: - Writing
 
-    /// The dump files for a cube: the layout it came in (its provenance says), else `general_text`.
+    /// The dump files for a cube (see `documents(for:)`).
     public static func files(for cube: PortableCube) throws -> [String: [UInt8]] {
+        let documents = try documents(for: cube)
+        return try files(config: documents.config, textual: documents.textual)
+    }
+
+    /// The dump's two files, as MemOS writes them, from their documents.
+    public static func files(config: JSONValue, textual: JSONValue) throws -> [String: [UInt8]] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return [
+            "config.json": Array(try encoder.encode(config)),
+            "textual_memory.json": Array(try encoder.encode(textual)),
+        ]
+    }
+
+    /// The dump's two documents for a cube, in the layout it came in (its provenance says), else `general_text`.
+    public static func documents(for cube: PortableCube) throws -> (config: JSONValue, textual: JSONValue) {
         let tree = cube.provenance.origin == "memos:tree_text"
         var items: [JSONValue] = []
         for memory in cube.memories {
@@ -267,12 +298,7 @@ public enum MemOSDump {
                 "backend": .string(tree ? "tree_text" : "general_text"), "config": .object(textMemoryConfig),
             ]),
         ])
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return [
-            "config.json": Array(try encoder.encode(config)),
-            "textual_memory.json": Array(try encoder.encode(textual)),
-        ]
+        return (config, textual)
     }
 
     // MARK: - Helpers

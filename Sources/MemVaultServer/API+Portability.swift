@@ -55,19 +55,11 @@ extension API {
     func importMemOSDump(_ input: Operations.ImportMemOSDump.Input) async throws -> Operations.ImportMemOSDump.Output {
         await answering {
             guard case .json(let body) = input.body else { throw Problems.unsupportedBody }
-            let reading = try Self.interop {
-                try MemOSDump.read(
-                    config: try body.config.map { try JSONBridge.convert($0) },
-                    textual: try JSONBridge.convert(body.textualMemory), category: body.category ?? "general",
-                    subject: body.externalId)
-            }
-            let imported = try await tenantStore(purpose: input.headers.memVaultPurpose).importCubes(
-                reading.cubes.map { ($0, try PortableCube.contentHash($0)) },
-                as: Transfer(.inbound, format: "memos-dump", platform: "memos"))
-            return .created(
-                .init(
-                    body: .json(
-                        .init(imported: try imported.map { try JSONBridge.convert($0) }, skipped: reading.skipped))))
+            let imported = try await tenantStore(purpose: input.headers.memVaultPurpose).importMemOSDump(
+                config: try body.config.map { try JSONBridge.convert($0) },
+                textual: try JSONBridge.convert(body.textualMemory), category: body.category ?? "general",
+                subject: body.externalId)
+            return .created(.init(body: .json(try JSONBridge.convert(imported))))
         }
     }
 
@@ -76,43 +68,19 @@ extension API {
     {
         await answering {
             guard case .json(let body) = input.body else { throw Problems.unsupportedBody }
-            let cubes = try Self.interop {
-                try Mem0Export.read(
-                    memories: try JSONBridge.convert(body.memories),
-                    history: try body.history.map { try JSONBridge.convert($0) }, category: body.category ?? "general",
-                    subject: body.externalId)
-            }
-            let imported = try await tenantStore(purpose: input.headers.memVaultPurpose).importCubes(
-                cubes.map { ($0, try PortableCube.contentHash($0)) },
-                as: Transfer(.inbound, format: "mem0-json", platform: "mem0"))
-            return .created(
-                .init(body: .json(.init(imported: try imported.map { try JSONBridge.convert($0) }, skipped: []))))
+            let imported = try await tenantStore(purpose: input.headers.memVaultPurpose).importMem0Export(
+                memories: try JSONBridge.convert(body.memories),
+                history: try body.history.map { try JSONBridge.convert($0) }, category: body.category ?? "general",
+                subject: body.externalId)
+            return .created(.init(body: .json(try JSONBridge.convert(imported))))
         }
     }
 
     func exportMemOSDump(_ input: Operations.ExportMemOSDump.Input) async throws -> Operations.ExportMemOSDump.Output {
         await answering {
-            let export = try await tenantStore(purpose: input.headers.memVaultPurpose).exportCube(
-                try CubeID(input.path.cubeId), as: Transfer(.outbound, format: "memos-dump", platform: "memos"))
-            let files = try Self.interop { try MemOSDump.files(for: export.cube) }
-            let decode = { (name: String) throws -> Data in Data(files[name] ?? []) }
-            return .ok(
-                .init(
-                    body: .json(
-                        .init(
-                            config: try JSONDecoder().decode(OpenAPIObjectContainer.self, from: decode("config.json")),
-                            textualMemory: try JSONDecoder().decode(
-                                OpenAPIValueContainer.self, from: decode("textual_memory.json")),
-                            contentHash: export.contentHash))))
-        }
-    }
-
-    /// A foreign document MemVault cannot read is the caller's mistake: 400 with the reason.
-    private static func interop<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let error as InteropError {
-            throw MemVaultError(.invalidArgument, "\(error.description); nothing was imported")
+            let export = try await tenantStore(purpose: input.headers.memVaultPurpose).exportMemOSDump(
+                try CubeID(input.path.cubeId))
+            return .ok(.init(body: .json(try JSONBridge.convert(export))))
         }
     }
 }

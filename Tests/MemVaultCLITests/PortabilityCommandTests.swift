@@ -4,25 +4,32 @@ import Testing
 /// `memvault keys recipient`, `export` and `import` between two installations, as an operator would run them.
 @Suite("memvault export and import")
 struct PortabilityCommandTests {
+    /// Ana's cube in tenant acme, with consent to service delivery and one memory in two versions, "speaks
+    /// Portuguese and Spanish" the current one.
+    static func anaCube(in cli: CommandRunner) throws -> String {
+        let subject = try cli.run(["subject", "resolve", "--tenant", "acme", "--external-id", "ana", "--json"])
+            .string("id")
+        try cli.run(["consent", "grant", "--tenant", "acme", "--subject", subject, "--for", "service-delivery"])
+        let cube = try cli.run([
+            "cube", "create", "--tenant", "acme", "--subject", subject, "--name", "Ana", "--category", "profile",
+            "--json",
+        ]).string("id")
+        let added = try cli.run([
+            "memory", "add", "--tenant", "acme", "--cube", cube, "--text", "speaks Portuguese", "--json",
+        ]).string("id")
+        let updated = try cli.run([
+            "memory", "update", "--tenant", "acme", added, "--text", "speaks Portuguese and Spanish",
+        ])
+        #expect(updated.status == 0, "\(updated.standardError)")
+        return cube
+    }
+
     @Test("a cube sealed in one installation is imported in another, and a second import is refused")
     func bundleBetweenInstallations() throws {
         let (sourceFolder, source) = try CommandRunner.installationWithTenant()
         let (destinationFolder, destination) = try CommandRunner.installationWithTenant()
         defer { withExtendedLifetime(destinationFolder) {} }
-        let subject = try source.run(["subject", "resolve", "--tenant", "acme", "--external-id", "ana", "--json"])
-            .string("id")
-        try source.run(["consent", "grant", "--tenant", "acme", "--subject", subject, "--for", "service-delivery"])
-        let cube = try source.run([
-            "cube", "create", "--tenant", "acme", "--subject", subject, "--name", "Ana", "--category", "profile",
-            "--json",
-        ]).string("id")
-        let added = try source.run([
-            "memory", "add", "--tenant", "acme", "--cube", cube, "--text", "speaks Portuguese", "--json",
-        ]).string("id")
-        let updated = try source.run([
-            "memory", "update", "--tenant", "acme", added, "--text", "speaks Portuguese and Spanish",
-        ])
-        #expect(updated.status == 0, "\(updated.standardError)")
+        let cube = try Self.anaCube(in: source)
 
         let keys = try destination.run(["keys", "recipient", "--tenant", "acme", "--json"]).json()
         let recipient = try #require(keys["recipient"] as? String)

@@ -45,11 +45,54 @@ public enum BundleContainer {
         public let content: [UInt8]
     }
 
+    /// Reads a bundle's manifest, checking its format and signature but not opening its content: what whoever
+    /// carries a bundle (a client of the server, an operator) can learn of it without the recipient's key.
+    public static func manifest(of bytes: [UInt8], maximumBytes: Int) throws -> BundleManifest {
+        try verified(bytes, maximumBytes: maximumBytes).manifest
+    }
+
     /// Reads a bundle: format, signature (under `trustedSigners` if given), recipient and content hash, in that order.
     /// `recipient` opens a migration's sealed content.
     public static func open(
         _ bytes: [UInt8], recipient: X25519.PrivateKey?, trustedSigners: Set<String>?, maximumBytes: Int
     ) throws -> Opened {
+        let bundle = try verified(bytes, maximumBytes: maximumBytes)
+        let manifest = bundle.manifest
+        if let trustedSigners, !trustedSigners.contains(manifest.signer) {
+            throw BundleError.untrustedSigner(manifest.signer)
+        }
+        var content = bundle.stored
+        if let sealing = bundle.sealing {
+            guard let recipient, manifest.recipient == Hex.encode(recipient.publicKey.rawRepresentation) else {
+                throw BundleError.wrongRecipient(manifest.recipient ?? "none")
+            }
+            do {
+                content = try RecipientSealing.open(
+                    RecipientSealing.Sealed(
+                        ephemeralPublicKey: X25519.PublicKey(rawRepresentation: sealing.ephemeral),
+                        box: AES256GCM.SealedBox(
+                            nonce: AES256GCM.Nonce(bytes: sealing.nonce), ciphertext: bundle.stored, tag: sealing.tag)),
+                    with: recipient, context: sealingContext, authenticating: try associatedData(bundle.manifestBytes))
+            } catch {
+                throw BundleError.contentMismatch("it does not decrypt under this tenant's recipient key")
+            }
+        }
+        guard content.count == manifest.contentBytes,
+            Hex.encode(try SHA256.hash(content)) == manifest.contentHash
+        else { throw BundleError.contentMismatch("its SHA-256 or size differs from the manifest's") }
+        return Opened(manifest: manifest, content: content)
+    }
+
+    /// A bundle's parts, its layout and signature checked.
+    private struct Verified {
+        let manifest: BundleManifest
+        let manifestBytes: [UInt8]
+        let sealing: (ephemeral: [UInt8], nonce: [UInt8], tag: [UInt8])?
+        /// The content as stored: sealed for a migration.
+        let stored: [UInt8]
+    }
+
+    private static func verified(_ bytes: [UInt8], maximumBytes: Int) throws -> Verified {
         guard bytes.count <= maximumBytes else { throw BundleError.oversize(bytes: bytes.count, maximum: maximumBytes) }
         var reader = Reader(bytes)
         guard bytes.count >= magic.count, Array(bytes.prefix(magic.count)) == magic else {
@@ -89,30 +132,7 @@ public enum BundleContainer {
             let signer = try? Ed25519.PublicKey(rawRepresentation: signerBytes)
         else { throw BundleError.malformed("the manifest's signer is not an Ed25519 public key") }
         guard signer.isValidSignature(signature, for: signatureDomain + signed) else { throw BundleError.badSignature }
-        if let trustedSigners, !trustedSigners.contains(manifest.signer) {
-            throw BundleError.untrustedSigner(manifest.signer)
-        }
-
-        var content = stored
-        if let sealing {
-            guard let recipient, manifest.recipient == Hex.encode(recipient.publicKey.rawRepresentation) else {
-                throw BundleError.wrongRecipient(manifest.recipient ?? "none")
-            }
-            do {
-                content = try RecipientSealing.open(
-                    RecipientSealing.Sealed(
-                        ephemeralPublicKey: X25519.PublicKey(rawRepresentation: sealing.ephemeral),
-                        box: AES256GCM.SealedBox(
-                            nonce: AES256GCM.Nonce(bytes: sealing.nonce), ciphertext: stored, tag: sealing.tag)),
-                    with: recipient, context: sealingContext, authenticating: try associatedData(manifestBytes))
-            } catch {
-                throw BundleError.contentMismatch("it does not decrypt under this tenant's recipient key")
-            }
-        }
-        guard content.count == manifest.contentBytes,
-            Hex.encode(try SHA256.hash(content)) == manifest.contentHash
-        else { throw BundleError.contentMismatch("its SHA-256 or size differs from the manifest's") }
-        return Opened(manifest: manifest, content: content)
+        return Verified(manifest: manifest, manifestBytes: manifestBytes, sealing: sealing, stored: stored)
     }
 
     private static func associatedData(_ manifest: [UInt8]) throws -> [UInt8] {

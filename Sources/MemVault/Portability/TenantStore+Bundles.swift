@@ -17,7 +17,14 @@ public struct PortabilityKeys: Sendable, Equatable, Codable {
 public struct ExportedBundle: Sendable {
     public let bytes: [UInt8]
     public let manifest: BundleManifest
+    /// Why memories were kept back, where known (the manifest counts them).
     public let withheld: [Withheld]
+
+    public init(bytes: [UInt8], manifest: BundleManifest, withheld: [Withheld]) {
+        self.bytes = bytes
+        self.manifest = manifest
+        self.withheld = withheld
+    }
 }
 
 extension TenantStore {
@@ -49,7 +56,9 @@ extension TenantStore {
         let content = export.content
         let keys = try keys.portabilityKeys(tenant)
         let manifest = BundleManifest(
-            formatVersion: BundleManifest.formatVersion, kind: kind, createdAt: export.exportedAt,
+            formatVersion: BundleManifest.formatVersion, kind: kind,
+            // As the signed manifest reads back, so the manifest returned is the one in the bundle.
+            createdAt: ISO8601Milliseconds.rounded(export.exportedAt),
             source: .init(
                 installation: self.keys.installationID, tenant: tenant.rawValue, policyRevision: export.policyRevision),
             signer: Hex.encode(keys.signing.publicKey.rawRepresentation),

@@ -6,12 +6,12 @@ public import MemVaultPolicy
 /// and to data portability (Art. 20): the subject's cubes with every memory, version and embedding, consent history,
 /// restrictions, the legal holds that concern it, its erasure requests, what the policy says about the processing,
 /// and a signed audit checkpoint covering the export's own entries. JSON, `formatVersion` 1 (docs/portability.md).
-public struct SubjectExport: Sendable, Encodable {
+public struct SubjectExport: Sendable, Codable {
     public static let formatVersion = 1
 
     /// A legal hold as the subject sees it: that one applies and since when. The reason is the controller's (Art.
     /// 15(4), 23(1)(j): legal claims), so it is left out.
-    public struct Hold: Sendable, Encodable {
+    public struct Hold: Sendable, Codable {
         public let id: String
         public let target: String
         public let setAt: Date

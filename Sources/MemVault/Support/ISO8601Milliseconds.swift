@@ -18,6 +18,11 @@ public enum ISO8601Milliseconds {
             let date = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
                 ?? (try? Date.ISO8601FormatStyle().parse(text))
         else { return nil }
-        return Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
+        return rounded(date)
+    }
+
+    /// `date` on its millisecond: the time a document written with `format` reads back as.
+    public static func rounded(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 
 /// The record of processing activities (GDPR Art. 30(1)) that a policy implies: purposes with their legal bases,
 /// categories of personal data with retention and erasure exceptions, and the controller's details.
-public struct ProcessingRecords: Sendable, Encodable {
-    public struct Activity: Sendable, Encodable {
+public struct ProcessingRecords: Sendable, Codable {
+    public struct Activity: Sendable, Codable {
         public let purpose: String
         public let legalBasis: String
         public let article: String
@@ -11,7 +11,7 @@ public struct ProcessingRecords: Sendable, Encodable {
         public let categories: [String]
     }
 
-    public struct CategoryRecord: Sendable, Encodable {
+    public struct CategoryRecord: Sendable, Codable {
         public let category: String
         public let specialCategory: Bool
         public let retention: String

@@ -42,7 +42,9 @@ struct ExportCommand: AsyncParsableCommand {
         let memories: Int
         let versions: Int
         let embeddings: Int
-        let withheld: [Withheld]
+        /// How many memories the policy kept back, and (where the transport carries them) why.
+        let withheld: Int
+        let withheldReasons: [Withheld]
         let contentHash: String
         let signer: String?
         let recipient: String?
@@ -65,7 +67,7 @@ struct ExportCommand: AsyncParsableCommand {
                 throw ValidationError("\(output) exists; name a new file or folder")
             }
             let role: Role = format == .bundle ? .administrator : .dataProtectionOfficer
-            return try await options.withTenant(tenant, defaultRole: role) { store -> Result in
+            return try await options.withOperations(tenant, defaultRole: role) { store -> Result in
                 switch format {
                 case .subject:
                     let export = try await store.exportSubject(SubjectID(subject ?? ""))
@@ -75,8 +77,8 @@ struct ExportCommand: AsyncParsableCommand {
                     return Result(
                         output: output, format: "subject-export", bytes: bytes.count, memories: memories.count,
                         versions: memories.reduce(0) { $0 + $1.versions.count },
-                        embeddings: memories.count { $0.embedding != nil }, withheld: export.withheld,
-                        contentHash: export.contentHash, signer: nil, recipient: nil)
+                        embeddings: memories.count { $0.embedding != nil }, withheld: Self.count(export.withheld),
+                        withheldReasons: export.withheld, contentHash: export.contentHash, signer: nil, recipient: nil)
                 case .bundle:
                     let bundle = try await store.exportBundle(try CubeID(cube ?? ""), to: to ?? "")
                     try PrivateFile.write(bundle.bytes, to: output)
@@ -84,17 +86,17 @@ struct ExportCommand: AsyncParsableCommand {
                     return Result(
                         output: output, format: "memvault-bundle", bytes: bundle.bytes.count,
                         memories: contents.memories, versions: contents.versions, embeddings: contents.embeddings,
-                        withheld: bundle.withheld, contentHash: bundle.manifest.contentHash,
-                        signer: bundle.manifest.signer, recipient: bundle.manifest.recipient)
+                        withheld: contents.withheld, withheldReasons: bundle.withheld,
+                        contentHash: bundle.manifest.contentHash, signer: bundle.manifest.signer,
+                        recipient: bundle.manifest.recipient)
                 case .memos:
-                    let export = try await store.exportCube(
-                        try CubeID(cube ?? ""), as: Transfer(.outbound, format: "memos-dump", platform: "memos"))
-                    let files = try MemOSDump.files(for: export.cube)
+                    let export = try await store.exportMemOSDump(try CubeID(cube ?? ""))
+                    let files = try export.files()
                     try PrivateFile.writeFolder(files, to: output)
                     return Result(
                         output: output, format: "memos-dump", bytes: files.values.reduce(0) { $0 + $1.count },
-                        memories: export.cube.memories.count, versions: export.cube.versionCount,
-                        embeddings: export.cube.embeddingCount, withheld: export.withheld,
+                        memories: export.memories, versions: export.versions, embeddings: export.embeddings,
+                        withheld: Self.count(export.withheld), withheldReasons: export.withheld,
                         contentHash: export.contentHash, signer: nil, recipient: nil)
                 }
             }
@@ -106,12 +108,17 @@ struct ExportCommand: AsyncParsableCommand {
             if let recipient = result.recipient {
                 lines.append("Sealed to \(recipient.prefix(16))…; signed by \(result.signer ?? "")")
             }
-            for withheld in result.withheld {
+            for withheld in result.withheldReasons {
                 lines.append(
                     "Withheld by the policy: \(withheld.count) (\(withheld.ruleIDs.joined(separator: ", "))): \(withheld.reason)"
                 )
             }
+            if result.withheldReasons.isEmpty, result.withheld > 0 {
+                lines.append("Withheld by the policy: \(result.withheld) (the tenant's audit log names the rules)")
+            }
             return lines.joined(separator: "\n")
         }
     }
+
+    private static func count(_ withheld: [Withheld]) -> Int { withheld.reduce(0) { $0 + $1.count } }
 }

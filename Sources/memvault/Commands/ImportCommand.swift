@@ -38,37 +38,35 @@ struct ImportCommand: AsyncParsableCommand {
     var externalID: String?
     @Argument(help: "The bundle file, or the dump folder.") var path: String
 
-    struct Result: Encodable {
-        let imported: [ImportedCube]
-        let skipped: [String]
-    }
-
     func run() async throws {
         try await options.run {
-            try await options.withTenant(tenant, defaultRole: .administrator) { store in
+            // The files are read here, bounded, as plain JSON; the store (or the server) reads the documents.
+            let maximumBytes = StoreLimits().maximumBundleBytes
+            return try await options.withOperations(tenant, defaultRole: .administrator) { store in
                 switch from {
                 case .memvault:
-                    let bytes = try PrivateFile.read(path, maximumBytes: StoreLimits().maximumBundleBytes)
+                    let bytes = try PrivateFile.read(path, maximumBytes: maximumBytes)
                     let imported = try await store.importBundle(
                         bytes,
                         trustedSenders: trustedSenders.isEmpty ? nil : Set(trustedSenders.map { $0.lowercased() }))
-                    return Result(imported: [imported], skipped: [])
+                    return ForeignImport(imported: [imported], skipped: [])
                 case .memos:
-                    let reading = try MemOSDump.read(
-                        folder: URL(filePath: path), category: category, subject: externalID,
-                        maximumBytes: StoreLimits().maximumBundleBytes)
-                    let imported = try await store.importCubes(
-                        reading.cubes.map { ($0, try PortableCube.contentHash($0)) },
-                        as: Transfer(.inbound, format: "memos-dump", platform: "memos"))
-                    return Result(imported: imported, skipped: reading.skipped)
+                    let documents = try Self.reading {
+                        try MemOSDump.documents(in: URL(filePath: path), maximumBytes: maximumBytes)
+                    }
+                    let result = try await store.importMemOSDump(
+                        config: documents.config, textual: documents.textual, category: category,
+                        subject: externalID)
+                    return ForeignImport(imported: result.imported, skipped: result.skipped + documents.skipped)
                 case .mem0:
-                    let cubes = try Mem0Export.read(
-                        memories: URL(filePath: path), history: history.map { URL(filePath: $0) }, category: category,
-                        subject: externalID, maximumBytes: StoreLimits().maximumBundleBytes)
-                    let imported = try await store.importCubes(
-                        cubes.map { ($0, try PortableCube.contentHash($0)) },
-                        as: Transfer(.inbound, format: "mem0-json", platform: "mem0"))
-                    return Result(imported: imported, skipped: [])
+                    let documents = try Self.reading {
+                        try Mem0Export.documents(
+                            memories: URL(filePath: path), history: history.map { URL(filePath: $0) },
+                            maximumBytes: maximumBytes)
+                    }
+                    return try await store.importMem0Export(
+                        memories: documents.memories, history: documents.history, category: category,
+                        subject: externalID)
                 }
             }
         } text: { result in
@@ -78,6 +76,14 @@ struct ImportCommand: AsyncParsableCommand {
             }
             lines += result.skipped.map { "Skipped \($0)" }
             return lines.joined(separator: "\n")
+        }
+    }
+
+    private static func reading<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as InteropError {
+            throw error.refusal()
         }
     }
 }

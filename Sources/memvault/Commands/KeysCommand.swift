@@ -64,7 +64,7 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await options.run {
-                try await options.withTenant(tenant, defaultRole: .administrator) { try $0.portabilityKeys() }
+                try await options.withOperations(tenant, defaultRole: .administrator) { try await $0.portabilityKeys() }
             } text: { keys in
                 "tenant \(keys.tenant) of installation \(keys.installation)\nrecipient (X25519): \(keys.recipient)\n"
                     + "signer (Ed25519):    \(keys.signer)"

@@ -57,7 +57,7 @@ struct ModuleCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await options.run {
-                try await options.withTenant(tenant, defaultRole: .administrator) { store in
+                try await options.withOperations(tenant, defaultRole: .administrator) { store in
                     try ModuleCommand.written(
                         try await store.packModule(try CubeID(cube), name: name, version: version, license: license),
                         to: output)
@@ -80,7 +80,7 @@ struct ModuleCommand: AsyncParsableCommand {
         func run() async throws {
             try await options.run {
                 let bytes = try PrivateFile.read(path, maximumBytes: StoreLimits().maximumBundleBytes)
-                return try await options.withTenant(tenant, defaultRole: .administrator) { store in
+                return try await options.withOperations(tenant, defaultRole: .administrator) { store in
                     try ModuleCommand.written(try await store.signModule(bytes), to: output)
                 }
             } text: {
@@ -101,7 +101,7 @@ struct ModuleCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await options.run {
-                try await options.withTenant(tenant, defaultRole: .administrator) {
+                try await options.withOperations(tenant, defaultRole: .administrator) {
                     try await $0.trustPublisher(key: publisher, name: name, revoke: revoke)
                 }
             } text: { publisher in
@@ -116,7 +116,7 @@ struct ModuleCommand: AsyncParsableCommand {
     ) async throws {
         try await options.run {
             let bytes = try PrivateFile.read(path, maximumBytes: StoreLimits().maximumBundleBytes)
-            return try await options.withTenant(tenant, defaultRole: .administrator) {
+            return try await options.withOperations(tenant, defaultRole: .administrator) {
                 upgrade ? try await $0.upgradeModule(bytes) : try await $0.installModule(bytes)
             }
         } text: {
@@ -156,7 +156,9 @@ struct ModuleCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await options.run {
-                try await options.withTenant(tenant, defaultRole: .administrator) { try await $0.uninstallModule(name) }
+                try await options.withOperations(tenant, defaultRole: .administrator) {
+                    try await $0.uninstallModule(name)
+                }
             } text: {
                 "Uninstalled \(ModuleCommand.describe($0))"
             }
@@ -176,7 +178,7 @@ struct ModuleCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await options.run {
-                try await options.withTenant(tenant, defaultRole: .administrator) { store in
+                try await options.withOperations(tenant, defaultRole: .administrator) { store in
                     Result(modules: try await store.modules(), publishers: try await store.trustedPublishers())
                 }
             } text: { result in

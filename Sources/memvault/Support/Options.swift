@@ -255,7 +255,7 @@ struct ServerOptions: ParsableArguments {
     /// The tenant's operations for `body`: through the server if one is given, else on the data folder as `context`.
     func withTenant<T>(
         _ tenant: String, store: StoreOptions, access: AccessOptions, context: AccessContext,
-        _ body: (any TenantOperations) async throws -> T
+        _ body: (any TenantOperations & PortabilityOperations) async throws -> T
     ) async throws -> T {
         guard let client = try remote(purpose: context.purpose, access: access) else {
             return try await store.withTenant(tenant, as: context, body)
@@ -318,11 +318,15 @@ struct TenantDataOptions: ParsableArguments {
 
     var json: Bool { store.json }
 
-    var context: AccessContext { access.context(defaultRole: .application, purpose: purposeOptions.purpose) }
-
-    /// The tenant's operations for `body`: through the server if one is given, else on the data folder.
-    func withOperations<T>(_ tenant: String, _ body: (any TenantOperations) async throws -> T) async throws -> T {
-        try await serverOptions.withTenant(tenant, store: store, access: access, context: context, body)
+    /// The tenant's operations for `body`: through the server if one is given (its credential decides the role),
+    /// else on the data folder, acting in `defaultRole` unless `--role` says otherwise.
+    func withOperations<T>(
+        _ tenant: String, defaultRole: Role = .application,
+        _ body: (any TenantOperations & PortabilityOperations) async throws -> T
+    ) async throws -> T {
+        try await serverOptions.withTenant(
+            tenant, store: store, access: access,
+            context: access.context(defaultRole: defaultRole, purpose: purposeOptions.purpose), body)
     }
 
     /// The tenant's store on the data folder, for commands that need one (the indexer, retention sweeps), acting

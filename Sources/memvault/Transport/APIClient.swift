@@ -21,11 +21,25 @@ struct APIClient: Sendable {
         let status: Int
     }
 
+    /// What a request carries: a JSON document, or bytes (a bundle, a module).
+    enum RequestBody {
+        case json(any Encodable)
+        case binary([UInt8])
+    }
+
     func send<Output: Decodable>(
         _ method: String, _ path: String, query: [URLQueryItem] = [], body: (any Encodable)? = nil,
         as output: Output.Type = Output.self
     ) async throws -> Output {
-        let data = try await exchange(method, path, query: query, body: body)
+        try await send(method, path, query: query, content: body.map { .json($0) })
+    }
+
+    /// A request whose body is `content` and whose answer is JSON.
+    func send<Output: Decodable>(
+        _ method: String, _ path: String, query: [URLQueryItem] = [], content: RequestBody?,
+        as output: Output.Type = Output.self
+    ) async throws -> Output {
+        let (data, _) = try await exchange(method, path, query: query, body: content)
         do {
             return try Self.decoder.decode(Output.self, from: data)
         } catch {
@@ -36,12 +50,21 @@ struct APIClient: Sendable {
 
     /// A request whose answer has no body (204).
     func send(_ method: String, _ path: String, body: (any Encodable)? = nil) async throws {
-        _ = try await exchange(method, path, query: [], body: body)
+        _ = try await exchange(method, path, query: [], body: body.map { .json($0) })
+    }
+
+    /// A request whose answer is bytes (a bundle, a module).
+    func download(_ method: String, _ path: String, content: RequestBody?) async throws -> [UInt8] {
+        let (data, response) = try await exchange(method, path, query: [], body: content)
+        guard response.value(forHTTPHeaderField: "Content-Type")?.hasPrefix("application/octet-stream") == true else {
+            throw MemVaultError(.internalError, "the server's answer to \(method) \(path) is not the bytes expected")
+        }
+        return Array(data)
     }
 
     private func exchange(
-        _ method: String, _ path: String, query: [URLQueryItem], body: (any Encodable)?
-    ) async throws -> Data {
+        _ method: String, _ path: String, query: [URLQueryItem], body: RequestBody?
+    ) async throws -> (Data, HTTPURLResponse) {
         var components = URLComponents(url: base.appending(path: path), resolvingAgainstBaseURL: false)
         if !query.isEmpty { components?.queryItems = query }
         guard let url = components?.url else { throw MemVaultError(.invalidArgument, "invalid server URL \(base)") }
@@ -50,9 +73,15 @@ struct APIClient: Sendable {
         request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
         if let purpose { request.setValue(purpose, forHTTPHeaderField: "MemVault-Purpose") }
         if let scope { request.setValue(scope.rawValue, forHTTPHeaderField: "MemVault-Subject") }
-        if let body {
-            request.httpBody = try Self.encoder.encode(body)
+        switch body {
+        case .json(let document):
+            request.httpBody = try Self.encoder.encode(document)
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        case .binary(let bytes):
+            request.httpBody = Data(bytes)
+            request.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type")
+        case nil:
+            break
         }
         let (data, response): (Data, URLResponse)
         do {
@@ -60,14 +89,16 @@ struct APIClient: Sendable {
         } catch {
             throw MemVaultError(.unavailable, "the server at \(base) does not answer: \(error.localizedDescription)")
         }
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        guard (200..<300).contains(status) else {
+        guard let http = response as? HTTPURLResponse else {
+            throw MemVaultError(.unavailable, "the server at \(base) did not answer over HTTP")
+        }
+        guard (200..<300).contains(http.statusCode) else {
             if let problem = try? Self.decoder.decode(Problem.self, from: data) {
                 throw MemVaultError(.init(problem.code), problem.detail ?? "HTTP \(problem.status)")
             }
-            throw MemVaultError(.unavailable, "the server answered HTTP \(status) to \(method) \(path)")
+            throw MemVaultError(.unavailable, "the server answered HTTP \(http.statusCode) to \(method) \(path)")
         }
-        return data
+        return (data, http)
     }
 
     static let encoder: JSONEncoder = {

@@ -45,6 +45,23 @@ struct BundleTests {
         #expect(entry.detail?.hasSuffix("sha256:\(manifest.contentHash)") == true)
     }
 
+    @Test("whoever carries a bundle reads its signed manifest without a key, and a changed byte fails the signature")
+    func manifestWithoutKeys() async throws {
+        let pair = try await Self.pair()
+        let limit = StoreLimits().maximumBundleBytes
+        #expect(try BundleContainer.manifest(of: pair.bundle.bytes, maximumBytes: limit) == pair.bundle.manifest)
+        for offset in [9, pair.bundle.bytes.count / 2, pair.bundle.bytes.count - 70, pair.bundle.bytes.count - 1] {
+            var changed = pair.bundle.bytes
+            changed[offset] ^= 0x01
+            #expect(throws: BundleError.self, "byte \(offset)") {
+                try BundleContainer.manifest(of: changed, maximumBytes: limit)
+            }
+        }
+        #expect(throws: BundleError.oversize(bytes: pair.bundle.bytes.count, maximum: 100)) {
+            try BundleContainer.manifest(of: pair.bundle.bytes, maximumBytes: 100)
+        }
+    }
+
     @Test("another tenant, an untrusted sender, another format version: refused with a clear error")
     func refusals() async throws {
         let pair = try await Self.pair()
