@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "MemVaultAudit", targets: ["MemVaultAudit"]),
         .library(name: "MemVault", targets: ["MemVault"]),
         .library(name: "MemVaultSQLite", targets: ["MemVaultSQLite"]),
+        .library(name: "MemVaultPostgres", targets: ["MemVaultPostgres"]),
         .library(name: "MemVaultEmbedding", targets: ["MemVaultEmbedding"]),
         .library(name: "MemVaultServer", targets: ["MemVaultServer"]),
         .library(name: "MemVaultMCP", targets: ["MemVaultMCP"]),
@@ -34,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // System OpenSSL (libcrypto). Only MemVaultCrypto imports it.
@@ -78,6 +80,22 @@ let package = Package(
                 "MemVaultCrypto",
                 "MemVaultPolicy",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        // The backend for deployments beyond one machine: PostgreSQL through postgres-nio (catalog with tenant
+        // placement, a schema per tenant, key store), for several stateless servers in front of it.
+        .target(
+            name: "MemVaultPostgres",
+            dependencies: [
+                "MemVault",
+                "MemVaultAudit",
+                "MemVaultCrypto",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -196,7 +214,15 @@ let package = Package(
         // What every storage backend must pass, parameterised over the backends (SQLite today).
         .testTarget(
             name: "MemVaultStorageConformanceTests",
-            dependencies: ["MemVault", "MemVaultSQLite", "MemVaultAudit", "MemVaultPolicy"]
+            dependencies: ["MemVault", "MemVaultSQLite", "MemVaultPostgres", "MemVaultAudit", "MemVaultPolicy"]
+        ),
+        // The PostgreSQL backend's own behaviour, against a throwaway cluster (scripts/postgres).
+        .testTarget(
+            name: "MemVaultPostgresTests",
+            dependencies: [
+                "MemVaultPostgres", "MemVault", "MemVaultAudit", .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
         .testTarget(
             name: "MemVaultEmbeddingTests",
