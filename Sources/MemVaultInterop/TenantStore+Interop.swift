@@ -48,7 +48,7 @@ extension TenantStore {
     /// Writes the cube as a MemOS dump, decided and recorded as a plaintext export to MemOS.
     public func exportMemOSDump(_ cube: CubeID) async throws -> MemOSExport {
         let export = try await exportCube(cube, as: Transfer(.outbound, format: "memos-dump", platform: "memos"))
-        let documents = try Self.interop(.exported) { try MemOSDump.documents(for: export.cube) }
+        let documents = try InteropError.refusing(.exported) { try MemOSDump.documents(for: export.cube) }
         return MemOSExport(
             config: documents.config, textualMemory: documents.textual, contentHash: export.contentHash,
             memories: export.cube.memories.count, versions: export.cube.versionCount,
@@ -59,7 +59,7 @@ extension TenantStore {
     public func importMemOSDump(
         config: JSONValue?, textual: JSONValue, category: String, subject: String?
     ) async throws -> ForeignImport {
-        let reading = try Self.interop(.imported) {
+        let reading = try InteropError.refusing(.imported) {
             try MemOSDump.read(config: config, textual: textual, category: category, subject: subject)
         }
         let imported = try await importCubes(
@@ -72,22 +72,13 @@ extension TenantStore {
     public func importMem0Export(
         memories: JSONValue, history: JSONValue?, category: String, subject: String?
     ) async throws -> ForeignImport {
-        let cubes = try Self.interop(.imported) {
+        let cubes = try InteropError.refusing(.imported) {
             try Mem0Export.read(memories: memories, history: history, category: category, subject: subject)
         }
         let imported = try await importCubes(
             cubes.map { ($0, try PortableCube.contentHash($0)) },
             as: Transfer(.inbound, format: "mem0-json", platform: "mem0"))
         return ForeignImport(imported: imported, skipped: [])
-    }
-
-    /// A foreign document MemVault cannot read, or a cube it cannot be written as, is the caller's mistake.
-    private static func interop<T>(_ outcome: InteropError.Outcome, _ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let error as InteropError {
-            throw error.refusal(outcome)
-        }
     }
 }
 
@@ -96,8 +87,13 @@ extension InteropError {
         case imported, exported
     }
 
-    /// The error a caller gets: invalid input, with the reason, and that nothing was stored or written.
-    public func refusal(_ outcome: Outcome = .imported) -> MemVaultError {
-        MemVaultError(.invalidArgument, "\(description); nothing was \(outcome.rawValue)")
+    /// `body`, an `InteropError` it throws becoming the error a caller gets: a foreign document MemVault cannot
+    /// read, or a cube it cannot be written as, is invalid input, with the reason, and nothing was stored or written.
+    public static func refusing<T>(_ outcome: Outcome, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as InteropError {
+            throw MemVaultError(.invalidArgument, "\(error.description); nothing was \(outcome.rawValue)")
+        }
     }
 }

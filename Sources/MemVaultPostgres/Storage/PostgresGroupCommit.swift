@@ -14,15 +14,9 @@ final class PostgresGroupCommit: Sendable {
     private let workers: PostgresWorkers
     private let schema: String
     private let lock: Int64
-    private let maximumBatch: Int
     private let logger: Logger
-    private let state = Mutex(State())
+    private let waiting: GroupCommitQueue<Job>
     private let batchSizes = Recorder(label: "memvault_group_commit_batch_size")
-
-    private struct State {
-        var pending: [Job] = []
-        var draining = false
-    }
 
     private struct Job: Sendable {
         let run: @Sendable (BlockingConnection, PostgresTransactionState) throws -> Void
@@ -33,7 +27,7 @@ final class PostgresGroupCommit: Sendable {
         self.workers = workers
         self.schema = schema
         lock = AdvisoryLock.key("log:\(schema)")
-        self.maximumBatch = maximumBatch
+        waiting = GroupCommitQueue(maximumBatch: maximumBatch)
         self.logger = logger
     }
 
@@ -59,38 +53,31 @@ final class PostgresGroupCommit: Sendable {
     }
 
     private func enqueue(_ job: Job) {
-        let start = state.withLock { state in
-            state.pending.append(job)
-            guard !state.draining else { return false }
-            state.draining = true
-            return true
-        }
-        if start { Task { await drain() } }
-    }
-
-    private func nextBatch() -> [Job]? {
-        state.withLock { state in
-            guard !state.pending.isEmpty else {
-                state.draining = false
-                return nil
-            }
-            let batch = Array(state.pending.prefix(maximumBatch))
-            state.pending.removeFirst(batch.count)
-            return batch
-        }
+        if waiting.enqueue(job) { Task { await drain() } }
     }
 
     private func drain() async {
-        while let batch = nextBatch() {
+        while let batch = waiting.nextBatch() {
             let outcomes: [(any Error)?]
             do {
                 outcomes = try await workers.transaction(schema: schema, lock: lock) { connection in
                     let transaction = PostgresTransactionState()
+                    // A write alone needs no savepoint: if it throws, its transaction rolls back.
+                    if batch.count == 1 {
+                        do {
+                            try batch[0].run(connection, transaction)
+                        } catch {
+                            throw UnitRefused(error: error)
+                        }
+                        return [nil]
+                    }
                     return batch.map { job in
                         Self.inSavepoint(connection, transaction) { try job.run(connection, transaction) }
                     }
                 }
                 batchSizes.record(batch.count)
+            } catch let refused as UnitRefused {
+                outcomes = [refused.error]
             } catch {
                 // The commit failed: nothing of the batch is stored.
                 outcomes = Array(repeating: error, count: batch.count)
@@ -100,6 +87,12 @@ final class PostgresGroupCommit: Sendable {
             }
             for (job, outcome) in zip(batch, outcomes) { job.complete(outcome) }
         }
+    }
+
+    /// A lone write's own error, carried out of its transaction (which it rolled back), told apart from a failed
+    /// commit.
+    private struct UnitRefused: Error {
+        let error: any Error
     }
 
     /// Runs `body` in a savepoint: released if it returns, rolled back (with the transaction's state) if it throws.

@@ -1,9 +1,9 @@
 import Dispatch
 package import GRDB
 package import Logging
+import MemVault
 package import MemVaultAudit
 import Metrics
-import Synchronization
 
 /// One writer per database that batches concurrent writes into shared transactions (group commit).
 ///
@@ -19,18 +19,12 @@ import Synchronization
 package final class GroupCommitWriter: Sendable {
     private let database: any DatabaseWriter
     private let queue: DispatchQueue
-    private let maximumBatch: Int
     private let logger: Logger
-    private let state = Mutex(State())
+    private let waiting: GroupCommitQueue<Job>
     /// Writes per committed transaction: how much group commit saves under load.
     private let batchSizes = Recorder(label: "memvault_group_commit_batch_size")
     /// Audit entries committed.
     private let auditAppends = Counter(label: "memvault_audit_appends")
-
-    private struct State {
-        var pending: [Job] = []
-        var draining = false
-    }
 
     private struct Job: Sendable {
         let run: @Sendable (Database, TransactionState) throws -> Void
@@ -43,7 +37,7 @@ package final class GroupCommitWriter: Sendable {
     ) {
         self.database = database
         self.queue = DispatchQueue(label: label)
-        self.maximumBatch = maximumBatch
+        waiting = GroupCommitQueue(maximumBatch: maximumBatch)
         self.logger = logger
     }
 
@@ -73,12 +67,7 @@ package final class GroupCommitWriter: Sendable {
 
     /// Runs `operation` at once on this thread if no write is running or waiting; nil otherwise.
     private func runIfIdle<T>(_ operation: (Database, TransactionState) throws -> T) -> Result<T, any Error>? {
-        let idle = state.withLock { state in
-            guard !state.draining, state.pending.isEmpty else { return false }
-            state.draining = true
-            return true
-        }
-        guard idle else { return nil }
+        guard waiting.claimIfIdle() else { return nil }
         defer { handOff() }
         let transactionState = TransactionState()
         let result = Result {
@@ -96,37 +85,15 @@ package final class GroupCommitWriter: Sendable {
 
     /// After an inline write: whatever queued up meanwhile is drained on the writer's queue.
     private func handOff() {
-        let drain = state.withLock { state in
-            if state.pending.isEmpty { state.draining = false }
-            return !state.pending.isEmpty
-        }
-        if drain { queue.async { self.drain() } }
+        if waiting.handOff() { queue.async { self.drain() } }
     }
 
     private func enqueue(_ job: Job) {
-        let startDrain = state.withLock { state in
-            state.pending.append(job)
-            guard !state.draining else { return false }
-            state.draining = true
-            return true
-        }
-        if startDrain { queue.async { self.drain() } }
-    }
-
-    private func nextBatch() -> [Job]? {
-        state.withLock { state in
-            guard !state.pending.isEmpty else {
-                state.draining = false
-                return nil
-            }
-            let batch = Array(state.pending.prefix(maximumBatch))
-            state.pending.removeFirst(batch.count)
-            return batch
-        }
+        if waiting.enqueue(job) { queue.async { self.drain() } }
     }
 
     private func drain() {
-        while let batch = nextBatch() {
+        while let batch = waiting.nextBatch() {
             var failures = [(any Error)?](repeating: nil, count: batch.count)
             let transactionState = TransactionState()
             do {

@@ -51,7 +51,7 @@ struct ImportCommand: AsyncParsableCommand {
                         trustedSenders: trustedSenders.isEmpty ? nil : Set(trustedSenders.map { $0.lowercased() }))
                     return ForeignImport(imported: [imported], skipped: [])
                 case .memos:
-                    let documents = try Self.reading {
+                    let documents = try InteropError.refusing(.imported) {
                         try MemOSDump.documents(in: URL(filePath: path), maximumBytes: maximumBytes)
                     }
                     let result = try await store.importMemOSDump(
@@ -59,7 +59,7 @@ struct ImportCommand: AsyncParsableCommand {
                         subject: externalID)
                     return ForeignImport(imported: result.imported, skipped: result.skipped + documents.skipped)
                 case .mem0:
-                    let documents = try Self.reading {
+                    let documents = try InteropError.refusing(.imported) {
                         try Mem0Export.documents(
                             memories: URL(filePath: path), history: history.map { URL(filePath: $0) },
                             maximumBytes: maximumBytes)
@@ -76,14 +76,6 @@ struct ImportCommand: AsyncParsableCommand {
             }
             lines += result.skipped.map { "Skipped \($0)" }
             return lines.joined(separator: "\n")
-        }
-    }
-
-    private static func reading<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let error as InteropError {
-            throw error.refusal()
         }
     }
 }
