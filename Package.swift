@@ -92,6 +92,7 @@ let package = Package(
                 "MemVault",
                 "MemVaultAudit",
                 "MemVaultCrypto",
+                "MemVaultPolicy",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -99,6 +100,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
+        ),
+        // The PostgreSQL server tests run against: a throwaway cluster (scripts/postgres), a database per test.
+        .target(
+            name: "MemVaultPostgresTestSupport",
+            dependencies: ["MemVaultPostgres", "MemVault", "MemVaultCrypto"]
         ),
         // System OpenBLAS (cblas). Only MemVaultEmbedding imports it.
         .systemLibrary(
@@ -163,6 +169,7 @@ let package = Package(
                 "MemVault",
                 "MemVaultEmbedding",
                 "MemVaultSQLite",
+                "MemVaultPostgres",
                 "MemVaultAudit",
                 "MemVaultCrypto",
                 "MemVaultPolicy",
@@ -179,6 +186,8 @@ let package = Package(
                 "MemVault",
                 "MemVaultEmbedding",
                 "MemVaultSQLite",
+                "MemVaultPostgres",
+                "MemVaultPostgresTestSupport",
                 "MemVaultCrypto",
                 "MemVaultPolicy",
                 "MemVaultAudit",
@@ -214,14 +223,17 @@ let package = Package(
         // What every storage backend must pass, parameterised over the backends (SQLite today).
         .testTarget(
             name: "MemVaultStorageConformanceTests",
-            dependencies: ["MemVault", "MemVaultSQLite", "MemVaultPostgres", "MemVaultAudit", "MemVaultPolicy"]
+            dependencies: [
+                "MemVault", "MemVaultSQLite", "MemVaultPostgres", "MemVaultPostgresTestSupport", "MemVaultAudit",
+                "MemVaultPolicy",
+            ]
         ),
         // The PostgreSQL backend's own behaviour, against a throwaway cluster (scripts/postgres).
         .testTarget(
             name: "MemVaultPostgresTests",
             dependencies: [
-                "MemVaultPostgres", "MemVault", "MemVaultAudit", .product(name: "Logging", package: "swift-log"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                "MemVaultPostgres", "MemVaultPostgresTestSupport", "MemVault", "MemVaultAudit", "MemVaultCrypto",
+                .product(name: "Logging", package: "swift-log"), .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .testTarget(
@@ -256,7 +268,9 @@ let package = Package(
             name: "MemVaultCLITests",
             // Depending on the executable makes `swift test` build it, so the tests can run the real binary.
             dependencies: [
-                "memvault", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "MCP", package: "swift-sdk"),
+                "memvault", "MemVaultPostgres", "MemVaultPostgresTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),

@@ -1,26 +1,26 @@
 import Foundation
-import Logging
 import MemVault
-import PostgresNIO
+import MemVaultCrypto
+package import MemVaultPostgres
 import Synchronization
-import Testing
 
-@testable import MemVaultPostgres
+/// The PostgreSQL server tests run against: `MEMVAULT_TEST_POSTGRES_URL` if set (`scripts/test`, and so `.ci/run`,
+/// start a throwaway cluster and set it), else a throwaway cluster this process starts with `scripts/postgres` and
+/// stops when it exits. Each test works in a database of its own.
+package enum TestPostgresServer {
+    /// A new, empty database.
+    package static func freshDatabase() async throws -> PostgresURL {
+        try await database(named: "test_\(UUID().uuidString.lowercased().replacing("-", with: ""))")
+    }
 
-/// A fresh database for one test on the test PostgreSQL server: `MEMVAULT_TEST_POSTGRES_URL` if set (`.ci/run` and
-/// `scripts/test` start a throwaway cluster and set it), else a throwaway cluster this process starts with
-/// `scripts/postgres` and stops when it exits.
-struct PostgresTestDatabase: Sendable {
-    let url: PostgresURL
+    /// The database for `key`, created on first use: the same key gives the same database, as the same folder
+    /// gives the same SQLite files (another process opening the same storage).
+    package static func database(for key: String) async throws -> PostgresURL {
+        try await database(named: "test_\(Hex.encode(try SHA256.hash(Array(key.utf8))).prefix(32))")
+    }
 
-    static func make() async throws -> PostgresTestDatabase {
-        let server = try PostgresURL(try serverURL())
-        let name = "test_\(UUID().uuidString.lowercased().replacing("-", with: ""))"
-        let workers = PostgresWorkers(url: server, threads: 1, logger: Logger(label: "test"))
-        _ = try await workers.run { try $0.execute(.init(unsafeSQL: "CREATE DATABASE \(name)"), "creating a database") }
-        await workers.shutdown()
-        return PostgresTestDatabase(
-            url: try PostgresURL("postgres://\(server.username)@\(server.host):\(server.port)/\(name)"))
+    private static func database(named name: String) async throws -> PostgresURL {
+        try await PostgresURL(try serverURL()).database(named: name)
     }
 
     private static let started = Mutex<Result<String, any Error>?>(nil)
@@ -59,12 +59,12 @@ struct PostgresTestDatabase: Sendable {
         guard let url else { throw MemVaultError(.unavailable, "scripts/postgres could not start a test cluster") }
         atexit {
             let stop = Process()
-            stop.executableURL = URL(filePath: PostgresTestDatabase.script)
-            stop.arguments = ["stop", PostgresTestDatabase.clusterFolder]
+            stop.executableURL = URL(filePath: TestPostgresServer.script)
+            stop.arguments = ["stop", TestPostgresServer.clusterFolder]
             stop.standardOutput = FileHandle.nullDevice
             try? stop.run()
             // Given time to stop the server before this process is gone (not waited on, as above).
-            for _ in 0..<100 where FileManager.default.fileExists(atPath: PostgresTestDatabase.clusterFolder) {
+            for _ in 0..<100 where FileManager.default.fileExists(atPath: TestPostgresServer.clusterFolder) {
                 usleep(100_000)
             }
         }

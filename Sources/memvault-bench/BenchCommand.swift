@@ -35,6 +35,11 @@ struct BenchCommand: AsyncParsableCommand {
     var loadMemories = 10_000
     @Option(name: .customLong("load-seconds"), help: "Seconds wrk drives each operation.") var loadSeconds = 10
     @Option(name: .customLong("load-connections"), help: "Connections wrk keeps open.") var loadConnections = 64
+    @Option(
+        help: ArgumentHelp(
+            "A PostgreSQL server for the backend scenario (a database of its own is made; default: a throwaway local "
+                + "cluster, scripts/postgres).", valueName: "url"))
+    var postgres: String?
     @Option(help: ArgumentHelp("The folder holding all-MiniLM-L6-v2/ (./scripts/fetch-model).", valueName: "folder"))
     var models = "Models"
     @Option(
@@ -78,6 +83,7 @@ struct BenchCommand: AsyncParsableCommand {
                 referenceFolder: URL(filePath: minilmReference)),
             MCPLatencyScenario(policies: URL(filePath: policies), calls: mcpCalls),
             PortabilityScenario(policies: URL(filePath: policies), memories: portabilityMemories, rounds: rounds),
+            BackendScenario(budget: budget, policies: URL(filePath: policies), rounds: rounds, postgres: postgres),
             ServerLoadScenario(
                 policies: URL(filePath: policies), tenants: loadTenants, memories: loadMemories, seconds: loadSeconds,
                 connections: loadConnections),

@@ -26,6 +26,8 @@ struct CommandRunner {
 
     let dataFolder: String
     var environment: [String: String] = [:]
+    /// A PostgreSQL database to act on (`--postgres`) instead of the data folder.
+    var postgres: String?
     /// Appended to every command that takes a purpose (those on a tenant's subjects, cubes, memories, consent and
     /// holds, and `audit log`): the repository's policies and a purpose the default policy permits. Other commands
     /// that open the store get the policies only.
@@ -82,7 +84,8 @@ struct CommandRunner {
     /// (e.g. `unshare -rn`).
     func process(_ arguments: [String], withData: Bool = true, wrapper: [String] = []) throws -> Process {
         let process = Process()
-        let full = arguments + (withData ? ["--data", dataFolder] + added(to: arguments) : [])
+        let location = postgres.map { ["--postgres", $0] } ?? ["--data", dataFolder]
+        let full = arguments + (withData ? location + added(to: arguments) : [])
         if let tool = wrapper.first {
             process.executableURL = URL(filePath: tool)
             process.arguments = Array(wrapper.dropFirst()) + [try Self.binary.path] + full

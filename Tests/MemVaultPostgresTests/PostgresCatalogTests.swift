@@ -1,6 +1,7 @@
 import Logging
 import MemVault
 import MemVaultAudit
+import MemVaultPostgresTestSupport
 import PostgresNIO
 import Testing
 
@@ -10,8 +11,8 @@ import Testing
 /// so the installation audit log stays one gapless, verifying chain, and every unit is stored once.
 @Suite("PostgreSQL catalog")
 struct PostgresCatalogTests {
-    static func catalog(_ database: PostgresTestDatabase) async throws -> (PostgresWorkers, PostgresCatalogStorage) {
-        let workers = PostgresWorkers(url: database.url, threads: 4, logger: Logger(label: "test"))
+    static func catalog(_ database: PostgresURL) async throws -> (PostgresWorkers, PostgresCatalogStorage) {
+        let workers = PostgresWorkers(url: database, threads: 4, logger: Logger(label: "test"))
         try await workers.run {
             try PostgresMigrator.migrate(
                 $0, schema: PostgresCatalogSchema.schema, migrations: PostgresCatalogSchema.migrations)
@@ -21,7 +22,7 @@ struct PostgresCatalogTests {
 
     @Test("three servers appending at once make one gapless chain; a failing unit leaves the others")
     func threeServers() async throws {
-        let database = try await PostgresTestDatabase.make()
+        let database = try await TestPostgresServer.freshDatabase()
         var servers: [(PostgresWorkers, PostgresCatalogStorage)] = []
         for _ in 0..<3 { servers.append(try await Self.catalog(database)) }
         let perServer = 60
@@ -55,7 +56,7 @@ struct PostgresCatalogTests {
 
     @Test("a schema with a migration this build does not know is refused, not used")
     func newerSchema() async throws {
-        let database = try await PostgresTestDatabase.make()
+        let database = try await TestPostgresServer.freshDatabase()
         let (workers, _) = try await Self.catalog(database)
         _ = try await workers.run {
             try $0.execute(

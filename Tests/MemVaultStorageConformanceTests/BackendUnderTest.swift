@@ -1,10 +1,12 @@
 import Foundation
 import MemVault
 import MemVaultPolicy
+import MemVaultPostgres
+import MemVaultPostgresTestSupport
 import MemVaultSQLite
 import Testing
 
-/// A storage backend the conformance suite runs against. A new backend adds one value to `all` and must pass every
+/// A storage backend the conformance suite runs against (SQLite, and PostgreSQL on the test server). A new backend adds one value to `all` and must pass every
 /// test here unchanged: the suite talks to it only through the storage protocols (and, for the store-level checks,
 /// through a `MemoryStore` opened over it).
 struct BackendUnderTest: Sendable, CustomTestStringConvertible {
@@ -15,10 +17,15 @@ struct BackendUnderTest: Sendable, CustomTestStringConvertible {
 
     var testDescription: String { name }
 
-    static let all: [BackendUnderTest] = [sqlite]
+    static let all: [BackendUnderTest] = [sqlite, postgres]
 
     static let sqlite = BackendUnderTest(name: "SQLite") { location in
         try SQLiteBackend(folder: try DataFolder.open(at: location))
+    }
+
+    /// A database of its own per location on the test server (`TestPostgresServer`).
+    static let postgres = BackendUnderTest(name: "PostgreSQL") { location in
+        try await PostgresBackend(url: try await TestPostgresServer.database(for: location), threads: 4)
     }
 }
 

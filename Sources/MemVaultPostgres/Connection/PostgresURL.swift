@@ -11,7 +11,7 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
     public let port: Int
     public let username: String
     let password: String?
-    public let database: String
+    public private(set) var database: String
     public let requiresTLS: Bool
 
     public init(_ text: String) throws {
@@ -44,6 +44,13 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
     }
 
     public var description: String { "postgres://\(username)@\(host):\(port)/\(database)" }
+
+    /// The same server and credentials, another database.
+    func with(database: String) -> PostgresURL {
+        var url = self
+        url.database = database
+        return url
+    }
 
     /// The driver's configuration: TLS required if asked, else plain on loopback and preferred elsewhere.
     func configuration() throws -> PostgresConnection.Configuration {

@@ -26,6 +26,7 @@ final class PostgresWorkers: Sendable {
     }
 
     /// Runs `body` on one of the backend's threads with a connection of its own.
+    @discardableResult
     func run<T: Sendable>(_ body: @escaping @Sendable (BlockingConnection) throws -> T) async throws -> T {
         do {
             return try await threads.runIfActive { [self] in
@@ -33,9 +34,7 @@ final class PostgresWorkers: Sendable {
                 defer { checkIn(connection) }
                 return try body(connection)
             }
-        } catch let error as MemVaultError {
-            throw error
-        } catch {
+        } catch is NIOThreadPoolError.ThreadPoolInactive {
             throw MemVaultError(.unavailable, "the PostgreSQL backend is shut down")
         }
     }

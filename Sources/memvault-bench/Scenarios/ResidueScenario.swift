@@ -32,7 +32,7 @@ struct ResidueScenario: Scenario {
         }
         _ = try await bench.tenant.search(SearchQuery("tea", in: .subject(subject)))
         try await bench.store.close()
-        try bench.installation.close()
+        try bench.closeInstallation()
         defer { try? FileManager.default.removeItem(at: bench.folder) }
 
         let folder = bench.folder.appending(path: "data")

@@ -3,14 +3,22 @@ import Foundation
 import Logging
 import MemVault
 import MemVaultPolicy
+import MemVaultPostgres
 import MemVaultSQLite
 
-/// Where the data folder and its master key are, and how to print. Every command that touches a data folder.
+/// Where the data (a folder, or a PostgreSQL database) and its master key are, and how to print. Every command
+/// that touches the data.
 struct FolderOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp("The data folder (default: $MEMVAULT_DATA, else ./memvault-data).", valueName: "dir"))
     var data: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Keep everything in this PostgreSQL database instead of a data folder (default: $MEMVAULT_POSTGRES), "
+                + "e.g. postgres://memvault@127.0.0.1:5432/memvault (docs/postgres.md).", valueName: "url"))
+    var postgres: String?
 
     @Option(
         name: .customLong("key-file"),
@@ -27,8 +35,22 @@ struct FolderOptions: ParsableArguments {
         data ?? ProcessInfo.processInfo.environment["MEMVAULT_DATA"] ?? "./memvault-data"
     }
 
-    var masterKeySource: Installation.MasterKeySource {
+    var masterKeySource: MasterKeySource {
         .resolve(keyFile: keyFile, environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// The PostgreSQL database to use instead of the data folder: `--postgres`, else `$MEMVAULT_POSTGRES` unless
+    /// `--data` names a folder.
+    var postgresURL: PostgresURL? {
+        get throws {
+            if let postgres {
+                guard data == nil else { throw ValidationError("give --data or --postgres, not both") }
+                return try PostgresURL(postgres)
+            }
+            guard data == nil, let text = ProcessInfo.processInfo.environment["MEMVAULT_POSTGRES"], !text.isEmpty
+            else { return nil }
+            return try PostgresURL(text)
+        }
     }
 
     func openInstallation() throws -> Installation {
@@ -116,24 +138,40 @@ struct StoreOptions: ParsableArguments {
     /// a command that can only act on a data folder refuses rather than act on one silently (`serve` excepted).
     func withStore<T>(serving: Bool = false, _ body: (MemoryStore) async throws -> T) async throws -> T {
         if !serving { try FolderOptions.refuseWhileServing() }
-        let installation = try folder.openInstallation()
-        var sqlite = SQLiteConfiguration()
-        sqlite.synchronous = synchronous
-        let store: MemoryStore
-        do {
-            store = try await MemoryStore.open(
-                installation, policies: policyRegistry, sqlite: sqlite, logger: logger)
-        } catch {
-            try? installation.close()
-            throw error
-        }
+        let (store, closeInstallation) = try await openStore()
         do {
             let result = try await body(store)
             try await store.close()
-            try installation.close()
+            try closeInstallation()
             return result
         } catch {
             try? await store.close()
+            try? closeInstallation()
+            throw error
+        }
+    }
+
+    /// The store on the data folder, or on PostgreSQL if `--postgres` names a database, with what closes its
+    /// installation after the store.
+    private func openStore() async throws -> (MemoryStore, () throws -> Void) {
+        if let url = try folder.postgresURL {
+            let installation = try PostgresInstallation.open(url: url, masterKey: folder.masterKeySource)
+            do {
+                let store = try await MemoryStore.open(installation, policies: policyRegistry, logger: logger)
+                return (store, installation.close)
+            } catch {
+                installation.close()
+                throw error
+            }
+        }
+        let installation = try folder.openInstallation()
+        var sqlite = SQLiteConfiguration()
+        sqlite.synchronous = synchronous
+        do {
+            let store = try await MemoryStore.open(
+                installation, policies: policyRegistry, sqlite: sqlite, logger: logger)
+            return (store, installation.close)
+        } catch {
             try? installation.close()
             throw error
         }

@@ -21,7 +21,7 @@ struct InstallationTests {
         let files = FileManager.default
         #expect((try files.attributesOfItem(atPath: path)[.posixPermissions] as? Int) == 0o700)
         #expect(files.fileExists(atPath: installation.folder.keyStore.path))
-        let keyFile = try Installation.defaultKeyFile(
+        let keyFile = try MasterKeySource.defaultKeyFile(
             installationID: installation.keys.installationID, environment: environment)
         #expect(files.fileExists(atPath: keyFile.path))
         // A copy or backup of the data folder does not carry the key that decrypts it.
@@ -78,7 +78,7 @@ struct InstallationTests {
         let root = try TemporaryFolder()
         let path = root.appending("data")
         let environment = ["MEMVAULT_MASTER_KEY": String(repeating: "5a", count: 32)]
-        let source = Installation.MasterKeySource.resolve(keyFile: nil, environment: environment)
+        let source = MasterKeySource.resolve(keyFile: nil, environment: environment)
         let installation = try Installation.initialise(at: path, masterKey: source, environment: Self.environment(root))
         #expect(!FileManager.default.fileExists(atPath: root.appending("keys")))
         #expect(installation.keys.masterKeySource == "environment variable MEMVAULT_MASTER_KEY")
@@ -112,7 +112,7 @@ struct InstallationTests {
         let environment = Self.environment(root)
         let installation = try Installation.initialise(
             at: path, masterKey: .keyFile(path: nil), environment: environment)
-        let keyFile = try Installation.defaultKeyFile(
+        let keyFile = try MasterKeySource.defaultKeyFile(
             installationID: installation.keys.installationID, environment: environment)
         try FileManager.default.moveItem(atPath: keyFile.path, toPath: installation.folder.legacyKeyFile.path)
         let error = try #require(throws: MemVaultError.self) {

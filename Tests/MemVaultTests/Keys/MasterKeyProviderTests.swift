@@ -75,10 +75,10 @@ struct MasterKeyProviderTests {
     @Test("the CLI's source rule: explicit key file, else environment, else the default file")
     func sourceResolution() {
         let env = ["MEMVAULT_MASTER_KEY": "x"]
-        #expect(Installation.MasterKeySource.resolve(keyFile: "/k", environment: env) == .keyFile(path: "/k"))
+        #expect(MasterKeySource.resolve(keyFile: "/k", environment: env) == .keyFile(path: "/k"))
         #expect(
-            Installation.MasterKeySource.resolve(keyFile: nil, environment: env)
+            MasterKeySource.resolve(keyFile: nil, environment: env)
                 == .environment(variable: "MEMVAULT_MASTER_KEY", environment: env))
-        #expect(Installation.MasterKeySource.resolve(keyFile: nil, environment: [:]) == .keyFile(path: nil))
+        #expect(MasterKeySource.resolve(keyFile: nil, environment: [:]) == .keyFile(path: nil))
     }
 }

@@ -17,7 +17,7 @@ struct StoreFixture {
 
     var dataPath: String { root.appending("data") }
     var keyFile: String { root.appending("master.key") }
-    var masterKey: Installation.MasterKeySource { .keyFile(path: keyFile) }
+    var masterKey: MasterKeySource { .keyFile(path: keyFile) }
 
     /// The repository's own Policies folder.
     static let policiesFolder = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

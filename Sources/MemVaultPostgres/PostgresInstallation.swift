@@ -1,0 +1,90 @@
+public import Foundation
+public import Logging
+public import MemVault
+
+/// A MemVault installation on PostgreSQL: the key store (`memvault_keys`), the catalog and a schema per tenant in
+/// one database, and the master key, which stays with each server (a key file, or the environment): the database
+/// holds only keys wrapped under it. Every server of a deployment opens the same URL with the same master key.
+public final class PostgresInstallation: Sendable {
+    public let url: PostgresURL
+    public let keys: KeyHierarchy
+    /// Where the master key was read from (a file path, or an environment variable's name).
+    public let masterKeyLocation: String
+    private let keyStorage: PostgresKeyStorage
+
+    private init(url: PostgresURL, keys: KeyHierarchy, masterKeyLocation: String, keyStorage: PostgresKeyStorage) {
+        self.url = url
+        self.keys = keys
+        self.masterKeyLocation = masterKeyLocation
+        self.keyStorage = keyStorage
+    }
+
+    /// Creates the key store in the database and, unless the key comes from the environment, a new master key
+    /// file (see `MasterKeySource`); `already_initialised` if the database has one.
+    public static func initialise(
+        url: PostgresURL, masterKey source: MasterKeySource,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        configuration: KeyHierarchy.Configuration = .init()
+    ) throws -> PostgresInstallation {
+        let storage = try PostgresKeyStorage(url: url)
+        var createdKeyFile: String?
+        do {
+            let (provider, location, created) = try source.newInstallation(in: storage, environment: environment)
+            createdKeyFile = created
+            let keys = try KeyHierarchy.create(in: storage, masterKeyProvider: provider, configuration: configuration)
+            return PostgresInstallation(url: url, keys: keys, masterKeyLocation: location, keyStorage: storage)
+        } catch {
+            // A key file without its key store protects nothing.
+            if let createdKeyFile { try? FileManager.default.removeItem(atPath: createdKeyFile) }
+            storage.close()
+            throw error
+        }
+    }
+
+    /// Opens the installation in the database with its master key; another master key is refused.
+    public static func open(
+        url: PostgresURL, masterKey source: MasterKeySource,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        configuration: KeyHierarchy.Configuration = .init()
+    ) throws -> PostgresInstallation {
+        let storage = try PostgresKeyStorage(url: url)
+        do {
+            guard try KeyHierarchy.installationID(in: storage) != nil else {
+                throw MemVaultError(
+                    .dataFolderMissing, "\(url) holds no MemVault installation: run `memvault init --postgres URL`")
+            }
+            let (provider, location) = try source.existingInstallation(in: storage, environment: environment)
+            let keys = try KeyHierarchy.open(storage, masterKeyProvider: provider, configuration: configuration)
+            return PostgresInstallation(url: url, keys: keys, masterKeyLocation: location, keyStorage: storage)
+        } catch {
+            storage.close()
+            throw error
+        }
+    }
+
+    /// Closes the key store's connection. The hierarchy cannot be used afterwards.
+    public func close() {
+        keyStorage.close()
+    }
+}
+
+extension MemoryStore {
+    /// Opens the store of an installation on PostgreSQL. `threads`: connections this server keeps for units of
+    /// work and reads.
+    public static func open(
+        _ installation: PostgresInstallation, policies: PolicyRegistry, limits: StoreLimits = StoreLimits(),
+        threads: Int = 8, auditCheckpointInterval: UInt64 = 1_000,
+        logger: Logger = Logger(label: "memvault", factory: { _ in SwiftLogNoOpLogHandler() }),
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) async throws -> MemoryStore {
+        let backend = try await PostgresBackend(url: installation.url, threads: threads, logger: logger)
+        do {
+            return try await open(
+                keys: installation.keys, backend: backend, policies: policies, limits: limits,
+                auditCheckpointInterval: auditCheckpointInterval, logger: logger, now: now)
+        } catch {
+            try? await backend.close()
+            throw error
+        }
+    }
+}
