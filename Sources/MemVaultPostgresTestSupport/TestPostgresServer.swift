@@ -25,6 +25,22 @@ package enum TestPostgresServer {
 
     private static let started = Mutex<Result<String, any Error>?>(nil)
 
+    /// Stops the cluster this process started, if it did (at exit at the latest); later calls do nothing.
+    package static func stopStartedCluster() {
+        let running = started.withLock { started in
+            defer { started = nil }
+            return (try? started?.get()) != nil
+        }
+        guard running else { return }
+        let stop = Process()
+        stop.executableURL = URL(filePath: script)
+        stop.arguments = ["stop", clusterFolder]
+        stop.standardOutput = FileHandle.nullDevice
+        try? stop.run()
+        // Given time to stop the server (polled, not waited on: see `startCluster`).
+        for _ in 0..<100 where FileManager.default.fileExists(atPath: clusterFolder) { usleep(100_000) }
+    }
+
     private static func serverURL() throws -> String {
         if let url = ProcessInfo.processInfo.environment["MEMVAULT_TEST_POSTGRES_URL"] { return url }
         return try started.withLock { started in
@@ -57,17 +73,7 @@ package enum TestPostgresServer {
             if url == nil { usleep(100_000) }
         }
         guard let url else { throw MemVaultError(.unavailable, "scripts/postgres could not start a test cluster") }
-        atexit {
-            let stop = Process()
-            stop.executableURL = URL(filePath: TestPostgresServer.script)
-            stop.arguments = ["stop", TestPostgresServer.clusterFolder]
-            stop.standardOutput = FileHandle.nullDevice
-            try? stop.run()
-            // Given time to stop the server before this process is gone (not waited on, as above).
-            for _ in 0..<100 where FileManager.default.fileExists(atPath: TestPostgresServer.clusterFolder) {
-                usleep(100_000)
-            }
-        }
+        atexit { TestPostgresServer.stopStartedCluster() }
         return url.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

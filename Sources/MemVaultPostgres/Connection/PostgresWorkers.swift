@@ -58,13 +58,19 @@ final class PostgresWorkers: Sendable {
         try connection.execute(
             readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN", "starting a transaction")
         do {
-            if let schema {
+            // The schema and the lock in one round trip.
+            switch (schema, lock) {
+            case (let schema?, let lock?):
                 try connection.execute(
-                    PostgresQuery(unsafeSQL: "SET LOCAL search_path TO \(SQLName.quoted(schema))"),
-                    "choosing the tenant's schema")
-            }
-            if let lock {
+                    "SELECT set_config('search_path', \(SQLName.quoted(schema)), true), pg_advisory_xact_lock(\(lock))",
+                    "choosing the tenant's schema and waiting for its log's lock")
+            case (let schema?, nil):
+                try connection.execute(
+                    "SELECT set_config('search_path', \(SQLName.quoted(schema)), true)", "choosing the tenant's schema")
+            case (nil, let lock?):
                 try connection.execute("SELECT pg_advisory_xact_lock(\(lock))", "waiting for the log's lock")
+            case (nil, nil):
+                break
             }
             let result = try body()
             try connection.execute("COMMIT", "committing")

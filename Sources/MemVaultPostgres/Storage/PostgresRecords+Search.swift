@@ -93,19 +93,21 @@ extension PostgresRecords: SearchIndexRecords {
         }
         let limit = bind(query.limit)
         let sql = """
-            WITH stats AS (
+            WITH matched AS MATERIALIZED (
+                -- The query's postings first, by the index on term, whatever the planner's statistics say.
+                SELECT term, memory_id, frequency FROM search_postings WHERE term = ANY(\(terms))),
+            stats AS (
                 SELECT documents::float8 AS n,
                        CASE WHEN documents > 0 THEN total_length::float8 / documents ELSE 1 END AS average
                 FROM search_stats),
             weights AS (
                 SELECT p.term, CASE WHEN w.idf <= 0 THEN 1e-6 ELSE w.idf END AS idf
-                FROM (SELECT term, count(*)::float8 AS containing FROM search_postings
-                      WHERE term = ANY(\(terms)) GROUP BY term) p
+                FROM (SELECT term, count(*)::float8 AS containing FROM matched GROUP BY term) p
                 CROSS JOIN stats s
                 CROSS JOIN LATERAL (SELECT ln((s.n - p.containing + 0.5) / (p.containing + 0.5)) AS idf) w)
             SELECT d.memory_id, sum(w.idf * p.frequency * 2.2
                        / (p.frequency + 1.2 * (0.25 + 0.75 * d.length / s.average))) AS score, d.doc
-            FROM search_postings p
+            FROM matched p
             JOIN weights w ON w.term = p.term
             JOIN search_documents d ON d.memory_id = p.memory_id
             JOIN memories m ON m.memory_id = p.memory_id

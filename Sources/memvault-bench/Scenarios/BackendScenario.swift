@@ -33,12 +33,6 @@ struct BackendScenario: Scenario {
         let sqlite = try await prepare(try await BenchInstallation.make("backends", policies: policies))
         let postgresql = try await prepare(
             try await BenchInstallation.make("backends", postgres: database, policies: policies))
-        defer {
-            Task {
-                try? await sqlite.bench.close()
-                try? await postgresql.bench.close()
-            }
-        }
         let sample = Sample()
         var rows: [Measurement] = []
         func compare(_ label: String, _ unit: String, _ operation: (Backend) async throws -> Double) async throws {
@@ -80,6 +74,9 @@ struct BackendScenario: Scenario {
                         Self.questions.randomElement()!, in: .cubes([backend.cube]), limit: 10, mode: .lexical))
             }
         }
+        try await sqlite.bench.close()
+        try await postgresql.bench.close()
+        if postgres == nil { TestPostgresServer.stopStartedCluster() }
         return ReportSection(
             title: name,
             description: """
