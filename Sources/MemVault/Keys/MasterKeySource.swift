@@ -50,7 +50,7 @@ public enum MasterKeySource: Sendable, Equatable {
                 ?? Self.defaultKeyFile(
                     installationID: KeyHierarchy.reserveInstallationID(in: storage), environment: environment
                 ).path
-            try Self.preparePrivateFolder(URL(filePath: keyFile).deletingLastPathComponent())
+            try PrivateFolder.prepare(URL(filePath: keyFile).deletingLastPathComponent())
             return (try KeyFileMasterKeyProvider.create(at: keyFile), keyFile, keyFile)
         case .environment(let variable, let environment):
             return (
@@ -78,20 +78,6 @@ public enum MasterKeySource: Sendable, Equatable {
                 EnvironmentMasterKeyProvider(variable: variable, environment: environment),
                 "environment variable \(variable)"
             )
-        }
-    }
-
-    /// A folder only its owner can enter, made if missing.
-    private static func preparePrivateFolder(_ url: URL) throws {
-        let files = FileManager.default
-        do {
-            if !files.fileExists(atPath: url.path) {
-                try files.createDirectory(
-                    at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            }
-            try files.setAttributes([.posixPermissions: 0o700], ofItemAtPath: url.path)
-        } catch {
-            throw MemVaultError(.dataFolderUnusable, "cannot prepare folder \(url.path): \(error.localizedDescription)")
         }
     }
 }

@@ -68,16 +68,7 @@ enum SQLiteDatabase {
 /// with looser modes (SQLite gives `-wal` and `-shm` files the mode of their database).
 enum FilePermissions {
     static func prepareFolder(_ url: URL) throws {
-        let files = FileManager.default
-        do {
-            if !files.fileExists(atPath: url.path) {
-                try files.createDirectory(
-                    at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            }
-            try files.setAttributes([.posixPermissions: 0o700], ofItemAtPath: url.path)
-        } catch {
-            throw MemVaultError(.dataFolderUnusable, "cannot prepare folder \(url.path): \(error.localizedDescription)")
-        }
+        try PrivateFolder.prepare(url)
     }
 
     static func prepareDatabaseFile(_ path: String, create: Bool) throws {
