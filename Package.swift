@@ -245,8 +245,8 @@ let package = Package(
         .testTarget(
             name: "MemVaultServerTests",
             dependencies: [
-                "MemVaultServer", "MemVault", "MemVaultSQLite", "MemVaultPolicy", "MemVaultAudit",
-                .product(name: "Logging", package: "swift-log"),
+                "MemVaultServer", "MemVault", "MemVaultSQLite", "MemVaultPostgres", "MemVaultPostgresTestSupport",
+                "MemVaultPolicy", "MemVaultAudit", .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -72,9 +72,11 @@ struct MCPEndpointTests {
         return (app, ana)
     }
 
-    @Test("a session answers only the credential that opened it, for the subject it names; revocation ends it")
-    func sessions() async throws {
-        try await withServer { store, base in
+    @Test(
+        "a session answers only the credential that opened it, for the subject it names; revocation ends it",
+        arguments: ServerBackend.allCases)
+    func sessions(_ backend: ServerBackend) async throws {
+        try await withServer(on: backend) { store, base in
             let (_, ana) = try await Self.consentingSubject(store)
             let issue = { (tenant: String?, role: Role) in
                 try await store.createCredential(
@@ -129,9 +131,11 @@ struct MCPEndpointTests {
         }
     }
 
-    @Test("each MCP tool call is recorded in the audit log exactly as its REST equivalent")
-    func auditParity() async throws {
-        try await withServer { store, base in
+    @Test(
+        "each MCP tool call is recorded in the audit log exactly as its REST equivalent",
+        arguments: ServerBackend.allCases)
+    func auditParity(_ backend: ServerBackend) async throws {
+        try await withServer(on: backend) { store, base in
             let (setup, ana) = try await Self.consentingSubject(store)
             let cube = try await setup.createCube(NewCube(owner: .subject(ana), name: "chat")).id
             let rest = try await store.createCredential(
@@ -194,9 +198,11 @@ struct MCPEndpointTests {
         }
     }
 
-    @Test("a REST request naming its subject (MemVault-Subject) is confined to it: other subjects' ids are unknown")
-    func subjectScope() async throws {
-        try await withServer { store, base in
+    @Test(
+        "a REST request naming its subject (MemVault-Subject) is confined to it: other subjects' ids are unknown",
+        arguments: ServerBackend.allCases)
+    func subjectScope(_ backend: ServerBackend) async throws {
+        try await withServer(on: backend) { store, base in
             try await store.createTenant(TenantID("acme"), policy: "default", as: Self.administrator)
             let app = try await store.tenant(
                 TenantID("acme"), as: AccessContext(actor: "setup", role: .application, purpose: "service-delivery"))

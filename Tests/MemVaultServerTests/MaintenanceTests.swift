@@ -19,12 +19,15 @@ struct MaintenanceTests {
         return false
     }
 
-    @Test("the server sweeps retention and signs due checkpoints on its own, for every tenant")
-    func retentionAndCheckpoints() async throws {
+    @Test(
+        "the server sweeps retention and signs due checkpoints on its own, for every tenant",
+        arguments: ServerBackend.allCases)
+    func retentionAndCheckpoints(_ backend: ServerBackend) async throws {
         let offset = Mutex<TimeInterval>(0)
         let configuration = MemVaultServer.Configuration(
             retentionInterval: .milliseconds(100), checkpointInterval: .milliseconds(100))
         try await withServer(
+            on: backend,
             configuration: configuration, auditCheckpointInterval: 5,
             now: { Date().addingTimeInterval(offset.withLock { $0 }) }
         ) { store, _ in
@@ -67,10 +70,13 @@ struct MaintenanceTests {
         }
     }
 
-    @Test("with an embedder, the server's indexer embeds what waits; search over HTTP then embeds the query")
-    func indexer() async throws {
+    @Test(
+        "with an embedder, the server's indexer embeds what waits; search over HTTP then embeds the query",
+        arguments: ServerBackend.allCases)
+    func indexer(_ backend: ServerBackend) async throws {
         let configuration = MemVaultServer.Configuration(retentionInterval: nil, indexInterval: .milliseconds(100))
-        try await withServer(configuration: configuration, embedder: LetterCountEmbedder()) { store, base in
+        try await withServer(on: backend, configuration: configuration, embedder: LetterCountEmbedder()) {
+            store, base in
             try await store.createTenant(TenantID("acme"), policy: "default", as: Self.administrator)
             let app = AccessContext(actor: "test-app", role: .application, purpose: "service-delivery")
             let acme = try await store.tenant(TenantID("acme"), as: app)

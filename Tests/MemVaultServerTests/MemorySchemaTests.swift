@@ -8,9 +8,11 @@ import Testing
 /// The hot routes build their answers field by field; the rest go through the JSON bridge. Both must say the same.
 @Suite("HTTP API: the memory schema built directly")
 struct MemorySchemaTests {
-    @Test("agrees with the JSON bridge for text and binary memories, every status and with or without optional fields")
-    func agreesWithTheBridge() async throws {
-        try await withServer { store, _ in
+    @Test(
+        "agrees with the JSON bridge for text and binary memories, every status and with or without optional fields",
+        arguments: ServerBackend.allCases)
+    func agreesWithTheBridge(_ backend: ServerBackend) async throws {
+        try await withServer(on: backend) { store, _ in
             let administrator = AccessContext(actor: "test-admin", role: .administrator)
             try await store.createTenant(TenantID("acme"), policy: "default", as: administrator)
             let app = try await store.tenant(

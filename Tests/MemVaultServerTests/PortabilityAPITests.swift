@@ -12,9 +12,11 @@ import Testing
 /// credentials.
 @Suite("HTTP API: portability")
 struct PortabilityAPITests {
-    @Test("a bundle exported by one tenant's operator imports into another's; a changed or repeated one is refused")
-    func bundleBetweenTenants() async throws {
-        try await withServer { store, base in
+    @Test(
+        "a bundle exported by one tenant's operator imports into another's; a changed or repeated one is refused",
+        arguments: ServerBackend.allCases)
+    func bundleBetweenTenants(_ backend: ServerBackend) async throws {
+        try await withServer(on: backend) { store, base in
             let administrator = AccessContext(actor: "setup", role: .administrator)
             for tenant in ["acme", "globex"] { try await store.createTenant(TenantID(tenant), as: administrator) }
             var tokens: [String: String] = [:]
@@ -86,9 +88,11 @@ struct PortabilityAPITests {
         }
     }
 
-    @Test("MemOS and mem0 documents in, a MemOS dump out, and a module's life, over HTTP")
-    func foreignFormatsAndModules() async throws {
-        try await withServer { store, base in
+    @Test(
+        "MemOS and mem0 documents in, a MemOS dump out, and a module's life, over HTTP",
+        arguments: ServerBackend.allCases)
+    func foreignFormatsAndModules(_ backend: ServerBackend) async throws {
+        try await withServer(on: backend) { store, base in
             let administrator = AccessContext(actor: "setup", role: .administrator)
             for tenant in ["acme", "vendor"] { try await store.createTenant(TenantID(tenant), as: administrator) }
             var tokens: [String: String] = [:]

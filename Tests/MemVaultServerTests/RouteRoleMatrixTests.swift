@@ -314,9 +314,9 @@ struct RouteRoleMatrixTests {
 
     @Test(
         "a tenant's credential of each role: permitted routes succeed, the others answer 403 denied",
-        arguments: Role.allCases)
-    func tenantCredential(_ role: Role) async throws {
-        try await withServer { store, base in
+        arguments: ServerBackend.allCases, Role.allCases)
+    func tenantCredential(_ backend: ServerBackend, _ role: Role) async throws {
+        try await withServer(on: backend) { store, base in
             try await store.createTenant(TenantID("acme"), policy: "default", as: Self.administrator)
             let engine = try await store.tenant(TenantID("acme"), as: Self.administrator).policyEngine()
             let completed = try await Self.completedErasure(store)
@@ -339,9 +339,11 @@ struct RouteRoleMatrixTests {
         }
     }
 
-    @Test("an installation credential manages tenants and credentials and reads its own log, never a tenant's data")
-    func installationCredentials() async throws {
-        try await withServer { store, base in
+    @Test(
+        "an installation credential manages tenants and credentials and reads its own log, never a tenant's data",
+        arguments: ServerBackend.allCases)
+    func installationCredentials(_ backend: ServerBackend) async throws {
+        try await withServer(on: backend) { store, base in
             try await store.createTenant(TenantID("acme"), policy: "default", as: Self.administrator)
             let completed = try await Self.completedErasure(store)
             let installationRoutes: Set<String> = [

@@ -2,6 +2,8 @@ import Foundation
 import Logging
 import MemVault
 import MemVaultPolicy
+import MemVaultPostgres
+import MemVaultPostgresTestSupport
 import MemVaultSQLite
 import MemVaultServer
 import ServiceLifecycle
@@ -12,10 +14,20 @@ import Testing
     import FoundationNetworking
 #endif
 
-/// A store in a temporary folder served on a loopback port the system chose, for the duration of `body`.
+/// The backend a server test's store runs on: each server test runs on both, over the same HTTP API.
+enum ServerBackend: String, Sendable, CaseIterable, CustomTestStringConvertible {
+    case sqlite = "SQLite"
+    /// A fresh database on the test server (`TestPostgresServer`).
+    case postgres = "PostgreSQL"
+
+    var testDescription: String { rawValue }
+}
+
+/// A store on `backend` (SQLite in a temporary folder, or a fresh PostgreSQL database) served on a loopback port the
+/// system chose, for the duration of `body`.
 func withServer(
-    configuration: MemVaultServer.Configuration = .init(port: 0), embedder: (any Embedder)? = nil,
-    auditCheckpointInterval: UInt64 = 1_000,
+    on backend: ServerBackend, configuration: MemVaultServer.Configuration = .init(port: 0),
+    embedder: (any Embedder)? = nil, auditCheckpointInterval: UInt64 = 1_000,
     now: @escaping @Sendable () -> Date = { Date() },
     _ body: (MemoryStore, URL) async throws -> Void
 ) async throws {
@@ -23,13 +35,26 @@ func withServer(
     let metrics = MetricsExposition.process
     let folder = FileManager.default.temporaryDirectory.appending(path: "memvault-server-\(UUID())")
     defer { try? FileManager.default.removeItem(at: folder) }
-    let installation = try Installation.initialise(
-        at: folder.appending(path: "data").path, masterKey: .keyFile(path: folder.appending(path: "master.key").path))
-    let policies = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appending(path: "Policies")
-    let store = try await MemoryStore.open(
-        installation, policies: PolicyRegistry(folder: policies), auditCheckpointInterval: auditCheckpointInterval,
-        now: now)
+    let masterKey = MasterKeySource.keyFile(path: folder.appending(path: "master.key").path)
+    let policies = PolicyRegistry(
+        folder: URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appending(path: "Policies"))
+    let store: MemoryStore
+    let closeInstallation: () throws -> Void
+    switch backend {
+    case .sqlite:
+        let installation = try Installation.initialise(at: folder.appending(path: "data").path, masterKey: masterKey)
+        store = try await MemoryStore.open(
+            installation, policies: policies, auditCheckpointInterval: auditCheckpointInterval, now: now)
+        closeInstallation = { try installation.close() }
+    case .postgres:
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let installation = try PostgresInstallation.initialise(
+            url: try await TestPostgresServer.freshDatabase(), masterKey: masterKey)
+        store = try await MemoryStore.open(
+            installation, policies: policies, threads: 4, auditCheckpointInterval: auditCheckpointInterval, now: now)
+        closeInstallation = { installation.close() }
+    }
     let logger = Logger(label: "memvault-server-test", factory: { _ in SwiftLogNoOpLogHandler() })
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
     var configuration = configuration
@@ -49,7 +74,7 @@ func withServer(
         try await tasks.waitForAll()
     }
     try await store.close()
-    try installation.close()
+    try closeInstallation()
 }
 
 /// One request over real HTTP; returns the status, content type and body (a JSON object, else empty).

@@ -15,9 +15,11 @@ import Testing
 
 @Suite("HTTP server")
 struct ServerTests {
-    @Test("health needs no credential; whoami answers for a valid token, and one problem for any other")
-    func authentication() async throws {
-        try await withServer { store, base in
+    @Test(
+        "health needs no credential; whoami answers for a valid token, and one problem for any other",
+        arguments: ServerBackend.allCases)
+    func authentication(_ backend: ServerBackend) async throws {
+        try await withServer(on: backend) { store, base in
             let health = try await request(base.appending(path: "health"))
             #expect(health.status == 200 && health.body["status"] as? String == "ok")
 
@@ -48,9 +50,11 @@ struct ServerTests {
 struct APITests {
     static let administrator = AccessContext(actor: "test-admin", role: .administrator)
 
-    @Test("subjects, cubes, memories and search over HTTP, for the credential's tenant and purpose only")
-    func memoryFlow() async throws {
-        try await withServer { store, base in
+    @Test(
+        "subjects, cubes, memories and search over HTTP, for the credential's tenant and purpose only",
+        arguments: ServerBackend.allCases)
+    func memoryFlow(_ backend: ServerBackend) async throws {
+        try await withServer(on: backend) { store, base in
             for tenant in ["acme", "globex"] {
                 try await store.createTenant(TenantID(tenant), policy: "default", as: Self.administrator)
             }
@@ -129,9 +133,11 @@ struct APITests {
 
 @Suite("HTTP API: erasure")
 struct ErasureAPITests {
-    @Test("the officer files, runs and follows an erasure over HTTP; the receipt verifies; others are refused")
-    func erasure() async throws {
-        try await withServer { store, base in
+    @Test(
+        "the officer files, runs and follows an erasure over HTTP; the receipt verifies; others are refused",
+        arguments: ServerBackend.allCases)
+    func erasure(_ backend: ServerBackend) async throws {
+        try await withServer(on: backend) { store, base in
             let administrator = AccessContext(actor: "test-admin", role: .administrator)
             try await store.createTenant(TenantID("acme"), policy: "default", as: administrator)
             let app = try await store.createCredential(
@@ -192,9 +198,11 @@ struct ErasureAPITests {
 struct ServerLimitsTests {
     static let administrator = AccessContext(actor: "test-admin", role: .administrator)
 
-    @Test("a body over the limit is 413 before it is read; a request past its deadline is 503 request_timeout")
-    func limits() async throws {
-        try await withServer(configuration: .init(maximumBodyBytes: 1_024)) { store, base in
+    @Test(
+        "a body over the limit is 413 before it is read; a request past its deadline is 503 request_timeout",
+        arguments: ServerBackend.allCases)
+    func limits(_ backend: ServerBackend) async throws {
+        try await withServer(on: backend, configuration: .init(maximumBodyBytes: 1_024)) { store, base in
             try await store.createTenant(TenantID("acme"), policy: "default", as: Self.administrator)
             let app = try await store.createCredential(
                 NewCredential(tenant: TenantID("acme"), role: .application), as: Self.administrator
@@ -210,7 +218,7 @@ struct ServerLimitsTests {
             #expect(small.status == 200)
         }
         // A client that sends its head and part of its body, then stalls, is answered when the deadline passes.
-        try await withServer(configuration: .init(requestTimeout: .milliseconds(200))) { _, base in
+        try await withServer(on: backend, configuration: .init(requestTimeout: .milliseconds(200))) { _, base in
             let port = try #require(base.port)
             let started = ContinuousClock.now
             let channel = try await ClientBootstrap(group: .singletonMultiThreadedEventLoopGroup)
@@ -236,11 +244,13 @@ struct ServerLimitsTests {
         }
     }
 
-    @Test("an expired credential is refused like an unknown one; a tenant's administrator manages its own only")
-    func credentialScope() async throws {
+    @Test(
+        "an expired credential is refused like an unknown one; a tenant's administrator manages its own only",
+        arguments: ServerBackend.allCases)
+    func credentialScope(_ backend: ServerBackend) async throws {
         // The store's clock, moved by the test: expiry does not depend on how fast a loaded machine answers.
         let clock = Mutex(Date())
-        try await withServer(now: { clock.withLock { $0 } }) { store, base in
+        try await withServer(on: backend, now: { clock.withLock { $0 } }) { store, base in
             for tenant in ["acme", "globex"] {
                 try await store.createTenant(TenantID(tenant), policy: "default", as: Self.administrator)
             }
@@ -305,9 +315,11 @@ struct ServerLimitsTests {
         }
     }
 
-    @Test("past its requests per second or its storage quota a tenant is answered 429 with Retry-After")
-    func quotas() async throws {
-        try await withServer { store, base in
+    @Test(
+        "past its requests per second or its storage quota a tenant is answered 429 with Retry-After",
+        arguments: ServerBackend.allCases)
+    func quotas(_ backend: ServerBackend) async throws {
+        try await withServer(on: backend) { store, base in
             for tenant in ["acme", "globex"] {
                 try await store.createTenant(TenantID(tenant), policy: "default", as: Self.administrator)
             }
@@ -376,9 +388,11 @@ struct ServerLimitsTests {
         }
     }
 
-    @Test("readiness reports the store; /metrics counts requests by route template and status, never ids")
-    func readinessAndMetrics() async throws {
-        try await withServer { store, base in
+    @Test(
+        "readiness reports the store; /metrics counts requests by route template and status, never ids",
+        arguments: ServerBackend.allCases)
+    func readinessAndMetrics(_ backend: ServerBackend) async throws {
+        try await withServer(on: backend) { store, base in
             try await store.createTenant(TenantID("acme"), policy: "default", as: Self.administrator)
             let ready = try await request(base.appending(path: "ready"))
             #expect(
@@ -405,9 +419,11 @@ struct ServerLimitsTests {
 struct FuzzRegressionTests {
     static let administrator = AccessContext(actor: "test-admin", role: .administrator)
 
-    @Test("a subject that does not exist is 404 for holds, restrictions, erasure and audit filters, never a 500")
-    func unknownSubject() async throws {
-        try await withServer { store, base in
+    @Test(
+        "a subject that does not exist is 404 for holds, restrictions, erasure and audit filters, never a 500",
+        arguments: ServerBackend.allCases)
+    func unknownSubject(_ backend: ServerBackend) async throws {
+        try await withServer(on: backend) { store, base in
             try await store.createTenant(TenantID("acme"), policy: "default", as: Self.administrator)
             let officer = try await store.createCredential(
                 NewCredential(tenant: TenantID("acme"), role: .dataProtectionOfficer), as: Self.administrator
@@ -433,9 +449,11 @@ struct FuzzRegressionTests {
         }
     }
 
-    @Test("retiring a key version that does not exist is 404, and the primary one 409 key_in_use, never a 500")
-    func keyRetirement() async throws {
-        try await withServer { store, base in
+    @Test(
+        "retiring a key version that does not exist is 404, and the primary one 409 key_in_use, never a 500",
+        arguments: ServerBackend.allCases)
+    func keyRetirement(_ backend: ServerBackend) async throws {
+        try await withServer(on: backend) { store, base in
             try await store.createTenant(TenantID("acme"), policy: "default", as: Self.administrator)
             let administrator = try await store.createCredential(
                 NewCredential(tenant: nil, role: .administrator), as: Self.administrator

@@ -12,9 +12,10 @@ import Testing
 @Suite("HTTP API: the whole flow")
 struct WholeFlowTests {
     @Test(
-        "tenant and credentials, two subjects, search with and without consent, withdrawal, erasure, audit and receipt")
-    func wholeFlow() async throws {
-        try await withServer { store, base in
+        "tenant and credentials, two subjects, search with and without consent, withdrawal, erasure, audit and receipt",
+        arguments: ServerBackend.allCases)
+    func wholeFlow(_ backend: ServerBackend) async throws {
+        try await withServer(on: backend) { store, base in
             let api = { (path: String) in URL(string: path, relativeTo: base)! }
             // What `memvault serve` prints on first start.
             let root = try await store.createCredential(
