@@ -106,6 +106,8 @@ let package = Package(
             name: "MemVaultPostgresTestSupport",
             dependencies: ["MemVaultPostgres", "MemVault", "MemVaultCrypto"]
         ),
+        // What the forensic tests of both backends look for in files: a subject's artefacts and plaintext markers.
+        .target(name: "MemVaultTestSupport"),
         // System OpenBLAS (cblas). Only MemVaultEmbedding imports it.
         .systemLibrary(
             name: "COpenBLAS",
@@ -216,11 +218,12 @@ let package = Package(
             name: "MemVaultTests",
             dependencies: [
                 "MemVault", "MemVaultSQLite", "MemVaultCrypto", "MemVaultPolicy", "MemVaultAudit",
-                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+                "MemVaultTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ]
         ),
-        // What every storage backend must pass, parameterised over the backends (SQLite today).
+        // What every storage backend must pass, parameterised over the backends (SQLite and PostgreSQL).
         .testTarget(
             name: "MemVaultStorageConformanceTests",
             dependencies: [
@@ -232,8 +235,9 @@ let package = Package(
         .testTarget(
             name: "MemVaultPostgresTests",
             dependencies: [
-                "MemVaultPostgres", "MemVaultPostgresTestSupport", "MemVault", "MemVaultAudit", "MemVaultCrypto",
-                .product(name: "Logging", package: "swift-log"), .product(name: "PostgresNIO", package: "postgres-nio"),
+                "MemVaultPostgres", "MemVaultPostgresTestSupport", "MemVaultTestSupport", "MemVault", "MemVaultAudit",
+                "MemVaultCrypto", "MemVaultPolicy", .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .testTarget(

@@ -101,7 +101,8 @@ public final class PostgresKeyStorage: KeyStorage {
                 )
                 """,
                 "CREATE INDEX data_keys_by_wrapping_key ON data_keys (tenant_id, wrapped_by)",
-            ])
+            ]
+                + UnsampledColumns.statements(["tenant_keys": ["wrapped_key"], "data_keys": ["owner", "wrapped_key"]]))
     ]
 }
 

@@ -183,8 +183,25 @@ enum PostgresTenantSchema {
                     seal BYTEA NOT NULL
                 )
                 """,
-            ] + PostgresAuditLogSchema.tables + searchTables + vectorTables + counters)
+            ] + PostgresAuditLogSchema.tables + searchTables + vectorTables + counters + unsampled)
     ]
+
+    /// Every column that holds a subject's identifiers, sealed content or blind terms (`UnsampledColumns`).
+    static let unsampled = UnsampledColumns.statements([
+        "subjects": ["subject_id", "pseudonym", "external_id"],
+        "cubes": ["subject_id", "metadata"],
+        "memories": ["subject_id", "payload"],
+        "memory_history": ["subject_id", "payload"],
+        "consents": ["subject_id", "seal"],
+        "consent_history": ["subject_id", "evidence", "seal"],
+        "legal_holds": ["target_id", "reason", "seal"],
+        "restrictions": ["subject_id", "seal"],
+        "erasure_requests": ["subject_id", "document", "receipt", "seal"],
+        "search_documents": ["terms", "labels"],
+        "search_postings": ["term"],
+        "memory_vectors": ["vector"],
+        "audit_log": ["entry"],
+    ])
 
     /// Search (docs/search.md, docs/postgres.md): each indexed memory's blind terms (sorted) and labels, numbered
     /// in the order indexed (`doc`, which breaks ties), and one posting per distinct term with its frequency, from

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import MemVaultAudit
 import MemVaultPolicy
+import MemVaultTestSupport
 import Testing
 
 @testable import MemVault

@@ -2,6 +2,7 @@ import Foundation
 import MemVault
 import MemVaultCrypto
 import MemVaultSQLite
+import MemVaultTestSupport
 import Testing
 
 @Suite("Installation and data folder")

@@ -3,6 +3,7 @@ import GRDB
 import MemVault
 import MemVaultCrypto
 import MemVaultSQLite
+import MemVaultTestSupport
 import Testing
 
 @Suite("Key hierarchy")

@@ -2,6 +2,7 @@ import Foundation
 import MemVault
 import MemVaultPolicy
 import MemVaultSQLite
+import MemVaultTestSupport
 import Testing
 
 @Suite("Nothing personal at rest")

@@ -3,6 +3,7 @@ import GRDB
 import InMemoryLogging
 import Logging
 import MemVaultPolicy
+import MemVaultTestSupport
 import Testing
 
 @testable import MemVault

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import MemVault
+import MemVaultTestSupport
 import Testing
 
 /// What a deletion leaves in the files: the exact bytes of a deleted memory's ciphertext, embedding and blind terms,

@@ -2,10 +2,14 @@ import Foundation
 
 /// Looks for a marker string in bytes in every encoding an accidental leak might use: UTF-8, UTF-16 (both byte
 /// orders), hex (both cases) and base64.
-struct MarkerScanner {
-    let markers: [String]
+package struct MarkerScanner {
+    package let markers: [String]
 
-    func forms(of marker: String) -> [[UInt8]] {
+    package init(markers: [String]) {
+        self.markers = markers
+    }
+
+    package func forms(of marker: String) -> [[UInt8]] {
         let utf8 = Array(marker.utf8)
         let hex = utf8.map { String(format: "%02x", $0) }.joined()
         return [
@@ -20,7 +24,7 @@ struct MarkerScanner {
     }
 
     /// Every (marker, where) pair found.
-    func scan(_ files: [String: [UInt8]]) -> [String] {
+    package func scan(_ files: [String: [UInt8]]) -> [String] {
         var found: [String] = []
         for (name, bytes) in files {
             for marker in markers where forms(of: marker).contains(where: { bytes.contains(subsequence: $0) }) {
