@@ -69,15 +69,20 @@ public final class PostgresInstallation: Sendable {
 }
 
 extension MemoryStore {
-    /// Opens the store of an installation on PostgreSQL. `threads`: connections this server keeps for units of
-    /// work and reads.
+    /// Opens the store of an installation on PostgreSQL. `threads`: connections this server keeps per PostgreSQL
+    /// server for units of work and reads.
+    /// `servers`: the PostgreSQL servers tenants are placed on (default: the installation's database alone).
     public static func open(
-        _ installation: PostgresInstallation, policies: PolicyRegistry, limits: StoreLimits = StoreLimits(),
-        threads: Int = 8, auditCheckpointInterval: UInt64 = 1_000,
+        _ installation: PostgresInstallation, servers: PostgresServers? = nil, policies: PolicyRegistry,
+        limits: StoreLimits = StoreLimits(), threads: Int = 8, auditCheckpointInterval: UInt64 = 1_000,
         logger: Logger = Logger(label: "memvault", factory: { _ in SwiftLogNoOpLogHandler() }),
         now: @escaping @Sendable () -> Date = { Date() }
     ) async throws -> MemoryStore {
-        let backend = try await PostgresBackend(url: installation.url, threads: threads, logger: logger)
+        let servers = try servers ?? PostgresServers(primary: installation.url)
+        guard servers.primary.description == installation.url.description else {
+            throw MemVaultError(.invalidArgument, "the primary PostgreSQL server must be the installation's database")
+        }
+        let backend = try await PostgresBackend(servers: servers, threads: threads, logger: logger)
         do {
             return try await open(
                 keys: installation.keys, backend: backend, policies: policies, limits: limits,

@@ -14,6 +14,7 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
     case setTenantPolicy = "tenant set-policy"
     case setTenantQuotas = "tenant set-quotas"
     case deleteTenant = "tenant delete"
+    case moveTenant = "tenant move"
     case readKeyStatus = "keys status"
     case createCredential = "credential create"
     case listCredentials = "credential list"
@@ -94,7 +95,8 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
 
     public var authority: Authority {
         switch self {
-        case .createTenant, .setTenantPolicy, .setTenantQuotas, .deleteTenant, .createCredential, .revokeCredential:
+        case .createTenant, .setTenantPolicy, .setTenantQuotas, .deleteTenant, .moveTenant, .createCredential,
+            .revokeCredential:
             .roles([.administrator])
         case .listCredentials: .roles([.administrator, .auditor])
         case .listTenants, .readKeyStatus: .roles(Self.auditRoles)
@@ -126,9 +128,8 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
     /// operations take none.
     public var needsPurpose: Bool {
         switch self {
-        case .createTenant, .listTenants, .setTenantPolicy, .setTenantQuotas, .deleteTenant, .readKeyStatus,
-            .createCredential,
-            .listCredentials, .revokeCredential, .rotateTenantKey,
+        case .createTenant, .listTenants, .setTenantPolicy, .setTenantQuotas, .deleteTenant, .moveTenant,
+            .readKeyStatus, .createCredential, .listCredentials, .revokeCredential, .rotateTenantKey,
             .rewrapDataKeys, .retireTenantKey, .readAuditLog, .verifyAuditLog, .proveAuditLog, .signAuditCheckpoint,
             .readVerifierKey, .sweepRetention, .restrictProcessing, .liftRestriction, .listRestrictions,
             .requestErasure, .extendErasure, .readErasure, .trustPublisher, .signModule, .uninstallModule,
@@ -141,9 +142,8 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
     /// Operations on the installation rather than one tenant's records.
     public var isInstallationOperation: Bool {
         switch self {
-        case .createTenant, .listTenants, .setTenantPolicy, .setTenantQuotas, .deleteTenant, .readKeyStatus,
-            .createCredential,
-            .listCredentials, .revokeCredential:
+        case .createTenant, .listTenants, .setTenantPolicy, .setTenantQuotas, .deleteTenant, .moveTenant,
+            .readKeyStatus, .createCredential, .listCredentials, .revokeCredential:
             true
         default: false
         }
@@ -151,7 +151,7 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
 
     public var auditAction: AuditAction {
         switch self {
-        case .createTenant, .listTenants, .setTenantPolicy, .setTenantQuotas, .deleteTenant: .tenant
+        case .createTenant, .listTenants, .setTenantPolicy, .setTenantQuotas, .deleteTenant, .moveTenant: .tenant
         case .createCredential, .listCredentials, .revokeCredential: .credential
         case .readKeyStatus, .rotateTenantKey, .rewrapDataKeys, .retireTenantKey: .key
         case .resolveSubject, .readSubject: .subject
@@ -181,6 +181,7 @@ public enum StoreOperation: String, CaseIterable, Sendable, Comparable {
         case .setTenantPolicy: "change a tenant's policy"
         case .setTenantQuotas: "change a tenant's quotas"
         case .deleteTenant: "delete tenants"
+        case .moveTenant: "move tenants between database servers"
         case .readKeyStatus: "read the key status"
         case .createCredential: "create credentials"
         case .listCredentials: "list credentials"

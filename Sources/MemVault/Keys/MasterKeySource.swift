@@ -50,7 +50,9 @@ public enum MasterKeySource: Sendable, Equatable {
                 ?? Self.defaultKeyFile(
                     installationID: KeyHierarchy.reserveInstallationID(in: storage), environment: environment
                 ).path
-            try PrivateFolder.prepare(URL(filePath: keyFile).deletingLastPathComponent())
+            // The default key folder is MemVault's own; a folder named by the operator is theirs (the file is 0600).
+            try PrivateFolder.prepare(
+                URL(filePath: keyFile).deletingLastPathComponent(), tightenExisting: explicit == nil)
             return (try KeyFileMasterKeyProvider.create(at: keyFile), keyFile, keyFile)
         case .environment(let variable, let environment):
             return (

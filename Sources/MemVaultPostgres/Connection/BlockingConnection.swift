@@ -60,4 +60,10 @@ final class BlockingConnection: Sendable {
     func close() {
         try? connection.close().wait()
     }
+
+    /// A connection dropped unclosed (its owner was never closed, e.g. after an error) is closed here, where
+    /// waiting is allowed; on an event loop the driver closes it with its channel.
+    deinit {
+        if !connection.isClosed, !connection.eventLoop.inEventLoop { try? connection.close().wait() }
+    }
 }

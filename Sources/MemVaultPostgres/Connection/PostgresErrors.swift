@@ -14,6 +14,9 @@ enum PostgresErrors {
         case "23503"?: return MemVaultError(.notFound, "\(what): a record it refers to does not exist")
         case "40001"?, "40P01"?:
             return MemVaultError(.unavailable, "\(what): PostgreSQL aborted a conflicting transaction; try again")
+        case "42P01"?, "3F000"?:
+            // The tenant's schema is gone from this server: moved to another (`PostgresTenantStorage` looks again).
+            return MemVaultError(.unavailable, "\(what): the tenant's tables are not on this PostgreSQL server")
         case let state?: return MemVaultError(.storage, "\(what) failed on PostgreSQL (SQLSTATE \(state))")
         case nil: return MemVaultError(.unavailable, "\(what): \(describe(error))")
         }

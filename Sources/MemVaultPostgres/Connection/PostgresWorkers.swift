@@ -81,6 +81,14 @@ final class PostgresWorkers: Sendable {
         }
     }
 
+    /// `body` with one of this pool's connections on the calling thread, which must be allowed to block (another
+    /// pool's thread, never an event loop): for work that holds two servers at once (a tenant's move).
+    func withConnection<T>(_ body: (BlockingConnection) throws -> T) throws -> T {
+        let connection = try checkOut()
+        defer { checkIn(connection) }
+        return try body(connection)
+    }
+
     private func checkOut() throws -> BlockingConnection {
         if let connection = idle.withLock({ $0.popLast() }), !connection.isClosed { return connection }
         let id = opened.wrappingAdd(1, ordering: .relaxed).newValue

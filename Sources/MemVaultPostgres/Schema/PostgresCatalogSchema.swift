@@ -37,7 +37,8 @@ enum PostgresCatalogSchema {
                 "CREATE INDEX credentials_by_tenant ON credentials (tenant_id, credential_id)",
             ] + PostgresAuditLogSchema.tables),
         // Tenant placement: which PostgreSQL server holds each tenant's schema (docs/postgres.md). The servers are
-        // named by the operator; the catalog's own server is "primary".
+        // named by the operator; the catalog's own server is "primary". `moving_to`: a move under way;
+        // `left_behind`: a moved tenant's old copy not yet removed (a move run again removes it).
         PostgresMigration(
             name: "v2: tenant placement",
             statements: [
@@ -46,7 +47,8 @@ enum PostgresCatalogSchema {
                     tenant_id TEXT PRIMARY KEY,
                     server TEXT NOT NULL,
                     schema_name TEXT NOT NULL UNIQUE,
-                    moving_to TEXT
+                    moving_to TEXT,
+                    left_behind TEXT
                 )
                 """
             ]),

@@ -8,7 +8,7 @@ struct TenantCommand: AsyncParsableCommand {
         abstract: "Manage tenants: the organisations whose users' memories MemVault hosts.",
         discussion: "These commands act as --role administrator unless told otherwise; each is recorded in the "
             + "installation's audit log (`memvault audit log --installation`).",
-        subcommands: [Create.self, List.self, SetPolicy.self, SetQuotas.self, Delete.self]
+        subcommands: [Create.self, List.self, SetPolicy.self, SetQuotas.self, Delete.self, Servers.self, Move.self]
     )
 
     struct Result: Encodable {
@@ -127,6 +127,65 @@ struct TenantCommand: AsyncParsableCommand {
                 return Result(tenant: tenant.rawValue)
             } text: {
                 "Deleted tenant \($0.tenant): keys destroyed, database removed."
+            }
+        }
+    }
+
+    struct Servers: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the database servers tenants are placed on, with how many tenants each holds.",
+            discussion: "On PostgreSQL: `primary` (--postgres) and each --postgres-server NAME=URL; new tenants go to "
+                + "the one holding the fewest. A data folder has none to list.")
+
+        @OptionGroup var options: InstallationOptions
+
+        struct Listing: Encodable {
+            let servers: [ServerLoad]
+        }
+
+        func run() async throws {
+            try await options.run {
+                try options.refuseServer("tenant servers")
+                let context = options.access.context(defaultRole: .administrator, purpose: nil)
+                return Listing(servers: try await options.store.withStore { try await $0.servers(as: context) })
+            } text: { listing in
+                listing.servers.isEmpty
+                    ? "This installation keeps every tenant in its data folder."
+                    : listing.servers.map { "\($0.name)  \($0.tenants) tenant\($0.tenants == 1 ? "" : "s")" }
+                        .joined(separator: "\n")
+            }
+        }
+    }
+
+    struct Move: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move a tenant to another PostgreSQL server; its writes pause while it is copied.",
+            discussion:
+                "Copies every table from one snapshot while the tenant's writers wait (reads go on), checks each "
+                + "table's copy against the original, switches the catalog and removes the old copy; then the tenant's "
+                + "audit log must verify on the new server. Run it again to finish an interrupted move. Example: "
+                + "memvault tenant move acme --to b --postgres-server b=postgres://memvault@db-b/memvault")
+
+        @OptionGroup var options: InstallationOptions
+        @Argument(help: "The tenant id.") var tenant: String
+        @Option(help: "The server to move it to: a name given with --postgres-server (or primary).") var to: String
+
+        func run() async throws {
+            try await options.run {
+                try options.refuseServer("tenant move")
+                let tenant = try TenantID(tenant)
+                let context = options.access.context(defaultRole: .administrator, purpose: nil)
+                return try await options.store.withStore { store in
+                    try await store.moveTenant(tenant, to: to, as: context) { step in
+                        Progress.report(
+                            "copied \(step.table): \(step.rows) rows (\(step.tablesDone) of \(step.tables) tables)")
+                    }
+                }
+            } text: { move in
+                let report = move.report
+                return "Moved tenant \(report.tenant) from \(report.from) to \(report.to): \(report.rows) rows in "
+                    + "\(report.tables) tables; writes paused \(Int(report.pauseMilliseconds.rounded())) ms of "
+                    + "\(Int(report.totalMilliseconds.rounded())) ms; audit log verified (\(move.auditEntries) entries)"
             }
         }
     }

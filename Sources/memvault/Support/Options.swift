@@ -21,6 +21,14 @@ struct FolderOptions: ParsableArguments {
     var postgres: String?
 
     @Option(
+        name: .customLong("postgres-server"),
+        help: ArgumentHelp(
+            "Another PostgreSQL server tenants can be placed on, as NAME=URL; repeat for each (default: "
+                + "$MEMVAULT_POSTGRES_SERVERS, space-separated). Every MemVault server is given the same ones.",
+            valueName: "name=url"))
+    var postgresServers: [String] = []
+
+    @Option(
         name: .customLong("key-file"),
         help: ArgumentHelp(
             "The master key file (default: MEMVAULT_MASTER_KEY if set, else a file named after the installation in "
@@ -51,6 +59,16 @@ struct FolderOptions: ParsableArguments {
             else { return nil }
             return try PostgresURL(text)
         }
+    }
+
+    /// The PostgreSQL servers tenants are placed on: the `--postgres` database (`primary`) and the named others.
+    func postgresServers(primary: PostgresURL) throws -> PostgresServers {
+        let entries =
+            postgresServers.isEmpty
+            ? (ProcessInfo.processInfo.environment["MEMVAULT_POSTGRES_SERVERS"] ?? "").split(separator: " ")
+                .map(String.init)
+            : postgresServers
+        return try PostgresServers(primary: primary, entries: entries)
     }
 
     func openInstallation() throws -> Installation {
@@ -155,9 +173,11 @@ struct StoreOptions: ParsableArguments {
     /// installation after the store.
     private func openStore() async throws -> (MemoryStore, () throws -> Void) {
         if let url = try folder.postgresURL {
+            let servers = try folder.postgresServers(primary: url)
             let installation = try PostgresInstallation.open(url: url, masterKey: folder.masterKeySource)
             do {
-                let store = try await MemoryStore.open(installation, policies: policyRegistry, logger: logger)
+                let store = try await MemoryStore.open(
+                    installation, servers: servers, policies: policyRegistry, logger: logger)
                 return (store, installation.close)
             } catch {
                 installation.close()
@@ -337,6 +357,13 @@ struct InstallationOptions: ParsableArguments {
     ) async throws -> T {
         try await serverOptions.withInstallation(
             store: store, access: access, context: access.context(defaultRole: defaultRole, purpose: purpose), body)
+    }
+
+    /// Refuses a server (`--server`, `MEMVAULT_SERVER`): `command` acts on the database servers themselves.
+    func refuseServer(_ command: String) throws {
+        if try serverOptions.client(purpose: nil) != nil {
+            throw ValidationError("`memvault \(command)` works on the database with --postgres, not through a server")
+        }
     }
 
     func run<Result: Encodable>(_ body: () async throws -> Result, text: (Result) -> String) async throws {

@@ -87,7 +87,9 @@ struct RoleMatrixTests {
             let outcome = await Outcome.of { try await world.run(operation, as: context) }
             let entries = try await world.entries(recordedFor: operation, actor: context.actor)
             if expected == .permit {
-                #expect(outcome == .completed, "\(operation) as \(role): \(outcome)")
+                // A data folder has no other server to move a tenant to: permitted and recorded, then refused.
+                let completion: Outcome = operation == .moveTenant ? .failed(.invalidArgument) : .completed
+                #expect(outcome == completion, "\(operation) as \(role): \(outcome)")
                 #expect(entries.last?.effect == .permit, "\(operation) as \(role): \(entries)")
             } else {
                 #expect(outcome == .failed(.denied), "\(operation) as \(role): \(outcome)")
@@ -187,6 +189,7 @@ struct MatrixWorld {
         case .setTenantQuotas:
             try await store.setQuotas(TenantQuotas(maximumMemories: 10_000), for: acme, as: context)
         case .deleteTenant: try await store.deleteTenant(acme, as: context)
+        case .moveTenant: _ = try await store.moveTenant(acme, to: "primary", as: context)
         case .readKeyStatus: _ = try await store.keyStatus(as: context)
         case .createCredential:
             _ = try await store.createCredential(NewCredential(tenant: acme, role: .auditor), as: context)
