@@ -35,9 +35,13 @@ struct BenchCommand: AsyncParsableCommand {
     var loadMemories = 10_000
     @Option(name: .customLong("load-seconds"), help: "Seconds wrk drives each operation.") var loadSeconds = 10
     @Option(name: .customLong("load-connections"), help: "Connections wrk keeps open.") var loadConnections = 64
+    @Option(name: .customLong("scale-tenants"), help: "Tenants in the PostgreSQL scale-out scenario.")
+    var scaleTenants = 10
+    @Option(name: .customLong("move-memories"), help: "Memories of the tenant the scale-out scenario moves.")
+    var moveMemories = 10_000
     @Option(
         help: ArgumentHelp(
-            "A PostgreSQL server for the backend scenario (a database of its own is made; default: a throwaway local "
+            "A PostgreSQL server for the PostgreSQL scenarios (databases of their own are made; default: a throwaway local "
                 + "cluster, scripts/postgres).", valueName: "url"))
     var postgres: String?
     @Option(help: ArgumentHelp("The folder holding all-MiniLM-L6-v2/ (./scripts/fetch-model).", valueName: "folder"))
@@ -87,6 +91,9 @@ struct BenchCommand: AsyncParsableCommand {
             ServerLoadScenario(
                 policies: URL(filePath: policies), tenants: loadTenants, memories: loadMemories, seconds: loadSeconds,
                 connections: loadConnections),
+            ScaleOutScenario(
+                policies: URL(filePath: policies), tenants: scaleTenants, memories: 1_000, seconds: loadSeconds,
+                connections: loadConnections, moveMemories: moveMemories, postgres: postgres),
         ]
         var report = Report()
         for scenario in scenarios where only.map({ scenario.name.localizedCaseInsensitiveContains($0) }) ?? true {

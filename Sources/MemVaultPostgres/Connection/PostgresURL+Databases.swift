@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import MemVault
 import PostgresNIO
@@ -27,5 +28,18 @@ extension PostgresURL {
         }
         await workers.shutdown()
         return with(database: name)
+    }
+
+    /// The server's data directory if it is on this machine and this role may read the setting (a superuser's, as
+    /// in a throwaway cluster): where the benchmark finds PostgreSQL's processes; nil otherwise.
+    package func dataDirectory() async throws -> String? {
+        let workers = PostgresWorkers(url: self, threads: 1, logger: Logger(label: "memvault.postgres"))
+        let directory = try? await workers.run { connection in
+            try connection.rows("SELECT current_setting('data_directory') AS folder", "reading the data directory")
+                .first.map { try Columns($0.makeRandomAccess(), what: "data directory")["folder", as: String.self] }
+        }
+        await workers.shutdown()
+        guard let found = directory ?? nil, FileManager.default.fileExists(atPath: found) else { return nil }
+        return found
     }
 }

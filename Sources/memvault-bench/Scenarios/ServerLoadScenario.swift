@@ -50,7 +50,7 @@ struct ServerLoadScenario: Scenario {
             masterKey: .keyFile(path: folder.appending(path: "master.key").path))
         let store = try await MemoryStore.open(installation, policies: PolicyRegistry(folder: policies))
         let started = ContinuousClock.now
-        let data = try await populate(store)
+        let data = try await Self.populate(store, tenants: tenants, memories: memories)
         print("   populated \(tenants) tenants × \(memories) memories in \((ContinuousClock.now - started).seconds) s")
 
         let logger = Logger(label: "memvault-bench", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -69,8 +69,10 @@ struct ServerLoadScenario: Scenario {
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw ScenarioFailure("the server did not start") }
             var loads: [String: Load] = [:]
-            for (label, script) in try scripts(data, folder: folder) {
-                let load = try await measure(wrk: wrk, script: script, base: "http://127.0.0.1:\(port)")
+            for (label, script) in try Self.scripts(data, folder: folder) {
+                let load = try await Self.measure(
+                    wrk: wrk, script: script, base: "http://127.0.0.1:\(port)", connections: connections,
+                    seconds: seconds)
                 print("   \(label): \(String(format: "%.0f", load.requestsPerSecond)) req/s, \(load.errors) errors")
                 loads[label] = load
             }
@@ -126,7 +128,8 @@ struct ServerLoadScenario: Scenario {
 
     // MARK: - Setup
 
-    private func populate(_ store: MemoryStore) async throws -> [TenantData] {
+    /// `tenants` tenants, each with a subject holding `memories` memories and an application credential.
+    static func populate(_ store: MemoryStore, tenants: Int, memories: Int) async throws -> [TenantData] {
         let administrator = AccessContext(actor: "bench-admin", role: .administrator)
         var data: [TenantData] = []
         var corpus = SyntheticText(seed: 12)
@@ -157,7 +160,7 @@ struct ServerLoadScenario: Scenario {
     }
 
     /// A wrk script per operation: every request built in advance (wrk.format), one tenant after another.
-    private func scripts(_ data: [TenantData], folder: URL) throws -> [(String, URL)] {
+    static func scripts(_ data: [TenantData], folder: URL) throws -> [(String, URL)] {
         var corpus = SyntheticText(seed: 99)
         func headers(_ tenant: TenantData, json: Bool) -> String {
             "{[\"Authorization\"] = \"Bearer \(tenant.token)\", [\"MemVault-Purpose\"] = \"service-delivery\""
@@ -214,11 +217,13 @@ struct ServerLoadScenario: Scenario {
     }
 
     /// Runs wrk without holding a thread of the cooperative pool, which the server's handlers need.
-    private func measure(wrk: String, script: URL, base: String) async throws -> Load {
+    static func measure(
+        wrk: String, script: URL, base: String, connections: Int, threads: Int = 2, seconds: Int
+    ) async throws -> Load {
         let process = Process()
         process.executableURL = URL(filePath: wrk)
         process.arguments = [
-            "-t", "2", "-c", "\(connections)", "-d", "\(seconds)s", "--timeout", "5s", "-s", script.path, base,
+            "-t", "\(threads)", "-c", "\(connections)", "-d", "\(seconds)s", "--timeout", "5s", "-s", script.path, base,
         ]
         let output = Pipe()
         process.standardOutput = output
@@ -237,7 +242,7 @@ struct ServerLoadScenario: Scenario {
         return try JSONDecoder().decode(Load.self, from: Data(line.utf8))
     }
 
-    private static func which(_ tool: String) -> String? {
+    static func which(_ tool: String) -> String? {
         for directory in ["/usr/bin", "/usr/local/bin"]
         where FileManager.default.isExecutableFile(
             atPath: "\(directory)/\(tool)")
