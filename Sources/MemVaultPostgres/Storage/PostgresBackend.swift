@@ -106,12 +106,7 @@ public final class PostgresBackend: StorageBackend, TenantPlacement {
     /// Where the tenant's schema is now, brought to this build's latest migration.
     private func locate(_ tenant: TenantID) async throws -> PostgresTenantStorage.Location {
         let placement = try await placement(of: tenant)
-        guard let workers = pools[placement.server] else {
-            throw MemVaultError(
-                .unavailable,
-                "tenant '\(tenant)' is on the PostgreSQL server '\(placement.server)', which this MemVault server was "
-                    + "not given (--postgres-server \(placement.server)=URL)")
-        }
+        let workers = try pool(placement.server, holding: tenant)
         try await workers.run {
             try PostgresMigrator.migrate($0, schema: placement.schema, migrations: PostgresTenantSchema.migrations)
         }
@@ -142,12 +137,7 @@ public final class PostgresBackend: StorageBackend, TenantPlacement {
             return
         }
         for server in Set([placement.server, placement.movingTo, placement.leftBehind].compactMap { $0 }) {
-            guard let workers = pools[server] else {
-                throw MemVaultError(
-                    .unavailable,
-                    "tenant '\(tenant)' has storage on the PostgreSQL server '\(server)', which this "
-                        + "MemVault server was not given (--postgres-server \(server)=URL)")
-            }
+            let workers = try pool(server, holding: tenant)
             try await workers.run { connection in
                 try connection.execute(
                     PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(SQLName.quoted(placement.schema)) CASCADE"),
@@ -199,12 +189,7 @@ public final class PostgresBackend: StorageBackend, TenantPlacement {
             throw MemVaultError(
                 .conflict, "tenant '\(tenant)' has an unfinished move to '\(unfinished)': run that move again first")
         }
-        guard let source = pools[placement.server] else {
-            throw MemVaultError(
-                .unavailable,
-                "tenant '\(tenant)' is on the PostgreSQL server '\(placement.server)', which this "
-                    + "MemVault server was not given (--postgres-server \(placement.server)=URL)")
-        }
+        let source = try pool(placement.server, holding: tenant)
         let report = try await PostgresTenantMove(
             tenant: tenant, placement: placement, target: target, source: source, destination: destination,
             catalog: primary, progress: progress
@@ -219,14 +204,21 @@ public final class PostgresBackend: StorageBackend, TenantPlacement {
         return report
     }
 
-    /// The old copy a move could not remove when it switched (a later move removes it first).
-    private func removeLeftBehind(_ tenant: TenantID, schema: String, on server: String) async throws {
+    /// The connections to `server`, which holds some of `tenant`'s storage; `unavailable` if this process was not
+    /// given it (never an empty tenant in its place).
+    private func pool(_ server: String, holding tenant: TenantID) throws -> PostgresWorkers {
         guard let workers = pools[server] else {
             throw MemVaultError(
                 .unavailable,
-                "tenant '\(tenant)''s old copy is on the PostgreSQL server '\(server)', which this "
-                    + "MemVault server was not given (--postgres-server \(server)=URL)")
+                "tenant '\(tenant)' has storage on the PostgreSQL server '\(server)', which this MemVault server was "
+                    + "not given (--postgres-server \(server)=URL)")
         }
+        return workers
+    }
+
+    /// The old copy a move could not remove when it switched (a later move removes it first).
+    private func removeLeftBehind(_ tenant: TenantID, schema: String, on server: String) async throws {
+        let workers = try pool(server, holding: tenant)
         try await workers.run { connection in
             try connection.execute(
                 PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(SQLName.quoted(schema)) CASCADE"),
