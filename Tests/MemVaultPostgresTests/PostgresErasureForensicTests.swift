@@ -236,8 +236,25 @@ struct PostgresErasureForensicTests {
         let erasing = officer
         let deadBefore = try await database.deadTuples()
         let beforeErasure = try await database.walPosition()
+        // A reader whose snapshot predates the erasure (a report, a backup) is still open when the erasure cleans
+        // the files: the clean-up must wait for it, or the rows it can still see are copied into the new files.
+        let reader = PostgresWorkers(url: url, threads: 1, logger: Logger(label: "forensic reader"))
+        let schema = database.schema
+        let report = Task {
+            try await reader.run { connection in
+                try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ", "a long report")
+                try connection.execute(
+                    PostgresQuery(unsafeSQL: "SELECT COUNT(*) FROM \(SQLName.quoted(schema)).memories"), "a long report"
+                )
+                try connection.execute("SELECT pg_sleep(2)", "a long report")
+                try connection.execute("COMMIT", "a long report")
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))
         let request = try await erasing.requestErasure(of: alice, requester: .dataSubject, ground: .consentWithdrawn)
         let done = try await erasing.runErasure(request.id)
+        try await report.value
+        await reader.shutdown()
         #expect(done.state == .completed && done.erasedTotal == 1_000)
         let afterErasure = try await database.walPosition()
 

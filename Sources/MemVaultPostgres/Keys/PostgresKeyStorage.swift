@@ -47,6 +47,9 @@ public final class PostgresKeyStorage: KeyStorage {
 
     /// Removed rows are dead tuples until vacuumed: VACUUM FULL rewrites the tables from the live rows only.
     public func purgeRemovedKeys() throws {
+        // Waited for between calls, not holding the shared connection: a transaction waited for may need it.
+        let horizon = try connection.run { try OlderSnapshots.horizon($0) }
+        try OlderSnapshots.awaitEnd { try connection.run { try OlderSnapshots.older(than: horizon, on: $0) } }
         try connection.run { connection in
             for table in ["data_keys", "tenant_keys", "tenants"] {
                 try connection.execute(

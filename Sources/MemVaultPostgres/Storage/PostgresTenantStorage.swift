@@ -108,6 +108,8 @@ final class PostgresTenantStorage: TenantStorage {
     private func purge(_ location: Location) async throws {
         let tables = Self.purgedTables.map { "\(SQLName.quoted(location.schema)).\($0)" }.joined(separator: ", ")
         try await location.workers.run { connection in
+            let horizon = try OlderSnapshots.horizon(connection)
+            try OlderSnapshots.awaitEnd { try OlderSnapshots.older(than: horizon, on: connection) }
             try connection.execute(PostgresQuery(unsafeSQL: "VACUUM FULL \(tables)"), "cleaning the tenant's tables")
         }
         logger.debug("purged deleted records from the tables", metadata: ["schema": "\(location.schema)"])
