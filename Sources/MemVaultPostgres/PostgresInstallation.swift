@@ -4,16 +4,24 @@ public import MemVault
 
 /// A MemVault installation on PostgreSQL: the key store (`memvault_keys`), the catalog and a schema per tenant in
 /// one database, and the master key, which stays with each server (a key file, or the environment): the database
-/// holds only keys wrapped under it. Every server of a deployment opens the same URL with the same master key.
+/// holds only keys wrapped under it. Every server of a deployment opens the same URL with the same master key. The
+/// key store may live in a database of its own (`keyStoreURL`), on a server whose WAL is not archived, so that the
+/// keys erasure destroys leave no copies in the data's WAL archives and backups (docs/postgres.md).
 public final class PostgresInstallation: Sendable {
     public let url: PostgresURL
+    /// The database holding the key store: `url`, unless given apart.
+    public let keyStoreURL: PostgresURL
     public let keys: KeyHierarchy
     /// Where the master key was read from (a file path, or an environment variable's name).
     public let masterKeyLocation: String
     private let keyStorage: PostgresKeyStorage
 
-    private init(url: PostgresURL, keys: KeyHierarchy, masterKeyLocation: String, keyStorage: PostgresKeyStorage) {
+    private init(
+        url: PostgresURL, keyStoreURL: PostgresURL, keys: KeyHierarchy, masterKeyLocation: String,
+        keyStorage: PostgresKeyStorage
+    ) {
         self.url = url
+        self.keyStoreURL = keyStoreURL
         self.keys = keys
         self.masterKeyLocation = masterKeyLocation
         self.keyStorage = keyStorage
@@ -22,17 +30,19 @@ public final class PostgresInstallation: Sendable {
     /// Creates the key store in the database and, unless the key comes from the environment, a new master key
     /// file (see `MasterKeySource`); `already_initialised` if the database has one.
     public static func initialise(
-        url: PostgresURL, masterKey source: MasterKeySource,
+        url: PostgresURL, keyStore: PostgresURL? = nil, masterKey source: MasterKeySource,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         configuration: KeyHierarchy.Configuration = .init()
     ) throws -> PostgresInstallation {
-        let storage = try PostgresKeyStorage(url: url)
+        let keyStore = keyStore ?? url
+        let storage = try PostgresKeyStorage(url: keyStore)
         var createdKeyFile: String?
         do {
             let (provider, location, created) = try source.newInstallation(in: storage, environment: environment)
             createdKeyFile = created
             let keys = try KeyHierarchy.create(in: storage, masterKeyProvider: provider, configuration: configuration)
-            return PostgresInstallation(url: url, keys: keys, masterKeyLocation: location, keyStorage: storage)
+            return PostgresInstallation(
+                url: url, keyStoreURL: keyStore, keys: keys, masterKeyLocation: location, keyStorage: storage)
         } catch {
             // A key file without its key store protects nothing.
             if let createdKeyFile { try? FileManager.default.removeItem(atPath: createdKeyFile) }
@@ -43,19 +53,23 @@ public final class PostgresInstallation: Sendable {
 
     /// Opens the installation in the database with its master key; another master key is refused.
     public static func open(
-        url: PostgresURL, masterKey source: MasterKeySource,
+        url: PostgresURL, keyStore: PostgresURL? = nil, masterKey source: MasterKeySource,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         configuration: KeyHierarchy.Configuration = .init()
     ) throws -> PostgresInstallation {
-        let storage = try PostgresKeyStorage(url: url)
+        let keyStore = keyStore ?? url
+        let storage = try PostgresKeyStorage(url: keyStore)
         do {
             guard try KeyHierarchy.installationID(in: storage) != nil else {
                 throw MemVaultError(
-                    .dataFolderMissing, "\(url) holds no MemVault installation: run `memvault init --postgres URL`")
+                    .dataFolderMissing,
+                    "\(keyStore) holds no MemVault key store: run `memvault init --postgres URL`, or give the key "
+                        + "store's database (--postgres-keys)")
             }
             let (provider, location) = try source.existingInstallation(in: storage, environment: environment)
             let keys = try KeyHierarchy.open(storage, masterKeyProvider: provider, configuration: configuration)
-            return PostgresInstallation(url: url, keys: keys, masterKeyLocation: location, keyStorage: storage)
+            return PostgresInstallation(
+                url: url, keyStoreURL: keyStore, keys: keys, masterKeyLocation: location, keyStorage: storage)
         } catch {
             storage.close()
             throw error

@@ -123,4 +123,26 @@ struct PostgresServeTests {
         #expect(verified.status == 0, "\(verified.standardOutput)\(verified.standardError)")
         #expect(try verified.json()["valid"] as? Bool == true)
     }
+
+    @Test("the key store in a database of its own (--postgres-keys): every command needs it, and finds its keys there")
+    func keyStoreApart() async throws {
+        let (folder, sqlite) = try CommandRunner.installationWithTenant()
+        _ = folder
+        var cli = sqlite
+        cli.postgres = try await TestPostgresServer.freshDatabase().description
+        let keys = try await TestPostgresServer.freshDatabase().description
+        let initialised = try cli.run(["init", "--postgres-keys", keys, "--json"])
+        #expect(initialised.status == 0, "\(initialised.standardOutput)\(initialised.standardError)")
+        #expect(try initialised.string("keyStore").hasPrefix(keys))
+        let without = try cli.run(["tenant", "create", "acme", "--json"])
+        #expect(without.status != 0 && without.standardOutput.contains("--postgres-keys"), "\(without.standardOutput)")
+        cli.environment["MEMVAULT_POSTGRES_KEYS"] = keys
+        #expect(try cli.run(["tenant", "create", "acme", "--json"]).status == 0)
+        let cube = try cli.run(["cube", "create", "--tenant", "acme", "--shared", "--name", "notes", "--json"]).string(
+            "id")
+        let added = try cli.run(["memory", "add", "--tenant", "acme", "--cube", cube, "--text", "apart", "--json"])
+        #expect(added.status == 0, "\(added.standardOutput)\(added.standardError)")
+        let verified = try cli.run(["audit", "verify", "--json"])
+        #expect(try verified.json()["valid"] as? Bool == true)
+    }
 }

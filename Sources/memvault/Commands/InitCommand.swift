@@ -32,10 +32,12 @@ struct InitCommand: AsyncParsableCommand {
         try await options.output.run {
             try FolderOptions.refuseWhileServing()
             if let url = try options.postgresURL {
-                let installation = try PostgresInstallation.initialise(url: url, masterKey: options.masterKeySource)
+                let installation = try PostgresInstallation.initialise(
+                    url: url, keyStore: try options.postgresKeysURL, masterKey: options.masterKeySource)
                 defer { installation.close() }
                 return Result(
-                    dataFolder: nil, postgres: url.description, keyStore: "\(url) (schema memvault_keys)",
+                    dataFolder: nil, postgres: url.description,
+                    keyStore: "\(installation.keyStoreURL) (schema memvault_keys)",
                     masterKey: installation.keys.masterKeySource, masterKeyLocation: installation.masterKeyLocation,
                     installation: installation.keys.installationID)
             }

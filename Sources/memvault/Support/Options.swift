@@ -21,6 +21,14 @@ struct FolderOptions: ParsableArguments {
     var postgres: String?
 
     @Option(
+        name: .customLong("postgres-keys"),
+        help: ArgumentHelp(
+            "The PostgreSQL database of the key store, if not the --postgres one (default: $MEMVAULT_POSTGRES_KEYS): "
+                + "one whose WAL is not archived, so destroyed keys leave no copies (docs/postgres.md).",
+            valueName: "url"))
+    var postgresKeys: String?
+
+    @Option(
         name: .customLong("postgres-server"),
         help: ArgumentHelp(
             "Another PostgreSQL server tenants can be placed on, as NAME=URL; repeat for each (default: "
@@ -57,6 +65,15 @@ struct FolderOptions: ParsableArguments {
             }
             guard data == nil, let text = ProcessInfo.processInfo.environment["MEMVAULT_POSTGRES"], !text.isEmpty
             else { return nil }
+            return try PostgresURL(text)
+        }
+    }
+
+    /// The key store's database, if apart from the `--postgres` one.
+    var postgresKeysURL: PostgresURL? {
+        get throws {
+            let text = postgresKeys ?? ProcessInfo.processInfo.environment["MEMVAULT_POSTGRES_KEYS"]
+            guard let text, !text.isEmpty else { return nil }
             return try PostgresURL(text)
         }
     }
@@ -174,7 +191,8 @@ struct StoreOptions: ParsableArguments {
     private func openStore() async throws -> (MemoryStore, () throws -> Void) {
         if let url = try folder.postgresURL {
             let servers = try folder.postgresServers(primary: url)
-            let installation = try PostgresInstallation.open(url: url, masterKey: folder.masterKeySource)
+            let installation = try PostgresInstallation.open(
+                url: url, keyStore: try folder.postgresKeysURL, masterKey: folder.masterKeySource)
             do {
                 let store = try await MemoryStore.open(
                     installation, servers: servers, policies: policyRegistry, logger: logger)
