@@ -219,6 +219,8 @@ struct PostgresPlacementTests {
             _ = try await writer.moveTenant(acme, to: "c", as: Self.administrator)
         }
         #expect(unknown?.code == .invalidArgument)
+        let recorded = try await writer.installationAudit(as: Self.administrator).entries()
+        #expect(!recorded.contains { $0.detail?.contains("move to c") == true }, "bad input records nothing")
         print("tenant move: \(moved.report); retried writes: \(observed.retries.load(ordering: .relaxed))")
 
         try await mover.close()

@@ -31,6 +31,13 @@ extension MemoryStore {
         progress: @escaping @Sendable (TenantMoveProgress) -> Void = { _ in }
     ) async throws -> TenantMove {
         let decision = try await catalog.admit(.moveTenant, context: context)
+        // Bad input is refused before anything is recorded or touched: an unknown tenant or server.
+        if let placement {
+            guard try await catalog.entry(of: tenant).state == .active else { throw catalog.unknown(tenant) }
+            guard try await placement.servers().contains(where: { $0.name == server }) else {
+                throw MemVaultError(.invalidArgument, "no database server named '\(server)' is known to this server")
+            }
+        }
         try await catalog.record(
             .moveTenant, context: context, decision: decision, detail: "tenant \(tenant): move to \(server) started")
         guard let placement else {

@@ -57,9 +57,7 @@ public final class PostgresBackend: StorageBackend, TenantPlacement {
         let schema = PostgresTenantSchema.schema(for: tenant)
         return try control.run { connection in
             try PlacementRecords(connection: connection).placement(of: tenant) != nil
-                || !(try connection.rows(
-                    "SELECT 1 FROM pg_namespace WHERE nspname = \(schema)", "looking for the tenant's schema"
-                ).isEmpty)
+                || Self.schemaExists(schema, on: connection)
         }
     }
 
@@ -118,13 +116,16 @@ public final class PostgresBackend: StorageBackend, TenantPlacement {
         return try await primary.run { connection in
             if let placement = try PlacementRecords(connection: connection).placement(of: tenant) { return placement }
             // A schema on the primary from before placements.
-            guard
-                !(try connection.rows(
-                    "SELECT 1 FROM pg_namespace WHERE nspname = \(schema)", "looking for the tenant's schema"
-                ).isEmpty)
-            else { throw MemVaultError(.unknownTenant, "tenant '\(tenant)' has no storage on PostgreSQL") }
+            guard try Self.schemaExists(schema, on: connection) else {
+                throw MemVaultError(.unknownTenant, "tenant '\(tenant)' has no storage on PostgreSQL")
+            }
             return Placement(server: PostgresServers.primaryName, schema: schema, movingTo: nil, leftBehind: nil)
         }
+    }
+
+    private static func schemaExists(_ schema: String, on connection: BlockingConnection) throws -> Bool {
+        !(try connection.rows("SELECT 1 FROM pg_namespace WHERE nspname = \(schema)", "looking for the tenant's schema")
+            .isEmpty)
     }
 
     /// Drops the tenant's schema with every table in it (its files unlinked by PostgreSQL), then its placement.
